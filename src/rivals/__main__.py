@@ -1,0 +1,7 @@
+"""Allow `python -m rivals`."""
+
+from __future__ import annotations
+
+from rivals.cli import main
+
+main()

@@ -1,0 +1,180 @@
+"""build_site(options) -> BuildReport: the stages in order.
+
+load -> validate -> rank -> plan -> render (in parallel) -> write (staging, then swap).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from rivals.extras import extra_files
+from rivals.load import load_catalog
+from rivals.pages import Page, Site, page_context, plan_pages
+from rivals.problems import CatalogError, Problem
+from rivals.rank import rank
+from rivals.render import make_environment, render
+from rivals.schema import Catalog
+from rivals.validate import validate_catalog
+from rivals.write import PageWriter, Written, commit, discard, load_manifest, new_staging
+
+CHUNK = 400
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    data: Path = Path("data")
+    templates: Path | None = Path("templates")
+    out: Path = Path("site")
+    base_url: str | None = None
+    jobs: int | None = None
+    search: bool = True
+    clean: bool = False
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the summary line."""
+
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+class BuildError(Exception):
+    """A build failed for a reason other than the catalog (e.g. a template error); exit 1."""
+
+    exit_code = 1
+
+
+def load_and_validate(data: Path, base_url: str | None = None) -> Catalog:
+    """Return the validated catalog of `data`, or raise CatalogError with every problem."""
+    raw, problems = load_catalog(data)
+    catalog = validate_catalog(raw, problems)
+    if base_url is not None:
+        site = catalog.site.model_validate(catalog.site.model_dump() | {"base_url": base_url})
+        catalog = catalog.model_copy(update={"site": site})
+    return catalog
+
+
+def build_site(options: BuildOptions) -> BuildReport:
+    """Validate, rank and render the whole site into options.out; return what was done."""
+    report = BuildReport()
+    clock = _Clock(report)
+    catalog = _checked_base_url(options)
+    clock.lap("load+validate")
+    board = rank(catalog)
+    site = Site(catalog, board)
+    clock.lap("rank")
+    pages = list(plan_pages(catalog))
+    report.pages = len(pages)
+    clock.lap("plan")
+    previous = load_manifest(options.out)
+    staging = new_staging(options.out)
+    try:
+        renderer = Renderer(site, options.templates, staging, options.out, {} if options.clean else previous)
+        for path, data in extra_files(site, pages, renderer.env, options.templates):
+            renderer.writer.write(path, data)
+        seen, staged = renderer.render_all(pages, options.jobs)
+        clock.lap("render+write")
+        result = commit(staging, options.out, seen, staged, previous)
+    except BaseException:
+        discard(staging)
+        raise
+    clock.lap("commit")
+    report.written, report.unchanged, report.deleted = result.written, result.unchanged, result.deleted
+    report.seconds = sum(report.stages.values())
+    return report
+
+
+def _checked_base_url(options: BuildOptions) -> Catalog:
+    try:
+        return load_and_validate(options.data, options.base_url)
+    except CatalogError:
+        raise
+    except ValueError as err:  # --base-url that is not an absolute URL
+        raise CatalogError([Problem("--base-url", 1, "base_url", str(err).splitlines()[-1])]) from None
+
+
+class Renderer:
+    """One Jinja environment and page writer per process, created once."""
+
+    def __init__(
+        self, site: Site, templates: Path | None, staging: Path, out: Path, previous: dict[str, Written]
+    ) -> None:
+        self.site = site
+        self.env = make_environment(templates)
+        self.writer = PageWriter(staging, out, previous)
+        self.known = frozenset(self.env.list_templates())
+
+    def render_page(self, page: Page) -> bytes:
+        """Return the HTML of one page."""
+        names = tuple(n for n in page.templates if n in self.known) or page.templates[-1:]
+        try:
+            return render(self.env, names, page_context(self.site, page)).encode("utf-8")
+        except jinja2.TemplateError as err:
+            where = f"{err.filename}:{err.lineno}" if isinstance(err, jinja2.TemplateSyntaxError) else names[0]
+            raise BuildError(f"{where}: template: {err}") from None
+
+    def render_all(self, pages: list[Page], jobs: int | None) -> tuple[dict[str, str], list[str]]:
+        """Render and stage every page, over `jobs` processes; return digests and staged paths."""
+        jobs = jobs or os.cpu_count() or 1
+        if jobs <= 1 or len(pages) < 2 * CHUNK:
+            self._run(pages)
+            return dict(self.writer.seen), list(self.writer.staged)
+        global _ACTIVE, _PAGES
+        _ACTIVE, _PAGES = self, pages
+        seen, staged = dict(self.writer.seen), list(self.writer.staged)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(jobs) as pool:
+                for part_seen, part_staged in pool.imap_unordered(_render_chunk, _chunks(len(pages))):
+                    duplicate = seen.keys() & part_seen.keys()
+                    if duplicate:
+                        raise BuildError(f"two pages want the same path: {sorted(duplicate)[0]}")
+                    seen.update(part_seen)
+                    staged.extend(part_staged)
+        finally:
+            _ACTIVE, _PAGES = None, []
+        return seen, staged
+
+    def _run(self, pages: list[Page]) -> None:
+        for page in pages:
+            self.writer.write(page.path, self.render_page(page))
+
+
+_ACTIVE: Renderer | None = None
+_PAGES: list[Page] = []
+
+
+def _chunks(total: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, total, CHUNK):
+        yield start, min(total, start + CHUNK)
+
+
+def _render_chunk(bounds: tuple[int, int]) -> tuple[dict[str, str], list[str]]:
+    """Worker: render pages[start:end] with the Renderer inherited through fork."""
+    assert _ACTIVE is not None
+    writer = _ACTIVE.writer
+    writer.seen, writer.staged = {}, []
+    _ACTIVE._run(_PAGES[bounds[0] : bounds[1]])
+    return writer.seen, writer.staged
+
+
+class _Clock:
+    def __init__(self, report: BuildReport) -> None:
+        self.report, self.last = report, time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.report.stages[stage] = now - self.last
+        self.last = now

@@ -1,0 +1,249 @@
+"""Read the catalog folder: YAML files -> documents that remember the line of every key and item.
+
+PyYAML's C parser builds the node tree; we turn nodes into plain Python values ourselves so
+that we can (1) keep a line for every key and list item, (2) refuse duplicate keys instead of
+silently keeping the last one, (3) keep plain scalars as the author's text (YAML 1.1 would turn
+`license: NO` into False and `name: 1.10` into 1.1) and leave typing to the schema, and
+(4) refuse unknown tags, recursive aliases and alias bombs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+
+from rivals.problems import Problem, field_path
+
+Loc = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_ALIAS_REUSE = 10_000
+CATALOG_FILES = ("site", "categories", "capabilities", "benchmarks", "matches")
+REQUIRED_FILES = ("categories", "capabilities")
+
+_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STD = "tag:yaml.org,2002:"
+_TEXT_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "timestamp")}
+
+
+class _TextLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A safe loader whose only implicit type is null: every other plain scalar stays text."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
+        first: [(tag, rx) for tag, rx in resolvers if tag == f"{_STD}null"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+@dataclass
+class Document:
+    """One parsed YAML file: its data and the line of every key and list item."""
+
+    path: str
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def line_of(self, loc: Loc) -> int:
+        """Return the line of `loc`, or of its nearest ancestor that has one."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(loc[:end])
+            if line is not None:
+                return line
+        return 1
+
+    def problem(self, loc: Loc, message: str) -> Problem:
+        """Return a problem at `loc` in this document."""
+        return Problem(self.path, self.line_of(loc), field_path(loc), message)
+
+
+@dataclass
+class RawCatalog:
+    """Every document of a catalog folder, before validation."""
+
+    root: Path
+    files: dict[str, Document] = field(default_factory=dict)
+    models: dict[str, Document] = field(default_factory=dict)
+
+
+class _LoadError(Exception):
+    def __init__(self, line: int, loc: Loc, message: str) -> None:
+        super().__init__(message)
+        # A deep path says little more than its first steps do.
+        self.line, self.loc, self.message = line, loc[:3], message
+
+
+def load_catalog(root: Path) -> tuple[RawCatalog, list[Problem]]:
+    """Read every file of the catalog folder; return the documents and the problems found."""
+    raw = RawCatalog(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        problems.append(Problem(str(root), 1, "(folder)", "catalog folder not found"))
+        return raw, problems
+    for name in CATALOG_FILES:
+        path = root / f"{name}.yaml"
+        if not path.exists():
+            if name in REQUIRED_FILES:
+                problems.append(Problem(str(path), 1, "(file)", "required file is missing"))
+            continue
+        doc = load_document(path, problems)
+        if doc is not None:
+            raw.files[name] = doc
+    models = root / "models"
+    if not models.is_dir():
+        problems.append(Problem(str(models), 1, "(folder)", "models folder not found"))
+        return raw, problems
+    for path in _model_files(models, problems):
+        doc = load_document(path, problems)
+        if doc is not None:
+            raw.models[path.stem] = doc
+    return raw, problems
+
+
+def _model_files(folder: Path, problems: list[Problem]) -> Iterator[Path]:
+    for name in sorted(os.listdir(folder)):
+        path = folder / name
+        if name.startswith((".", "_")) or name.endswith("~") or not path.is_file():
+            continue
+        if name.endswith(".yml"):
+            problems.append(Problem(str(path), 1, "(file)", "model files must end in .yaml"))
+        elif name.endswith(".yaml"):
+            yield path
+
+
+def load_document(path: Path, problems: list[Problem]) -> Document | None:
+    """Parse one YAML file into a Document, or add its problem and return None."""
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        problems.append(Problem(shown, 1, "(file)", f"cannot read file: {err.strerror}"))
+        return None
+    try:
+        doc, found = parse_document(shown, data)
+    except _LoadError as err:
+        problems.append(Problem(shown, err.line, field_path(err.loc), err.message))
+        return None
+    problems.extend(found)
+    return doc
+
+
+def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
+    """Parse YAML bytes into a Document and the problems that did not stop parsing.
+
+    Raises _LoadError when the file cannot be read as YAML at all.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise _LoadError(1, (), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    text = _decode(data)
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        raise _LoadError(1, (), "file is empty")
+    try:
+        loader = _TextLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = " ".join(part for part in (err.context, err.problem) if part)
+        raise _LoadError(line, (), f"invalid YAML: {what}") from None
+    except yaml.YAMLError as err:
+        raise _LoadError(1, (), f"invalid YAML: {err}") from None
+    if node is None:
+        raise _LoadError(1, (), "file is empty")
+    doc = Document(shown, None, {(): node.start_mark.line + 1})
+    builder = _Builder(doc.lines)
+    doc.data = builder.build(node, (), 0)
+    return doc, [Problem(shown, line, field_path(loc), msg) for line, loc, msg in builder.problems]
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise _LoadError(line, (), f"not valid UTF-8 (byte 0x{data[err.start]:02x})") from None
+
+
+class _Builder:
+    """Turns a node tree into dicts, lists, strings and None, recording lines."""
+
+    def __init__(self, lines: dict[Loc, int]) -> None:
+        self.lines = lines
+        self.seen: set[int] = set()
+        self.active: set[int] = set()
+        self.reused = 0
+        self.problems: list[tuple[int, Loc, str]] = []
+
+    def build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _LoadError(node.start_mark.line + 1, loc, "nested too deeply")
+        if id(node) in self.active:
+            raise _LoadError(node.start_mark.line + 1, loc, "recursive alias")
+        if id(node) in self.seen:
+            self.reused += 1
+            if self.reused > MAX_ALIAS_REUSE:
+                raise _LoadError(node.start_mark.line + 1, loc, "too many alias expansions")
+        self.seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, loc)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode) and node.tag == f"{_STD}seq":
+                return self._sequence(node, loc, depth)
+            if isinstance(node, yaml.MappingNode) and node.tag == f"{_STD}map":
+                return self._mapping(node, loc, depth)
+            return self._refuse_tag(node, loc)
+        finally:
+            self.active.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode, loc: Loc) -> str | None:
+        if node.tag == f"{_STD}null":
+            return None
+        if node.tag in _TEXT_TAGS:
+            return str(node.value)
+        return self._refuse_tag(node, loc)
+
+    def _refuse_tag(self, node: yaml.Node, loc: Loc) -> None:
+        message = f"tag {_short(node.tag)} is not allowed"
+        self.problems.append((node.start_mark.line + 1, loc, message))
+        return None
+
+    def _sequence(self, node: yaml.SequenceNode, loc: Loc, depth: int) -> list[Any]:
+        out = []
+        for index, item in enumerate(node.value):
+            self.lines[(*loc, index)] = item.start_mark.line + 1
+            out.append(self.build(item, (*loc, index), depth + 1))
+        return out
+
+    def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _TEXT_TAGS:
+                self.problems.append((line, loc, "keys must be plain text"))
+                continue
+            key = str(key_node.value)
+            if key in out:
+                first = self.lines[(*loc, key)]
+                message = f"duplicate key '{key}' (first at line {first})"
+                self.problems.append((line, (*loc, key), message))
+                continue
+            self.lines[(*loc, key)] = line
+            out[key] = self.build(value_node, (*loc, key), depth + 1)
+        return out
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_STD) :] if tag.startswith(_STD) else tag

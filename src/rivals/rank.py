@@ -1,0 +1,277 @@
+"""Catalog -> Leaderboard: transparent sub-scores, a weighted rank and a coverage interval.
+
+The formula, which the methodology page prints from `METHOD` below:
+
+* Every piece of evidence ("component") is put on a 0-100 scale *relative to the catalog*:
+  the lowest value among the entries that report it maps to 0, the highest to 100
+  (GitHub stars, monthly downloads and times matched on a log scale, `ln(1 + x)`; counts of
+  integrations and platforms linearly; each benchmark linearly, flipped when lower is better).
+  When every reporting entry has the same value, the component is 50 for all of them.
+  A benchmark that only one entry reports can't be compared and is left out.
+* A sub-score is the mean of its components that the entry reports:
+  adoption = stars, downloads; quality = the entry's comparable benchmarks;
+  ecosystem = integrations, platforms; match graph = times matched.
+* rank = sum of weight x sub-score over the four sub-scores (weights from site.yaml).
+  A sub-score that no entry has evidence for is left out and the other weights are scaled
+  to sum to 1. An entry with no evidence for a sub-score is counted at the catalog median of
+  that sub-score.
+* Coverage interval: the lowest and highest rank the entry could have if each missing
+  component were at the catalog's minimum (0) or maximum (100). Complete evidence gives an
+  interval of one point.
+
+Scores are rounded half up to whole points once, here; every page shows these numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from rivals.schema import SUB_SCORES, Catalog, Signals
+
+SUB_LABELS = {
+    "adoption": "Adoption",
+    "quality": "Quality",
+    "ecosystem": "Ecosystem",
+    "match_graph": "Match Graph",
+}
+
+METHOD: tuple[tuple[str, str, str], ...] = (
+    (
+        "adoption",
+        "How widely the entry is used.",
+        "Mean of GitHub stars and monthly downloads, each on a log scale ln(1 + x) and "
+        "stretched so that the catalog's lowest value is 0 and its highest is 100.",
+    ),
+    (
+        "quality",
+        "How well the entry does on published benchmarks.",
+        "Mean over the entry's benchmark results. Each benchmark is stretched linearly so "
+        "that the worst result in the catalog is 0 and the best is 100 (flipped when lower "
+        "is better). A benchmark reported by only one entry can't be compared and is skipped.",
+    ),
+    (
+        "ecosystem",
+        "How many tools and platforms it works with.",
+        "Mean of the number of integrations and the number of platforms, each stretched "
+        "linearly between the catalog's lowest and highest count.",
+    ),
+    (
+        "match_graph",
+        "How often people compare it with something else.",
+        "Times matched (the sum of the counts of its pairs in matches.yaml) on a log scale "
+        "ln(1 + x), stretched between the catalog's lowest and highest value.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One input of a sub-score: what was read, and where it lands on the 0-100 scale."""
+
+    label: str
+    shown: str
+    score: float | None  # None: reported but not comparable (e.g. a benchmark nobody else has)
+
+
+@dataclass(frozen=True)
+class SubScore:
+    """One sub-score of one entry."""
+
+    name: str
+    value: int | None  # None: no evidence for this entry
+    used: float  # what the rank counts (the catalog median when value is None)
+    low: float
+    high: float
+    inputs: tuple[Evidence, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Return the display name, e.g. "Match Graph"."""
+        return SUB_LABELS[self.name]
+
+
+@dataclass(frozen=True)
+class Score:
+    """An entry's rank, its coverage interval and its sub-scores."""
+
+    slug: str
+    rank: int
+    low: int
+    high: int
+    exact: float
+    subs: dict[str, SubScore]
+    position: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """True when no evidence is missing (the interval is a single point)."""
+        return self.low == self.high
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """Every entry's score, best first, and the weights in force."""
+
+    scores: dict[str, Score]
+    weights: dict[str, float]
+    effective: dict[str, float]
+    notes: tuple[str, ...] = field(default=())
+
+    def ordered(self) -> list[Score]:
+        """Return the scores by leaderboard position."""
+        return sorted(self.scores.values(), key=lambda s: (s.position, s.slug))
+
+
+@dataclass
+class _Component:
+    label: str
+    raw: dict[str, float]  # slug -> raw value, only for entries that report it
+    fmt: Callable[[float], str]
+    log: bool = False
+    lower_is_better: bool = False
+    scaled: dict[str, float] = field(default_factory=dict)
+
+    def scale(self) -> None:
+        values = {s: (math.log1p(v) if self.log else v) for s, v in self.raw.items()}
+        if not values:
+            return
+        lo, hi = min(values.values()), max(values.values())
+        for slug, v in values.items():
+            x = 50.0 if hi == lo else 100.0 * (v - lo) / (hi - lo)
+            self.scaled[slug] = 100.0 - x if self.lower_is_better else x
+
+
+def rank(catalog: Catalog) -> Leaderboard:
+    """Return the leaderboard of `catalog` (pure and deterministic)."""
+    slugs = sorted(catalog.entries)
+    groups = _components(catalog)
+    raw_subs = {name: {s: _sub_score(name, s, groups[name]) for s in slugs} for name in SUB_SCORES}
+    weights = catalog.site.ranking.weights.as_dict()
+    present = [n for n in SUB_SCORES if any(v.value is not None for v in raw_subs[n].values())]
+    total = sum(weights[n] for n in present)
+    if len(present) == len(SUB_SCORES):
+        effective = dict(weights)
+    else:
+        effective = {n: (weights[n] / total if total else 0.0) for n in present}
+    notes = tuple(
+        f"No entry has evidence for {SUB_LABELS[n].lower()}, so it is left out of the rank."
+        for n in SUB_SCORES
+        if n not in present
+    )
+    scores = {s: _score(s, raw_subs, effective) for s in slugs}
+    return Leaderboard(_positions(scores), weights, effective, notes)
+
+
+def _components(catalog: Catalog) -> dict[str, list[_Component]]:
+    def signal(get: Callable[[Signals], float | None]) -> dict[str, float]:
+        out = {}
+        for slug, entry in catalog.entries.items():
+            value = get(entry.signals) if entry.signals is not None else None
+            if value is not None:
+                out[slug] = float(value)
+        return out
+
+    groups: dict[str, list[_Component]] = {
+        "adoption": [
+            _Component("GitHub stars", signal(lambda s: s.github_stars), _int, log=True),
+            _Component("Monthly downloads", signal(lambda s: s.monthly_downloads), _int, log=True),
+        ],
+        "quality": [],
+        "ecosystem": [
+            _Component("Integrations", signal(lambda s: _length(s.integrations)), _int),
+            _Component("Platforms", signal(lambda s: _length(s.platforms)), _int),
+        ],
+        "match_graph": [],
+    }
+    if catalog.matches:
+        times = {s: float(catalog.times_matched(s)) for s in catalog.entries}
+        groups["match_graph"].append(_Component("Times matched", times, _int, log=True))
+    for bench_id, bench in catalog.benchmarks.items():
+        results = signal(lambda s, b=bench_id: s.benchmarks.get(b))  # type: ignore[misc]
+        fmt = _unit_formatter(bench.unit or "")
+        lower = not bench.higher_is_better
+        groups["quality"].append(_Component(bench.name, results, fmt, lower_is_better=lower))
+    for comps in groups.values():
+        for comp in comps:
+            comp.scale()
+    return groups
+
+
+def _unit_formatter(unit: str) -> Callable[[float], str]:
+    sep = "" if unit in ("", "%") else " "
+    return lambda value: f"{value:g}{sep}{unit}"
+
+
+def _sub_score(name: str, slug: str, comps: list[_Component]) -> SubScore:
+    inputs, missing, scores = [], [], []
+    for comp in comps:
+        if slug not in comp.raw:
+            if name != "quality" and comp.raw:  # unreported benchmarks are not "missing"
+                missing.append(comp.label)
+            continue
+        comparable = len(comp.raw) > 1 or name != "quality"
+        score = comp.scaled[slug] if comparable else None
+        inputs.append(Evidence(comp.label, comp.fmt(comp.raw[slug]), score))
+        if score is not None:
+            scores.append(score)
+    if not scores:
+        return SubScore(name, None, 0.0, 0.0, 100.0, tuple(inputs), tuple(missing))
+    n = len(scores) + len(missing)
+    mean = sum(scores) / len(scores)
+    low = sum(scores) / n
+    high = (sum(scores) + 100.0 * len(missing)) / n
+    return SubScore(name, _round(mean), mean, low, high, tuple(inputs), tuple(missing))
+
+
+def _score(slug: str, subs: dict[str, dict[str, SubScore]], weights: dict[str, float]) -> Score:
+    exact = low = high = 0.0
+    mine: dict[str, SubScore] = {}
+    for name in SUB_SCORES:
+        sub = subs[name][slug]
+        if sub.value is None:
+            known = [v.used for v in subs[name].values() if v.value is not None]
+            sub = SubScore(name, None, _median(known), 0.0, 100.0, sub.inputs, sub.missing)
+        mine[name] = sub
+        w = weights.get(name, 0.0)
+        exact, low, high = exact + w * sub.used, low + w * sub.low, high + w * sub.high
+    if not weights:
+        exact, low, high = 50.0, 0.0, 100.0
+    return Score(slug, _round(exact), _round(low), _round(high), exact, mine)
+
+
+def _positions(scores: dict[str, Score]) -> dict[str, Score]:
+    """Number the entries best first; equal shown ranks share a position."""
+    order = sorted(scores.values(), key=lambda s: (-s.rank, -s.exact, s.slug))
+    out: dict[str, Score] = {}
+    position, previous = 0, None
+    for index, score in enumerate(order, start=1):
+        if score.rank != previous:
+            position, previous = index, score.rank
+        out[score.slug] = Score(
+            score.slug, score.rank, score.low, score.high, score.exact, score.subs, position
+        )
+    return out
+
+
+def _median(values: Iterable[float]) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 50.0
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _round(value: float) -> int:
+    """Round half up, so that 24.5 shows as 25 everywhere."""
+    return math.floor(value + 0.5 + 1e-9)
+
+
+def _length(items: list[str] | None) -> int | None:
+    return None if items is None else len(items)
+
+
+def _int(value: float) -> str:
+    return f"{int(value):,}"

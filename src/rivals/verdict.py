@@ -1,0 +1,167 @@
+"""Two ranked entries -> the sentences a comparison page prints (pure).
+
+Every sentence states only what the numbers on the same page show: ranks and sub-scores are
+compared as the whole points the page prints, a sub-score is compared only when both sides
+have evidence for it, and a lead is never claimed on equal values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rivals.rank import SUB_LABELS, Score
+from rivals.schema import SUB_SCORES, Catalog
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a pair page says about two entries, `a` < `b` by slug."""
+
+    a: str
+    b: str
+    lead: str
+    basis: str
+    verdict: tuple[str, ...]
+    shared: tuple[str, ...]
+    only_a: tuple[str, ...]
+    only_b: tuple[str, ...]
+    times_matched_together: int
+
+
+def compare(
+    catalog: Catalog, a: Score, b: Score, active: tuple[str, ...] = SUB_SCORES
+) -> Comparison:
+    """Return the comparison of two ranked entries (their order does not matter).
+
+    `active` names the sub-scores that count in this catalog's rank.
+    """
+    if a.slug > b.slug:
+        a, b = b, a
+    ea, eb = catalog.entries[a.slug], catalog.entries[b.slug]
+    caps_a = [c.id for c in ea.capabilities]
+    caps_b = [c.id for c in eb.capabilities]
+    shared = tuple(c for c in caps_a if c in set(caps_b))
+    only_a = tuple(c for c in caps_a if c not in set(caps_b))
+    only_b = tuple(c for c in caps_b if c not in set(caps_a))
+    together = catalog.pair_count(a.slug, b.slug)
+    names = {a.slug: ea.name, b.slug: eb.name}
+    sentences = [_headline(names, a, b, "scores"), *_sub_score_sentences(names, a, b, active)]
+    free = {a.slug: ea.pricing.has_free_tier, b.slug: eb.pricing.has_free_tier}
+    sentences += _free_tier(names, a, b, free)
+    sentences += _uncertainty(names, a, b)
+    if not shared and not set(ea.categories) & set(eb.categories):
+        sentences.append(
+            f"{ea.name} and {eb.name} do different jobs: they share no category and no "
+            "capability, so the ranks say which is better established, not which to pick "
+            "for a given task."
+        )
+    return Comparison(
+        a=a.slug,
+        b=b.slug,
+        lead=_headline(names, a, b, "ranks"),
+        basis=_basis(len(shared), len(only_a) + len(only_b), together),
+        verdict=tuple(sentences),
+        shared=shared,
+        only_a=only_a,
+        only_b=only_b,
+        times_matched_together=together,
+    )
+
+
+def _headline(names: dict[str, str], a: Score, b: Score, verb: str) -> str:
+    if a.rank == b.rank:
+        return f"{names[a.slug]} and {names[b.slug]} are level at {a.rank}/100."
+    hi, lo = (a, b) if a.rank > b.rank else (b, a)
+    gap = hi.rank - lo.rank
+    ahead = f", {gap} point{'s' if gap != 1 else ''} ahead" if verb == "ranks" else ""
+    return (
+        f"{names[hi.slug]} {verb} higher at {hi.rank}/100 vs "
+        f"{names[lo.slug]} at {lo.rank}/100{ahead}."
+    )
+
+
+def _basis(shared: int, unique: int, together: int) -> str:
+    caps = (
+        f"{shared} shared capabilit{'y' if shared == 1 else 'ies'} and {unique} that only one "
+        f"side lists"
+    )
+    if together:
+        graph = f"the two were matched {together} time{'s' if together != 1 else ''}"
+        return f"The comparison rests on {caps}; in the match graph {graph}."
+    return f"The comparison rests on {caps}; the match graph has no record of the two together."
+
+
+def _sub_score_sentences(
+    names: dict[str, str], a: Score, b: Score, active: tuple[str, ...]
+) -> list[str]:
+    """Say who leads on which sub-score; `active` leaves out those no entry has evidence for."""
+    leads: dict[str, list[str]] = {a.slug: [], b.slug: []}
+    level, unknown = [], []
+    for name in active:
+        va, vb = a.subs[name].value, b.subs[name].value
+        label = SUB_LABELS[name].lower()
+        if va is None or vb is None:
+            unknown.append((label, va is None, vb is None))
+        elif va == vb:
+            level.append(f"{label} ({va} each)")
+        else:
+            winner = a.slug if va > vb else b.slug
+            hi, lo = max(va, vb), min(va, vb)
+            leads[winner].append(f"{label} ({hi} vs {lo})")
+    out = []
+    parts = [(s, leads[s]) for s in (a.slug, b.slug) if leads[s]]
+    if len(parts) == 2:
+        (s1, l1), (s2, l2) = parts
+        out.append(f"{names[s1]} leads on {_and(l1)}, while {names[s2]} is stronger on {_and(l2)}.")
+    elif parts:
+        (s1, l1), = parts
+        out.append(f"{names[s1]} leads on {_and(l1)}.")
+    if level:
+        out.append(f"They are level on {_and(level)}.")
+    gaps: dict[str, list[str]] = {}
+    for label, a_missing, b_missing in unknown:
+        if a_missing and b_missing:
+            who = "Neither side has"
+        else:
+            who = f"{names[a.slug] if a_missing else names[b.slug]} has no"
+        gaps.setdefault(who, []).append(label)
+    for who, labels in gaps.items():
+        it = "it is" if len(labels) == 1 else "they are"
+        out.append(f"{who} evidence for {_or(labels)}, so {it} not compared.")
+    return out
+
+
+def _free_tier(names: dict[str, str], a: Score, b: Score, free: dict[str, bool]) -> list[str]:
+    if free[a.slug] == free[b.slug]:
+        return []
+    f, p = (a, b) if free[a.slug] else (b, a)
+    if f.rank <= p.rank:
+        return [f"However, {names[f.slug]} offers a free tier, which may be better for getting started."]
+    return [f"{names[f.slug]} also offers a free tier, which {names[p.slug]} does not."]
+
+
+def _uncertainty(names: dict[str, str], a: Score, b: Score) -> list[str]:
+    if a.complete and b.complete:
+        return []
+    ranges = (
+        f"{names[a.slug]} could be anywhere from {a.low} to {a.high}, "
+        f"{names[b.slug]} from {b.low} to {b.high}"
+    )
+    if a.rank == b.rank:
+        return [f"Some evidence is missing ({ranges}), so complete data could separate them."]
+    if max(a.low, b.low) <= min(a.high, b.high):
+        return [
+            f"Some evidence is missing and the ranges overlap ({ranges}), "
+            "so complete data could change the order."
+        ]
+    return []
+
+
+def _and(items: list[str], word: str = "and") -> str:
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def _or(items: list[str]) -> str:
+    return _and(items, "or")
