@@ -81,7 +81,9 @@ def build_site(options: BuildOptions) -> BuildReport:
     previous = load_manifest(options.out)
     staging = new_staging(options.out)
     try:
-        renderer = Renderer(site, options.templates, staging, options.out, {} if options.clean else previous)
+        renderer = Renderer(
+            site, options.templates, staging, options.out, {} if options.clean else previous
+        )
         for path, data in extra_files(site, pages, renderer.env, options.templates):
             renderer.writer.write(path, data)
         seen, staged = renderer.render_all(pages, options.jobs)
@@ -91,7 +93,11 @@ def build_site(options: BuildOptions) -> BuildReport:
         discard(staging)
         raise
     clock.lap("commit")
-    report.written, report.unchanged, report.deleted = result.written, result.unchanged, result.deleted
+    report.written, report.unchanged, report.deleted = (
+        result.written,
+        result.unchanged,
+        result.deleted,
+    )
     report.seconds = sum(report.stages.values())
     return report
 
@@ -102,14 +108,21 @@ def _checked_base_url(options: BuildOptions) -> Catalog:
     except CatalogError:
         raise
     except ValueError as err:  # --base-url that is not an absolute URL
-        raise CatalogError([Problem("--base-url", 1, "base_url", str(err).splitlines()[-1])]) from None
+        raise CatalogError(
+            [Problem("--base-url", 1, "base_url", str(err).splitlines()[-1])]
+        ) from None
 
 
 class Renderer:
     """One Jinja environment and page writer per process, created once."""
 
     def __init__(
-        self, site: Site, templates: Path | None, staging: Path, out: Path, previous: dict[str, Written]
+        self,
+        site: Site,
+        templates: Path | None,
+        staging: Path,
+        out: Path,
+        previous: dict[str, Written],
     ) -> None:
         self.site = site
         self.env = make_environment(templates)
@@ -122,7 +135,11 @@ class Renderer:
         try:
             return render(self.env, names, page_context(self.site, page)).encode("utf-8")
         except jinja2.TemplateError as err:
-            where = f"{err.filename}:{err.lineno}" if isinstance(err, jinja2.TemplateSyntaxError) else names[0]
+            where = (
+                f"{err.filename}:{err.lineno}"
+                if isinstance(err, jinja2.TemplateSyntaxError)
+                else names[0]
+            )
             raise BuildError(f"{where}: template: {err}") from None
 
     def render_all(self, pages: list[Page], jobs: int | None) -> tuple[dict[str, str], list[str]]:
@@ -137,7 +154,9 @@ class Renderer:
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(jobs) as pool:
-                for part_seen, part_staged in pool.imap_unordered(_render_chunk, _chunks(len(pages))):
+                for part_seen, part_staged in pool.imap_unordered(
+                    _render_chunk, _chunks(len(pages))
+                ):
                     duplicate = seen.keys() & part_seen.keys()
                     if duplicate:
                         raise BuildError(f"two pages want the same path: {sorted(duplicate)[0]}")

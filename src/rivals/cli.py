@@ -15,7 +15,10 @@ from rivals.problems import CatalogError
 
 T = TypeVar("T")
 DATA = click.option(
-    "--data", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
+    "--data",
+    type=click.Path(path_type=Path),
+    default=Path("data"),
+    show_default=True,
     help="Catalog folder.",
 )
 
@@ -28,17 +31,32 @@ def cli() -> None:
 
 @cli.command()
 @DATA
-@click.option("--templates", type=click.Path(path_type=Path), default=Path("templates"),
-              show_default=True, help="Template folder; overrides the built-in theme.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
-              help="Output folder.")
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path),
+    default=Path("templates"),
+    show_default=True,
+    help="Template folder; overrides the built-in theme.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Output folder.",
+)
 @click.option("--base-url", help="Absolute URL the site is served from (default: site.yaml).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 @click.option("--no-search", is_flag=True, help="Skip the search index.")
 @click.option("--clean", is_flag=True, help="Ignore what an earlier build left; render every page.")
 def build(
-    data: Path, templates: Path, out: Path, base_url: str | None, jobs: int | None,
-    no_search: bool, clean: bool,
+    data: Path,
+    templates: Path,
+    out: Path,
+    base_url: str | None,
+    jobs: int | None,
+    no_search: bool,
+    clean: bool,
 ) -> None:
     """Validate, rank and render the whole site."""
     options = BuildOptions(data, templates, out, base_url, jobs, not no_search, clean)
@@ -70,7 +88,9 @@ def _run(action: Callable[[], T]) -> T:
         for problem in err.problems:
             click.echo(str(problem), err=True)
         count = len(err.problems)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", err=True)
+        click.echo(
+            f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", err=True
+        )
         sys.exit(err.exit_code)
     except BuildError as err:
         click.echo(f"error: {err}", err=True)

@@ -32,7 +32,7 @@ _STD = "tag:yaml.org,2002:"
 _TEXT_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "timestamp")}
 
 
-class _TextLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _TextLoader(_BaseLoader):  # type: ignore[misc]
     """A safe loader whose only implicit type is null: every other plain scalar stays text."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
@@ -48,6 +48,7 @@ class Document:
     path: str
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
+    refused: frozenset[Loc] = frozenset()  # values dropped by the loader, already reported
 
     def line_of(self, loc: Loc) -> int:
         """Return the line of `loc`, or of its nearest ancestor that has one."""
@@ -163,6 +164,7 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
     doc = Document(shown, None, {(): node.start_mark.line + 1})
     builder = _Builder(doc.lines)
     doc.data = builder.build(node, (), 0)
+    doc.refused = frozenset(loc for _, loc, _ in builder.problems)
     return doc, [Problem(shown, line, field_path(loc), msg) for line, loc, msg in builder.problems]
 
 
@@ -204,7 +206,8 @@ class _Builder:
                 return self._sequence(node, loc, depth)
             if isinstance(node, yaml.MappingNode) and node.tag == f"{_STD}map":
                 return self._mapping(node, loc, depth)
-            return self._refuse_tag(node, loc)
+            self._refuse_tag(node, loc)
+            return None
         finally:
             self.active.discard(id(node))
 
@@ -213,12 +216,12 @@ class _Builder:
             return None
         if node.tag in _TEXT_TAGS:
             return str(node.value)
-        return self._refuse_tag(node, loc)
+        self._refuse_tag(node, loc)
+        return None
 
     def _refuse_tag(self, node: yaml.Node, loc: Loc) -> None:
         message = f"tag {_short(node.tag)} is not allowed"
         self.problems.append((node.start_mark.line + 1, loc, message))
-        return None
 
     def _sequence(self, node: yaml.SequenceNode, loc: Loc, depth: int) -> list[Any]:
         out = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from rivals.markup import plain_text
 from rivals.rank import SUB_LABELS, Leaderboard, Score
 from rivals.schema import SUB_SCORES, Catalog, Entry
 from rivals.verdict import Comparison, compare
@@ -147,11 +148,15 @@ def plan_pages(catalog: Catalog) -> Iterator[Page]:
     yield Page("index.html", ("index.html",), "home")
     for a, b in pair_slugs(catalog):
         yield Page(
-            f"compare/{a}-vs-{b}/index.html", (f"compare/{a}-vs-{b}.html", "compare.html"),
-            "compare", (a, b),
+            f"compare/{a}-vs-{b}/index.html",
+            (f"compare/{a}-vs-{b}.html", "compare.html"),
+            "compare",
+            (a, b),
         )
     for slug in catalog.entries:
-        yield Page(f"models/{slug}/index.html", (f"models/{slug}.html", "model.html"), "model", (slug,))
+        yield Page(
+            f"models/{slug}/index.html", (f"models/{slug}.html", "model.html"), "model", (slug,)
+        )
 
 
 def page_context(site: Site, page: Page) -> dict[str, Any]:
@@ -192,7 +197,7 @@ def model_context(site: Site, slug: str) -> dict[str, Any]:
     rivals = site.rivals(slug)
     return {
         "title": entry.name,
-        "description": _plain(entry.summary),
+        "description": plain_text(entry.summary),
         "e": entry,
         "rows": feature_rows(entry),
         "rivals": [(r, _pair_url(slug, r.slug)) for r in rivals],
@@ -231,6 +236,7 @@ def feature_rows(*entries: EntryView) -> list[tuple[str, tuple[Cell, ...]]]:
         rows.append((SUB_LABELS[name], _number_cells([s.value for s in subs], notes)))
     rows += [
         ("Pricing", tuple(Cell(_pricing(e)) for e in entries)),
+        ("Categories", tuple(Cell(", ".join(n for _, n in e.categories)) for e in entries)),
         ("Capabilities", tuple(Cell(f"{len(e.capabilities)} decomposed") for e in entries)),
         ("Times Matched", tuple(Cell(f"{e.times_matched:,}") for e in entries)),
     ]
@@ -296,7 +302,11 @@ def _entry_view(catalog: Catalog, slug: str, entry: Entry, score: Score) -> Entr
         ),
         capabilities=tuple(
             CapabilityView(
-                c.id, catalog.capabilities[c.id].name, c.summary, c.unique, c.vs_alternatives,
+                c.id,
+                catalog.capabilities[c.id].name,
+                c.summary,
+                c.unique,
+                c.vs_alternatives,
                 f"{slug}--{c.id}",
             )
             for c in entry.capabilities
@@ -338,7 +348,3 @@ def _canonical(site: Site, page: Page) -> str | None:
     if base is None:
         return None
     return base.rstrip("/") + "/" + page.url
-
-
-def _plain(text: str) -> str:
-    return " ".join(text.split())

@@ -140,7 +140,10 @@ class _Component:
             return
         lo, hi = min(values.values()), max(values.values())
         for slug, v in values.items():
-            x = 50.0 if hi == lo else 100.0 * (v - lo) / (hi - lo)
+            if hi == lo:
+                x = 50.0
+            else:  # the ends are exact, so the best entry shows 100, not 99.99...
+                x = 100.0 if v == hi else 0.0 if v == lo else 100.0 * (v - lo) / (hi - lo)
             self.scaled[slug] = 100.0 - x if self.lower_is_better else x
 
 

@@ -116,7 +116,10 @@ class Entry(Record):
     summary: Text
     categories: list[Id] = Field(min_length=1)
     pricing: Pricing
-    license: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    license: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
     released: dt.date | None = None
     links: Links = Field(default_factory=Links)
     signals: Signals | None = None

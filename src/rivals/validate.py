@@ -32,8 +32,18 @@ def validate_catalog(raw: RawCatalog, problems: list[Problem]) -> Catalog:
     categories = _table(raw.files.get("categories"), Category, found)
     capabilities = _table(raw.files.get("capabilities"), CapabilityDef, found)
     benchmarks = _table(raw.files.get("benchmarks"), Benchmark, found)
-    ids = {"categories": set(categories), "capabilities": set(capabilities)}
-    ids["benchmarks"] = set(benchmarks)
+    # A file that is missing or unreadable has already been reported; checking references
+    # against it would only repeat that problem once per entry.
+    ids = {
+        name: set(table) if name in raw.files else None
+        for name, table in (
+            ("categories", categories),
+            ("capabilities", capabilities),
+            ("benchmarks", benchmarks),
+        )
+    }
+    if "benchmarks" not in raw.files and not (raw.root / "benchmarks.yaml").exists():
+        ids["benchmarks"] = set()
     entries: dict[str, Entry] = {}
     for slug, doc in sorted(raw.models.items()):
         problem = id_problem(slug)
@@ -67,6 +77,8 @@ def _record(doc: Document, loc: Loc, data: Any, model: type[R], found: list[Prob
     except ValidationError as err:
         for error in err.errors(include_url=False):
             where = (*loc, *error["loc"])
+            if any(where[: len(bad)] == bad for bad in doc.refused):
+                continue  # the loader already reported this value
             found.append(doc.problem(where, _message(error, model, tuple(error["loc"]))))
         return None
 
@@ -132,26 +144,25 @@ def _matches(doc: Document | None, slugs: set[str], found: list[Problem]) -> lis
     return out
 
 
-def _entry_references(doc: Document, ids: dict[str, set[str]]) -> Iterator[Problem]:
+def _entry_references(doc: Document, ids: dict[str, set[str] | None]) -> Iterator[Problem]:
     """Check the ids an entry refers to, on the raw data so other errors don't hide them."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    yield from _id_list(doc, ("categories",), data.get("categories"), ids["categories"], "category")
+    categories = data.get("categories")
+    if isinstance(categories, list):
+        items = list(enumerate(categories))
+        yield from _id_refs(doc, items, ("categories",), (), ids["categories"], "category")
     caps = data.get("capabilities")
     if isinstance(caps, list):
         cap_ids = [(i, c.get("id")) for i, c in enumerate(caps) if isinstance(c, dict)]
         yield from _id_refs(doc, cap_ids, ("capabilities",), ("id",), ids["capabilities"])
     signals = data.get("signals")
     benches = signals.get("benchmarks") if isinstance(signals, dict) else None
-    if isinstance(benches, dict):
+    known = ids["benchmarks"]
+    if isinstance(benches, dict) and known is not None:
         for key in benches:
-            if key not in ids["benchmarks"] and not id_problem(key):
-                message = f"unknown benchmark '{key}'{did_you_mean(key, ids['benchmarks'])}"
+            if key not in known and not id_problem(key):
+                message = f"unknown benchmark '{key}'{did_you_mean(key, known)}"
                 yield doc.problem(("signals", "benchmarks", key), message)
-
-
-def _id_list(doc: Document, loc: Loc, value: Any, known: set[str], what: str) -> Iterator[Problem]:
-    if isinstance(value, list):
-        yield from _id_refs(doc, list(enumerate(value)), loc, (), known, what)
 
 
 def _id_refs(
@@ -159,7 +170,7 @@ def _id_refs(
     items: list[tuple[int, Any]],
     loc: Loc,
     tail: Loc,
-    known: set[str],
+    known: set[str] | None,
     what: str = "capability",
 ) -> Iterator[Problem]:
     first: dict[str, int] = {}
@@ -172,7 +183,7 @@ def _id_refs(
             yield doc.problem(where, f"{what} '{value}' is listed twice (also {also})")
             continue
         first[value] = index
-        if value not in known:
+        if known is not None and value not in known:
             yield doc.problem(where, f"unknown {what} '{value}'{did_you_mean(value, known)}")
 
 

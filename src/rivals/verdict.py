@@ -114,7 +114,7 @@ def _sub_score_sentences(
         (s1, l1), (s2, l2) = parts
         out.append(f"{names[s1]} leads on {_and(l1)}, while {names[s2]} is stronger on {_and(l2)}.")
     elif parts:
-        (s1, l1), = parts
+        ((s1, l1),) = parts
         out.append(f"{names[s1]} leads on {_and(l1)}.")
     if level:
         out.append(f"They are level on {_and(level)}.")
@@ -136,7 +136,9 @@ def _free_tier(names: dict[str, str], a: Score, b: Score, free: dict[str, bool])
         return []
     f, p = (a, b) if free[a.slug] else (b, a)
     if f.rank <= p.rank:
-        return [f"However, {names[f.slug]} offers a free tier, which may be better for getting started."]
+        return [
+            f"However, {names[f.slug]} offers a free tier, which may be better for getting started."
+        ]
     return [f"{names[f.slug]} also offers a free tier, which {names[p.slug]} does not."]
 
 

@@ -1,0 +1,50 @@
+"""Shared fixtures: the small valid catalog, invalid overlays and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VALID = FIXTURES / "valid"
+INVALID = FIXTURES / "invalid"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    """A writable copy of the small valid catalog."""
+    target = tmp_path / "data"
+    shutil.copytree(VALID, target)
+    return target
+
+
+def overlay(case: Path, target: Path) -> None:
+    """Copy an invalid case's files over a valid catalog (remove.txt lists files to delete)."""
+    for path in sorted(case.rglob("*")):
+        rel = path.relative_to(case)
+        if path.is_dir() or rel.name == "expected.txt":
+            continue
+        if rel.name == "remove.txt":
+            for line in path.read_text().splitlines():
+                (target / line.removeprefix("REMOVE ").strip()).unlink()
+            continue
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / rel)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Return every file under `folder` by relative path, with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

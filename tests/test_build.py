@@ -1,0 +1,208 @@
+"""The build: golden page, identical rebuilds, failures that leave --out alone, hostile data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO, tree
+from rivals.build import BuildError, BuildOptions, build_site
+from rivals.problems import CatalogError
+
+GOLDEN = FIXTURES / "golden" / "alpha-vision-vs-beta-paint.html"
+TEMPLATES = REPO / "templates"
+
+
+def build(data: Path, out: Path, **kw) -> None:
+    build_site(BuildOptions(data=data, templates=TEMPLATES, out=out, search=False, **kw))
+
+
+def test_every_page_of_the_layout_is_built(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    files = set(tree(out))
+    for expected in (
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "assets/style.css",
+        "compare/alpha-vision-vs-beta-paint/index.html",
+        "compare/beta-paint-vs-delta-api/index.html",
+        "models/alpha-vision/index.html",
+    ):
+        assert expected in files
+    assert len([f for f in files if f.startswith("compare/")]) == 6  # 4 entries, all pairs
+
+
+def test_golden_pair_page(catalog: Path, tmp_path: Path) -> None:
+    """Compare one rendered page with the committed copy; REFRESH_GOLDEN=1 rewrites it."""
+    out = tmp_path / "site"
+    build(catalog, out)
+    page = (out / "compare" / "alpha-vision-vs-beta-paint" / "index.html").read_text()
+    if os.environ.get("REFRESH_GOLDEN"):
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(page)
+    assert page == GOLDEN.read_text()
+
+
+def test_pair_page_holds_every_element(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    page = (out / "compare" / "alpha-vision-vs-gamma-studio" / "index.html").read_text()
+    for part in (
+        '<h1>Alpha Vision <span class="vs">vs</span> Gamma Studio</h1>',
+        'class="lead"',
+        '<th scope="row">Type</th>',
+        '<th scope="row">Rank</th>',
+        '<th scope="row">Adoption</th>',
+        '<th scope="row">Quality</th>',
+        '<th scope="row">Ecosystem</th>',
+        '<th scope="row">Match Graph</th>',
+        '<th scope="row">Pricing</th>',
+        "3 decomposed",
+        "4 decomposed",
+        '<th scope="row">Times Matched</th>',
+        "Capabilities of Alpha Vision",
+        "Capabilities of Gamma Studio",
+        "<caption>",
+        "+1 more capability",
+        "+2 more capabilities",
+        "<strong>Unique:</strong>",
+        "<strong>vs alternatives:</strong>",
+        'id="verdict"',
+        "Need something different?",
+        'class="bar"',
+    ):
+        assert part in page, part
+
+
+def test_building_twice_gives_identical_bytes(catalog: Path, tmp_path: Path) -> None:
+    build(catalog, tmp_path / "one")
+    build(catalog, tmp_path / "two")
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_jobs_do_not_change_the_output(tmp_path: Path) -> None:
+    build(REPO / "data", tmp_path / "one", jobs=1)
+    build(REPO / "data", tmp_path / "two", jobs=2)
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_a_failed_build_leaves_the_previous_site_untouched(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    before = tree(out)
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    (catalog / "models" / "alpha-vision.yaml").write_text("name: [broken\n")
+    with pytest.raises(CatalogError):
+        build(catalog, out)
+    assert tree(out) == before
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps
+    assert not list(tmp_path.glob(".site.staging-*"))
+
+
+def test_a_template_error_leaves_the_previous_site_untouched(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    before = tree(out)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "compare.html").write_text(
+        "{% extends 'base.html' %}{% block main %}{{ nope.x }}{% endblock %}"
+    )
+    with pytest.raises(BuildError, match=r"compare\.html"):
+        build_site(BuildOptions(data=catalog, templates=templates, out=out, search=False))
+    assert tree(out) == before
+
+
+def test_a_site_template_overrides_the_theme_and_can_extend_it(
+    catalog: Path, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    (templates / "compare").mkdir(parents=True)
+    (templates / "compare" / "alpha-vision-vs-beta-paint.html").write_text(
+        "{% extends 'theme/compare.html' %}{% block main %}<p>special</p>{{ super() }}{% endblock %}"
+    )
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, templates=templates, out=out, search=False))
+    assert "<p>special</p>" in (out / "compare/alpha-vision-vs-beta-paint/index.html").read_text()
+    assert (
+        "<p>special</p>"
+        not in (out / "compare/alpha-vision-vs-gamma-studio/index.html").read_text()
+    )
+
+
+def test_a_rebuild_rewrites_nothing_that_did_not_change(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    report = build_site(BuildOptions(data=catalog, templates=TEMPLATES, out=out, search=False))
+    assert report.written == 0
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stamps
+
+
+def test_removing_an_entry_removes_its_pages_but_not_foreign_files(
+    catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    (out / "CNAME").write_text("example.org\n")
+    (catalog / "models" / "delta-api.yaml").unlink()
+    build(catalog, out)
+    clean = tmp_path / "clean"
+    build(catalog, clean)
+    assert not (out / "models" / "delta-api").exists()
+    assert (out / "CNAME").read_text() == "example.org\n"
+    assert tree(out) == tree(clean) | {"CNAME": b"example.org\n"}
+
+
+HOSTILE = """name: "<script>alert('name')</script>"
+kind: app
+summary: "Click [here](javascript:alert(1)) or <img src=x onerror=alert(2)> **bold** <b>raw</b>"
+categories: [vision]
+pricing:
+  plan: paid
+  note: "<iframe src='https://evil.example'></iframe>"
+links:
+  homepage: "https://example.org/?q=<x>&a=\\"b\\""
+capabilities:
+  - id: captioning
+    summary: "[ok](https://example.org/) and [bad](data:text/html,boom) and ![t](https://tracker.example/p.png)"
+    unique: "<style>body{display:none}</style>plain"
+"""
+
+
+def test_hostile_text_is_escaped_and_links_are_checked(catalog: Path, tmp_path: Path) -> None:
+    (catalog / "models" / "evil.yaml").write_text(HOSTILE)
+    out = tmp_path / "site"
+    build(catalog, out)
+    for path in [out / "models/evil/index.html", out / "compare/alpha-vision-vs-evil/index.html"]:
+        html = path.read_text()
+        assert "<script>alert" not in html and "&lt;script&gt;" in html
+        assert "javascript:" not in html and "data:text" not in html
+        assert "onerror" not in html or "&lt;img" in html
+        assert "<iframe" not in html and "<style>body" not in html and "<img" not in html
+        assert "tracker.example" not in html
+    model = (out / "models/evil/index.html").read_text()
+    assert '<a href="https://example.org/" rel="nofollow noopener noreferrer">ok</a>' in model
+    assert "<strong>bold</strong>" in model
+
+
+def test_out_may_not_exist_yet_and_nested(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "deep" / "er" / "site"
+    build(catalog, out)
+    assert (out / "index.html").is_file()
+
+
+def test_staging_is_beside_out_not_inside(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "data") == [
+        ".rivals-cache",
+        "site",
+    ]
+    shutil.rmtree(out)

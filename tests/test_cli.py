@@ -1,0 +1,112 @@
+"""The command line through click's CliRunner: exit codes, stdout and stderr apart."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import INVALID, REPO, overlay, tree
+from rivals.cli import cli
+
+
+def test_check_passes_on_a_valid_catalog(runner: CliRunner, catalog: Path) -> None:
+    result = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert result.exit_code == 0, result.output
+    assert "is valid: 4 entries" in result.stdout
+
+
+def test_check_prints_every_problem_and_exits_1(runner: CliRunner, catalog: Path) -> None:
+    overlay(INVALID / "fields", catalog)
+    overlay(INVALID / "graph", catalog)
+    result = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert (
+        f"{catalog}/models/delta-api.yaml:3: summry: unknown field 'summry' (did you mean 'summary'?)"
+        in lines
+    )
+    assert (
+        f"{catalog}/site.yaml:4: pairs: Input should be 'all', 'same-category' or 'matched', got 'some'"
+        in lines
+    )
+    assert len(lines) == 11  # ten problems and the closing line
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_build_writes_the_site_and_summarises(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    result = runner.invoke(
+        cli, ["build", "--data", str(catalog), "--out", str(out), "--no-search", "--jobs", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Built 11 pages")
+    assert (out / "compare" / "alpha-vision-vs-beta-paint" / "index.html").is_file()
+
+
+def test_build_on_a_broken_catalog_exits_1_and_leaves_out_alone(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    assert (
+        runner.invoke(
+            cli, ["build", "--data", str(catalog), "--out", str(out), "--no-search"]
+        ).exit_code
+        == 0
+    )
+    before = tree(out)
+    overlay(INVALID / "unknown-ids", catalog)
+    result = runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(out), "--no-search"])
+    assert result.exit_code == 1
+    assert "unknown capability 'captoning' (did you mean 'captioning'?)" in result.stderr
+    assert tree(out) == before
+
+
+def test_base_url_option_overrides_site_yaml(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    args = [
+        "build",
+        "--data",
+        str(catalog),
+        "--out",
+        str(out),
+        "--no-search",
+        "--base-url",
+        "https://other.example/x/",
+    ]
+    assert runner.invoke(cli, args).exit_code == 0
+    assert (
+        'href="https://other.example/x/compare/'
+        in (out / "compare/alpha-vision-vs-beta-paint/index.html").read_text()
+    )
+    bad = runner.invoke(cli, [*args[:-1], "ftp://nope"])
+    assert bad.exit_code == 1
+    assert "base_url" in bad.stderr
+
+
+def test_wrong_usage_exits_2(runner: CliRunner) -> None:
+    assert runner.invoke(cli, ["build", "--jobs", "0"]).exit_code == 2
+    assert runner.invoke(cli, ["frobnicate"]).exit_code == 2
+
+
+def test_missing_data_folder_is_a_catalog_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["check", "--data", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "catalog folder not found" in result.stderr
+
+
+def test_python_dash_m_rivals_works(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rivals", "check", "--data", str(REPO / "data")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,90 @@
+"""The loader keeps lines, refuses duplicates and unsafe YAML, and keeps the author's text."""
+
+from __future__ import annotations
+
+import pytest
+
+from rivals.load import _LoadError, parse_document
+
+
+def parse(text: str | bytes):
+    data = text.encode() if isinstance(text, str) else text
+    return parse_document("f.yaml", data)
+
+
+def test_plain_scalars_stay_the_authors_text() -> None:
+    doc, problems = parse("license: NO\nname: 1.10\nok: yes\nwhen: 2023-04-17\nnone: ~\n")
+    assert problems == []
+    assert doc.data == {
+        "license": "NO",
+        "name": "1.10",
+        "ok": "yes",
+        "when": "2023-04-17",
+        "none": None,
+    }
+
+
+def test_every_key_and_item_has_its_line() -> None:
+    doc, _ = parse("a: 1\nlist:\n  - x\n  - k: v\n    j: w\n")
+    assert doc.lines[("a",)] == 1
+    assert doc.lines[("list", 0)] == 3
+    assert doc.lines[("list", 1)] == 4
+    assert doc.lines[("list", 1, "j")] == 5
+    assert doc.line_of(("list", 1, "missing")) == 4
+
+
+def test_duplicate_keys_are_reported_and_the_first_value_kept() -> None:
+    doc, problems = parse("a: 1\nb: 2\na: 3\n")
+    assert doc.data == {"a": "1", "b": "2"}
+    assert [str(p) for p in problems] == ["f.yaml:3: a: duplicate key 'a' (first at line 1)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "a: !!python/object/apply:os.system [ls]\n",
+            "tag !!python/object/apply:os.system is not allowed",
+        ),
+        ("a: !!binary aGVsbG8=\n", "tag !!binary is not allowed"),
+        ("a: !custom x\n", "tag !custom is not allowed"),
+    ],
+)
+def test_unsafe_tags_are_refused(text: str, message: str) -> None:
+    _, problems = parse(text)
+    assert [p.message for p in problems] == [message]
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "message"),
+    [
+        (b"", 1, "file is empty"),
+        (b"# comment only\n\n", 1, "file is empty"),
+        (b"a: 1\nb: \xff\n", 2, "not valid UTF-8 (byte 0xff)"),
+        (b"a: &a [*a]\n", 1, "recursive alias"),
+        (
+            b"a: 1\n---\nb: 2\n",
+            2,
+            "invalid YAML: expected a single document in the stream but found another document",
+        ),
+        (b"a: " + b"[" * 100 + b"]" * 100 + b"\n", 1, "nested too deeply"),
+    ],
+)
+def test_broken_files_give_one_clear_error(data: bytes, line: int, message: str) -> None:
+    with pytest.raises(_LoadError) as caught:
+        parse(data)
+    assert (caught.value.line, caught.value.message) == (line, message)
+
+
+def test_an_alias_bomb_stops_quickly() -> None:
+    rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        rows.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    with pytest.raises(_LoadError) as caught:
+        parse("\n".join(rows) + "\n")
+    assert caught.value.message == "too many alias expansions"
+
+
+def test_a_byte_order_mark_is_accepted() -> None:
+    doc, _ = parse(b"\xef\xbb\xbfname: x\n")
+    assert doc.data == {"name": "x"}

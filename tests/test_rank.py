@@ -1,0 +1,104 @@
+"""Ranking properties: monotone, weighted, deterministic, honest about missing evidence."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import yaml
+
+from rivals.build import load_and_validate
+from rivals.rank import rank
+
+
+def edit(catalog: Path, slug: str, change) -> None:
+    path = catalog / "models" / f"{slug}.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_more_stars_never_lowers_adoption(catalog: Path) -> None:
+    before = rank(load_and_validate(catalog)).scores
+    for stars in (1500, 30000, 10**7):
+        edit(catalog, "beta-paint", lambda d, s=stars: d["signals"].update(github_stars=s))
+        after = rank(load_and_validate(catalog)).scores
+        assert (
+            after["beta-paint"].subs["adoption"].used >= before["beta-paint"].subs["adoption"].used
+        )
+        assert after["beta-paint"].exact >= before["beta-paint"].exact
+        before = after
+
+
+def test_rank_is_the_weighted_sum_of_sub_scores(catalog: Path) -> None:
+    board = rank(load_and_validate(catalog))
+    assert board.effective == board.weights  # every sub-score has evidence somewhere
+    for score in board.scores.values():
+        total = sum(board.weights[n] * s.used for n, s in score.subs.items())
+        assert math.isclose(score.exact, total)
+        assert score.rank == math.floor(total + 0.5)
+
+
+def test_changing_a_weight_changes_the_rank_accordingly(catalog: Path) -> None:
+    site = catalog / "site.yaml"
+    site.write_text(
+        site.read_text().replace(
+            "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}",
+            "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}",
+        )
+    )
+    board = rank(load_and_validate(catalog))
+    for score in board.scores.values():
+        assert math.isclose(score.exact, score.subs["adoption"].used)
+
+
+def test_ranking_is_deterministic(catalog: Path) -> None:
+    assert rank(load_and_validate(catalog)) == rank(load_and_validate(catalog))
+
+
+def test_intervals_contain_the_score_and_are_exact_when_complete(catalog: Path) -> None:
+    board = rank(load_and_validate(catalog))
+    for score in board.scores.values():
+        assert score.low <= score.rank <= score.high
+    # alpha-vision reports every signal; delta-api none at all.
+    assert board.scores["alpha-vision"].low == board.scores["alpha-vision"].high
+    delta = board.scores["delta-api"]
+    assert delta.subs["adoption"].value is None
+    assert delta.high - delta.low >= 80
+
+
+def test_missing_evidence_is_explicit_never_a_silent_zero(catalog: Path) -> None:
+    board = rank(load_and_validate(catalog))
+    delta = board.scores["delta-api"].subs["adoption"]
+    assert delta.value is None and delta.inputs == ()
+    others = sorted(s.subs["adoption"].used for k, s in board.scores.items() if k != "delta-api")
+    assert delta.used == others[len(others) // 2]  # the catalog median, shown as missing
+    assert (delta.low, delta.high) == (0.0, 100.0)
+    beta = board.scores["beta-paint"].subs["adoption"]
+    assert beta.missing == ("Monthly downloads",)
+
+
+def test_a_sub_score_nobody_has_is_left_out_and_weights_rescaled(catalog: Path) -> None:
+    (catalog / "matches.yaml").unlink()
+    board = rank(load_and_validate(catalog))
+    assert "match_graph" not in board.effective
+    assert math.isclose(sum(board.effective.values()), 1.0)
+    assert board.notes
+
+
+def test_lower_is_better_benchmarks_are_flipped(catalog: Path) -> None:
+    edit(catalog, "alpha-vision", lambda d: d["signals"]["benchmarks"].update(wer=3.0))
+    edit(catalog, "beta-paint", lambda d: d["signals"]["benchmarks"].update(wer=9.0))
+    board = rank(load_and_validate(catalog))
+    wer = {
+        s: next(i for i in board.scores[s].subs["quality"].inputs if i.label == "Word error rate")
+        for s in ("alpha-vision", "beta-paint")
+    }
+    assert wer["alpha-vision"].score == 100 and wer["beta-paint"].score == 0
+
+
+def test_positions_follow_ranks(catalog: Path) -> None:
+    ordered = rank(load_and_validate(catalog)).ordered()
+    assert [s.position for s in ordered] == sorted(s.position for s in ordered)
+    assert all(a.rank >= b.rank for a, b in itertools.pairwise(ordered))

@@ -1,0 +1,49 @@
+"""Every invalid case reports exactly its expected lines; the valid catalog passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import INVALID, overlay
+from rivals.load import load_catalog
+from rivals.problems import CatalogError
+from rivals.validate import validate_catalog
+
+CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
+
+
+def problems_of(folder: Path) -> list[str]:
+    raw, problems = load_catalog(folder)
+    try:
+        validate_catalog(raw, problems)
+    except CatalogError as err:
+        return [str(p).removeprefix(f"{folder}/") for p in err.problems]
+    return []
+
+
+def test_the_valid_fixture_has_no_problems(catalog: Path) -> None:
+    assert problems_of(catalog) == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_invalid_case_reports_every_expected_line(case: str, catalog: Path) -> None:
+    overlay(INVALID / case, catalog)
+    expected = (INVALID / case / "expected.txt").read_text().splitlines()
+    assert problems_of(catalog) == expected
+
+
+def test_the_default_catalog_is_valid() -> None:
+    assert problems_of(Path(__file__).parents[1] / "data") == []
+
+
+def test_validated_values_keep_the_authors_text(catalog: Path) -> None:
+    raw, problems = load_catalog(catalog)
+    cat = validate_catalog(raw, problems)
+    assert cat.entries["alpha-vision"].license == "NO"
+    assert cat.entries["beta-paint"].name == "1.10"
+    assert cat.entries["alpha-vision"].signals is not None
+    assert cat.entries["alpha-vision"].signals.github_stars == 24000
+    assert cat.times_matched("alpha-vision") == 17
+    assert cat.pair_count("beta-paint", "alpha-vision") == 14
