@@ -63,7 +63,9 @@ def test_pairs_within_a_category_share_capabilities(default: Catalog) -> None:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip().lower() for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if len(s) > 25]
+    return [
+        s.strip().lower() for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if len(s) > 25
+    ]
 
 
 def test_no_two_entries_share_a_sentence(default: Catalog) -> None:
@@ -77,6 +79,8 @@ def test_no_two_entries_share_a_sentence(default: Catalog) -> None:
 
 
 def test_benchmarks_are_reported_by_several_entries(default: Catalog) -> None:
-    reporters = Counter(b for e in default.entries.values() if e.signals for b in e.signals.benchmarks)
+    reporters = Counter(
+        b for e in default.entries.values() if e.signals for b in e.signals.benchmarks
+    )
     shared = [b for b, n in reporters.items() if n >= 2]
     assert len(shared) >= 4

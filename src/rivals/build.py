@@ -5,6 +5,7 @@ load -> validate -> rank -> plan -> render (in parallel) -> write (staging, then
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import time
@@ -15,14 +16,23 @@ from pathlib import Path
 import jinja2
 
 from rivals.extras import extra_files
-from rivals.load import load_catalog
-from rivals.pages import Page, Site, page_context, plan_pages
+from rivals.load import Parsed, load_catalog, read_memo
+from rivals.pages import Page, Site, page_context, page_key, plan_pages
 from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
-from rivals.render import make_environment, render
+from rivals.render import make_environment, render, template_fingerprint
 from rivals.schema import Catalog
 from rivals.validate import validate_catalog
-from rivals.write import PageWriter, Written, commit, discard, load_manifest, new_staging
+from rivals.write import (
+    PageWriter,
+    Written,
+    cache_dir,
+    commit,
+    discard,
+    load_manifest,
+    new_staging,
+    save_memo,
+)
 
 CHUNK = 400
 
@@ -43,6 +53,7 @@ class BuildReport:
     """What a build did, for the summary line."""
 
     pages: int = 0
+    rendered: int = 0
     written: int = 0
     unchanged: int = 0
     deleted: int = 0
@@ -56,9 +67,11 @@ class BuildError(Exception):
     exit_code = 1
 
 
-def load_and_validate(data: Path, base_url: str | None = None) -> Catalog:
+def load_and_validate(
+    data: Path, base_url: str | None = None, memo: dict[str, Parsed] | None = None
+) -> Catalog:
     """Return the validated catalog of `data`, or raise CatalogError with every problem."""
-    raw, problems = load_catalog(data)
+    raw, problems = load_catalog(data, memo)
     catalog = validate_catalog(raw, problems)
     if base_url is not None:
         site = catalog.site.model_validate(catalog.site.model_dump() | {"base_url": base_url})
@@ -70,14 +83,14 @@ def build_site(options: BuildOptions) -> BuildReport:
     """Validate, rank and render the whole site into options.out; return what was done."""
     report = BuildReport()
     clock = _Clock(report)
-    catalog = _checked_base_url(options)
+    memo = {} if options.clean else read_memo(cache_dir(options.out) / "catalog.pickle")
+    catalog = _checked_base_url(options, memo)
     clock.lap("load+validate")
     board = rank(catalog)
     site = Site(catalog, board)
     clock.lap("rank")
     pages = list(plan_pages(catalog))
     report.pages = len(pages)
-    clock.lap("plan")
     previous = load_manifest(options.out)
     staging = new_staging(options.out)
     try:
@@ -86,9 +99,15 @@ def build_site(options: BuildOptions) -> BuildReport:
         )
         for path, data in extra_files(site, pages, renderer.env, options.templates):
             renderer.writer.write(path, data)
-        seen, staged = renderer.render_all(pages, options.jobs)
+        base = _base_fingerprint(site, renderer.env)
+        keyed = [(page, page_key(site, page, base)) for page in pages]
+        todo = [(page, key) for page, key in keyed if not renderer.writer.keep(page.path, key)]
+        report.rendered = len(todo)
+        clock.lap("plan")
+        seen, staged = renderer.render_all(todo, options.jobs)
         clock.lap("render+write")
         result = commit(staging, options.out, seen, staged, previous)
+        save_memo(options.out, memo)
     except BaseException:
         discard(staging)
         raise
@@ -102,15 +121,28 @@ def build_site(options: BuildOptions) -> BuildReport:
     return report
 
 
-def _checked_base_url(options: BuildOptions) -> Catalog:
+def _checked_base_url(options: BuildOptions, memo: dict[str, Parsed]) -> Catalog:
     try:
-        return load_and_validate(options.data, options.base_url)
+        return load_and_validate(options.data, options.base_url, memo)
     except CatalogError:
         raise
     except ValueError as err:  # --base-url that is not an absolute URL
         raise CatalogError(
             [Problem("--base-url", 1, "base_url", str(err).splitlines()[-1])]
         ) from None
+
+
+def _base_fingerprint(site: Site, env: jinja2.Environment) -> str:
+    """Hash what every page depends on: the code, the templates and the catalog-wide settings."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update(template_fingerprint(env).encode())
+    catalog = site.catalog
+    for part in (catalog.site, catalog.categories, catalog.capabilities, catalog.benchmarks):
+        digest.update(repr(part).encode())
+    digest.update(repr((site.board.effective, site.board.notes)).encode())
+    return digest.hexdigest()
 
 
 class Renderer:
@@ -125,7 +157,7 @@ class Renderer:
         previous: dict[str, Written],
     ) -> None:
         self.site = site
-        self.env = make_environment(templates)
+        self.env = make_environment(templates, cache_dir(out) / "templates")
         self.writer = PageWriter(staging, out, previous)
         self.known = frozenset(self.env.list_templates())
 
@@ -142,12 +174,15 @@ class Renderer:
             )
             raise BuildError(f"{where}: template: {err}") from None
 
-    def render_all(self, pages: list[Page], jobs: int | None) -> tuple[dict[str, str], list[str]]:
+    def render_all(
+        self, pages: list[tuple[Page, str]], jobs: int | None
+    ) -> tuple[dict[str, tuple[str, str]], list[str]]:
         """Render and stage every page, over `jobs` processes; return digests and staged paths."""
         jobs = jobs or os.cpu_count() or 1
         if jobs <= 1 or len(pages) < 2 * CHUNK:
             self._run(pages)
             return dict(self.writer.seen), list(self.writer.staged)
+        self._warm_fragments()
         global _ACTIVE, _PAGES
         _ACTIVE, _PAGES = self, pages
         seen, staged = dict(self.writer.seen), list(self.writer.staged)
@@ -166,13 +201,21 @@ class Renderer:
             _ACTIVE, _PAGES = None, []
         return seen, staged
 
-    def _run(self, pages: list[Page]) -> None:
-        for page in pages:
-            self.writer.write(page.path, self.render_page(page))
+    def _warm_fragments(self) -> None:
+        """Render each entry's shared fragments once here, so forked workers inherit them."""
+        fragment = self.env.globals["capabilities"]
+        shown = self.site.catalog.site.capabilities_shown
+        for entry in self.site.entries.values():
+            fragment(entry, shown)  # type: ignore[operator]
+            fragment(entry, len(entry.capabilities))  # type: ignore[operator]
+
+    def _run(self, pages: list[tuple[Page, str]]) -> None:
+        for page, key in pages:
+            self.writer.write(page.path, self.render_page(page), key)
 
 
 _ACTIVE: Renderer | None = None
-_PAGES: list[Page] = []
+_PAGES: list[tuple[Page, str]] = []
 
 
 def _chunks(total: int) -> Iterator[tuple[int, int]]:
@@ -180,7 +223,7 @@ def _chunks(total: int) -> Iterator[tuple[int, int]]:
         yield start, min(total, start + CHUNK)
 
 
-def _render_chunk(bounds: tuple[int, int]) -> tuple[dict[str, str], list[str]]:
+def _render_chunk(bounds: tuple[int, int]) -> tuple[dict[str, tuple[str, str]], list[str]]:
     """Worker: render pages[start:end] with the Renderer inherited through fork."""
     assert _ACTIVE is not None
     writer = _ACTIVE.writer

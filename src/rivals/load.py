@@ -9,7 +9,9 @@ silently keeping the last one, (3) keep plain scalars as the author's text (YAML
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,9 +81,20 @@ class _LoadError(Exception):
         self.line, self.loc, self.message = line, loc[:3], message
 
 
-def load_catalog(root: Path) -> tuple[RawCatalog, list[Problem]]:
-    """Read every file of the catalog folder; return the documents and the problems found."""
+# A parsed file, remembered between builds: (hash of its bytes, document or None, problems).
+Parsed = tuple[str, "Document | None", list[Problem]]
+
+
+def load_catalog(
+    root: Path, memo: dict[str, Parsed] | None = None
+) -> tuple[RawCatalog, list[Problem]]:
+    """Read every file of the catalog folder; return the documents and the problems found.
+
+    `memo` (path -> what parsing it gave) lets a file whose bytes are unchanged skip parsing;
+    it is updated in place with what this call read.
+    """
     raw = RawCatalog(root)
+    load = _Memo(memo if memo is not None else {})
     problems: list[Problem] = []
     if not root.is_dir():
         problems.append(Problem(str(root), 1, "(folder)", "catalog folder not found"))
@@ -92,7 +105,7 @@ def load_catalog(root: Path) -> tuple[RawCatalog, list[Problem]]:
             if name in REQUIRED_FILES:
                 problems.append(Problem(str(path), 1, "(file)", "required file is missing"))
             continue
-        doc = load_document(path, problems)
+        doc = load(path, problems)
         if doc is not None:
             raw.files[name] = doc
     models = root / "models"
@@ -100,10 +113,51 @@ def load_catalog(root: Path) -> tuple[RawCatalog, list[Problem]]:
         problems.append(Problem(str(models), 1, "(folder)", "models folder not found"))
         return raw, problems
     for path in _model_files(models, problems):
-        doc = load_document(path, problems)
+        doc = load(path, problems)
         if doc is not None:
             raw.models[path.stem] = doc
+    load.forget_unused()
     return raw, problems
+
+
+class _Memo:
+    """load_document, remembering results by the hash of the file's bytes."""
+
+    def __init__(self, memo: dict[str, Parsed]) -> None:
+        self.memo = memo
+        self.used: set[str] = set()
+
+    def forget_unused(self) -> None:
+        """Drop what was remembered of files this load did not read (deleted files)."""
+        for key in set(self.memo) - self.used:
+            del self.memo[key]
+
+    def __call__(self, path: Path, problems: list[Problem]) -> Document | None:
+        self.used.add(str(path))
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return load_document(path, problems)
+        digest = hashlib.sha256(data).hexdigest()
+        known = self.memo.get(str(path))
+        if known is not None and known[0] == digest:
+            problems.extend(known[2])
+            return known[1]
+        found: list[Problem] = []
+        doc = _parse(str(path), data, found)
+        self.memo[str(path)] = (digest, doc, found)
+        problems.extend(found)
+        return doc
+
+
+def read_memo(path: Path) -> dict[str, Parsed]:
+    """Return the parsed-file memo an earlier build saved, or {} if there is none usable."""
+    try:
+        with path.open("rb") as handle:
+            memo = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
 
 
 def _model_files(folder: Path, problems: list[Problem]) -> Iterator[Path]:
@@ -125,6 +179,10 @@ def load_document(path: Path, problems: list[Problem]) -> Document | None:
     except OSError as err:
         problems.append(Problem(shown, 1, "(file)", f"cannot read file: {err.strerror}"))
         return None
+    return _parse(shown, data, problems)
+
+
+def _parse(shown: str, data: bytes, problems: list[Problem]) -> Document | None:
     try:
         doc, found = parse_document(shown, data)
     except _LoadError as err:
@@ -142,10 +200,6 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
     if len(data) > MAX_FILE_BYTES:
         raise _LoadError(1, (), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     text = _decode(data)
-    if not text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
-        raise _LoadError(1, (), "file is empty")
     try:
         loader = _TextLoader(text)
         try:

@@ -5,16 +5,25 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from typing import Any
 
-import markdown
 import nh3
 from markupsafe import Markup
 
 ALLOWED_TAGS = {"a", "code", "em", "strong", "br", "p", "ul", "ol", "li", "del"}
-# Characters that can start markdown syntax or need an HTML escape; text without them is
-# emitted through the fast path.
-_MARKDOWN_HINT = re.compile(r"[*_`\[\]<>&\\#!|~]|^\s*[-+]\s|^\s*\d+\.\s|https?://", re.M)
+# What can start inline markdown: emphasis, code, links, escapes, autolinks, and lists or
+# headings at a line start. Text without any of it only needs HTML escaping (the fast path),
+# which keeps raw HTML visible as text; text with markdown goes through the parser and nh3.
+_MARKDOWN_HINT = re.compile(r"[*_`\[\\]|<https?://|^\s*(?:[-+]\s|\d+\.\s|#)", re.M)
 _PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.S)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    """Return one Markdown parser per process (imported on first use: most text is plain)."""
+    import markdown
+
+    return markdown.Markdown(output_format="html")
 
 
 @lru_cache(maxsize=65536)
@@ -26,7 +35,7 @@ def inline_markdown(text: str) -> Markup:
     """
     if not _MARKDOWN_HINT.search(text):
         return Markup(html.escape(text, quote=False))
-    rendered = markdown.markdown(text, output_format="html")
+    rendered = _parser().reset().convert(text)
     cleaned = nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,

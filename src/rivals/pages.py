@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
 from rivals.markup import plain_text
 from rivals.rank import SUB_LABELS, Leaderboard, Score
@@ -25,8 +26,7 @@ PLAN_LABELS = {"free": "Free", "freemium": "Freemium", "paid": "Paid", "usage-ba
 LINK_LABELS = {"homepage": "Homepage", "repository": "Repository", "paper": "Paper", "docs": "Docs"}
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     """One output file: where it goes, which templates may render it, and what it is about."""
 
     path: str
@@ -102,6 +102,16 @@ class EntryView:
         return next(s for s in self.subs if s.name == name)
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One feature-table cell: text, an optional 0-100 bar and note, and whether it leads."""
+
+    text: str
+    bar: int | None = None
+    note: str | None = None
+    leads: bool = False
+
+
 @dataclass
 class Site:
     """The catalog, its leaderboard and the views derived from them."""
@@ -109,10 +119,14 @@ class Site:
     catalog: Catalog
     board: Leaderboard
     entries: dict[str, EntryView] = field(default_factory=dict)
+    cells: dict[str, tuple[tuple[Cell, ...], tuple[Cell, ...]]] = field(default_factory=dict)
+    _prints: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for slug, entry in self.catalog.entries.items():
-            self.entries[slug] = _entry_view(self.catalog, slug, entry, self.board.scores[slug])
+            view = _entry_view(self.catalog, slug, entry, self.board.scores[slug])
+            self.entries[slug] = view
+            self.cells[slug] = entry_cells(view)
 
     def rivals(self, slug: str) -> list[EntryView]:
         """Return the entries that have a pair page with `slug`, best ranked first."""
@@ -124,6 +138,14 @@ class Site:
             self._rivals = table
         found = [self.entries[s] for s in self._rivals[slug]]
         return sorted(found, key=lambda e: (e.position, e.slug))
+
+    def fingerprint(self, slug: str) -> str:
+        """Return a hash of everything the site shows about one entry."""
+        found = self._prints.get(slug)
+        if found is None:
+            text = repr((self.entries[slug], self.cells[slug]))
+            found = self._prints[slug] = hashlib.sha256(text.encode()).hexdigest()[:32]
+        return found
 
     def comparison(self, a: str, b: str) -> Comparison:
         """Return the comparison of two slugs."""
@@ -159,6 +181,24 @@ def plan_pages(catalog: Catalog) -> Iterator[Page]:
         )
 
 
+def page_key(site: Site, page: Page, base: str) -> str:
+    """Return a hash of every input of a page; `base` covers templates, code and settings.
+
+    Two builds that give a page the same key render the same bytes for it, so the second
+    build can skip it.
+    """
+    if page.kind == "compare":
+        a, b = page.key
+        parts = [site.fingerprint(a), site.fingerprint(b), str(site.catalog.pair_count(a, b))]
+    elif page.kind == "model":
+        parts = [site.fingerprint(page.key[0])]
+        parts += [f"{r.slug}:{r.name}:{r.rank}" for r in site.rivals(page.key[0])]
+    else:
+        parts = [site.fingerprint(s) for s in site.entries]
+    text = "\0".join((base, page.kind, page.path, *parts))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def page_context(site: Site, page: Page) -> dict[str, Any]:
     """Return the template context of one page."""
     base = {
@@ -185,7 +225,7 @@ def compare_context(site: Site, a_slug: str, b_slug: str) -> dict[str, Any]:
         "a": a,
         "b": b,
         "cmp": cmp,
-        "rows": feature_rows(a, b),
+        "rows": feature_rows(site, a_slug, b_slug),
         "capability_rows": _capability_rows(site, a, b, cmp),
         "shown": shown,
     }
@@ -199,7 +239,7 @@ def model_context(site: Site, slug: str) -> dict[str, Any]:
         "title": entry.name,
         "description": plain_text(entry.summary),
         "e": entry,
-        "rows": feature_rows(entry),
+        "rows": feature_rows(site, slug),
         "rivals": [(r, _pair_url(slug, r.slug)) for r in rivals],
     }
 
@@ -216,40 +256,51 @@ def home_context(site: Site) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    bar: int | None = None
-    note: str | None = None
-    leads: bool = False
+FEATURES = (
+    "Type",
+    "Rank",
+    *(SUB_LABELS[n] for n in SUB_SCORES),
+    "Pricing",
+    "Categories",
+    "Capabilities",
+    "Times Matched",
+)
+NUMERIC = frozenset(range(1, 2 + len(SUB_SCORES)))  # rows whose higher value "leads"
 
 
-def feature_rows(*entries: EntryView) -> list[tuple[str, tuple[Cell, ...]]]:
-    """Return the feature table rows (label, one cell per entry) of comparison-page.md."""
-    rows: list[tuple[str, tuple[Cell, ...]]] = [
-        ("Type", tuple(Cell(e.kind_label) for e in entries)),
-        ("Rank", _number_cells([e.rank for e in entries], [_interval(e) for e in entries])),
+def entry_cells(e: EntryView) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
+    """Return one entry's feature-table cells, plain and marked as leading, in FEATURES order."""
+    numbers = [(e.rank, _interval(e))]
+    numbers += [(s.value, _missing_note(s)) for s in e.subs]
+    plain = [Cell(e.kind_label)]
+    plain += [Cell("—" if v is None else f"{v}/100", v, note) for v, note in numbers]
+    plain += [
+        Cell(_pricing(e)),
+        Cell(", ".join(n for _, n in e.categories)),
+        Cell(f"{len(e.capabilities)} decomposed"),
+        Cell(f"{e.times_matched:,}"),
     ]
-    for name in SUB_SCORES:
-        subs = [e.sub(name) for e in entries]
-        notes = [_missing_note(s) for s in subs]
-        rows.append((SUB_LABELS[name], _number_cells([s.value for s in subs], notes)))
-    rows += [
-        ("Pricing", tuple(Cell(_pricing(e)) for e in entries)),
-        ("Categories", tuple(Cell(", ".join(n for _, n in e.categories)) for e in entries)),
-        ("Capabilities", tuple(Cell(f"{len(e.capabilities)} decomposed") for e in entries)),
-        ("Times Matched", tuple(Cell(f"{e.times_matched:,}") for e in entries)),
-    ]
+    lead = [Cell(c.text, c.bar, c.note, True) if i in NUMERIC else c for i, c in enumerate(plain)]
+    return tuple(plain), tuple(lead)
+
+
+def feature_rows(site: Site, *slugs: str) -> list[tuple[str, tuple[Cell, ...]]]:
+    """Return the feature table rows (label, one cell per entry) of comparison-page.md.
+
+    With two entries, the higher number of a row is marked as leading (never on a tie or
+    when either side has no value), so the page never shows a lead the numbers don't.
+    """
+    cells = [site.cells[s] for s in slugs]
+    rows = []
+    for i, label in enumerate(FEATURES):
+        row = tuple(plain[i] for plain, _ in cells)
+        if i in NUMERIC and len(row) == 2:
+            va, vb = row[0].bar, row[1].bar
+            if va is not None and vb is not None and va != vb:
+                win = 0 if va > vb else 1
+                row = tuple(cells[k][1 if k == win else 0][i] for k in range(2))
+        rows.append((label, row))
     return rows
-
-
-def _number_cells(values: list[int | None], notes: list[str | None]) -> tuple[Cell, ...]:
-    known = [v for v in values if v is not None]
-    best = max(known) if len(known) == len(values) > 1 and len(set(known)) > 1 else None
-    return tuple(
-        Cell("—" if v is None else f"{v}/100", v, note, v is not None and v == best)
-        for v, note in zip(values, notes, strict=True)
-    )
 
 
 def _capability_rows(

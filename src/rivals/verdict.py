@@ -40,9 +40,10 @@ def compare(
     ea, eb = catalog.entries[a.slug], catalog.entries[b.slug]
     caps_a = [c.id for c in ea.capabilities]
     caps_b = [c.id for c in eb.capabilities]
-    shared = tuple(c for c in caps_a if c in set(caps_b))
-    only_a = tuple(c for c in caps_a if c not in set(caps_b))
-    only_b = tuple(c for c in caps_b if c not in set(caps_a))
+    set_a, set_b = set(caps_a), set(caps_b)
+    shared = tuple(c for c in caps_a if c in set_b)
+    only_a = tuple(c for c in caps_a if c not in set_b)
+    only_b = tuple(c for c in caps_b if c not in set_a)
     together = catalog.pair_count(a.slug, b.slug)
     names = {a.slug: ea.name, b.slug: eb.name}
     sentences = [_headline(names, a, b, "scores"), *_sub_score_sentences(names, a, b, active)]

@@ -1,10 +1,12 @@
 """Writing the site: a staging folder beside --out, no path written twice, then a swap.
 
 Nothing touches --out until every page has been rendered. A build manifest (beside the output,
-in `.rivals-cache/<out name>/manifest.json`) remembers the hash, size and modification time
-of every file the generator wrote, so that the next build
+in `.rivals-cache/<out name>/manifest.json`) remembers, for every file the generator wrote, the
+hash of its bytes, its size and modification time, and the key of the inputs it was rendered
+from, so that the next build
 
-* leaves a file alone when its bytes did not change (its mtime stays as it was),
+* does not even render a page whose input key is unchanged and whose file is still as written,
+* leaves a file alone when its new bytes are the same (its mtime stays as it was),
 * deletes the files it wrote before and no longer writes (a removed entry's pages),
 * never deletes a file it did not write.
 """
@@ -14,11 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Written:
     digest: str
     size: int
     mtime_ns: int
+    key: str = ""
 
 
 @dataclass
@@ -40,7 +44,7 @@ class WriteReport:
 
 
 def cache_dir(out: Path) -> Path:
-    """Return the folder beside `out` where builds keep their manifest and caches."""
+    """Return the folder beside `out` where builds keep their manifest."""
     return out.resolve().parent / ".rivals-cache" / out.resolve().name
 
 
@@ -57,10 +61,10 @@ def load_manifest(out: Path) -> dict[str, Written]:
 
 def safe_relative(path: str) -> str:
     """Return `path` if it stays inside the output folder; raise ValueError otherwise."""
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
+    parts = path.split("/")
+    if not path or path.startswith("/") or "\\" in path or any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"refusing to write outside the output folder: {path!r}")
-    return str(pure)
+    return path
 
 
 @dataclass
@@ -73,31 +77,50 @@ class PageWriter:
     staging: Path
     out: Path
     previous: dict[str, Written]
-    seen: dict[str, str] = field(default_factory=dict)  # path -> digest
+    seen: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (digest, key)
     staged: list[str] = field(default_factory=list)
+    _folders: set[str] = field(default_factory=set)
 
-    def write(self, path: str, data: bytes) -> None:
+    def keep(self, path: str, key: str) -> bool:
+        """Return True (and record the page) when --out holds it rendered from the same key."""
+        old = self.previous.get(path)
+        where = os.path.join(self.out, path)
+        if old is None or not key or old.key != key or not _same_file(where, old):
+            return False
+        self._claim(path, old.digest, key)
+        return True
+
+    def write(self, path: str, data: bytes, key: str = "") -> None:
         """Stage `data` for `path` unless --out already holds exactly these bytes."""
         path = safe_relative(path)
-        if path in self.seen:
-            raise ValueError(f"two pages want the same path: {path}")
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        self.seen[path] = digest
+        digest = hashlib.sha256(data).hexdigest()[:32]
+        self._claim(path, digest, key)
         old = self.previous.get(path)
-        if old is not None and old.digest == digest and _same_file(self.out / path, old):
+        if (
+            old is not None
+            and old.digest == digest
+            and _same_file(os.path.join(self.out, path), old)
+        ):
             return
-        target = self.staging / path
-        try:
-            target.write_bytes(data)
-        except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        # Plain os calls on strings: this runs once per page, and pathlib costs more than
+        # the write itself on tmpfs.
+        folder, _, _ = path.rpartition("/")
+        if folder and folder not in self._folders:
+            os.makedirs(os.path.join(self.staging, folder), exist_ok=True)
+            self._folders.add(folder)
+        with open(os.path.join(self.staging, path), "wb") as handle:
+            handle.write(data)
         self.staged.append(path)
 
+    def _claim(self, path: str, digest: str, key: str) -> None:
+        if path in self.seen:
+            raise ValueError(f"two pages want the same path: {path}")
+        self.seen[path] = (digest, key)
 
-def _same_file(path: Path, old: Written) -> bool:
+
+def _same_file(path: str, old: Written) -> bool:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return False
     return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
@@ -122,25 +145,28 @@ def discard(staging: Path) -> None:
 def commit(
     staging: Path,
     out: Path,
-    digests: dict[str, str],
+    seen: dict[str, tuple[str, str]],
     staged: list[str],
     previous: dict[str, Written],
 ) -> WriteReport:
     """Move staged files into --out, delete stale generated files, and save the manifest."""
-    report = WriteReport(written=len(staged), unchanged=len(digests) - len(staged))
+    report = WriteReport(written=len(staged), unchanged=len(seen) - len(staged))
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
         if out.exists():
             out.rmdir()
         os.replace(staging, out)
     else:
+        made: set[str] = set()
         for path in sorted(staged):
-            target = out / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / path, target)
+            folder = os.path.dirname(path)
+            if folder not in made:
+                os.makedirs(out / folder, exist_ok=True)
+                made.add(folder)
+            os.replace(staging / path, out / path)
         shutil.rmtree(staging, ignore_errors=True)
-        for path in sorted(set(previous) - set(digests)):
+        for path in sorted(set(previous) - set(seen)):
             report.deleted += _remove(out, path)
-    _save_manifest(out, digests, staged, previous)
+    _save_manifest(out, seen, staged, previous)
     return report
 
 
@@ -161,19 +187,36 @@ def _remove(out: Path, path: str) -> int:
 
 
 def _save_manifest(
-    out: Path, digests: dict[str, str], staged: list[str], previous: dict[str, Written]
+    out: Path, seen: dict[str, tuple[str, str]], staged: list[str], previous: dict[str, Written]
 ) -> None:
     fresh = set(staged)
+    if (
+        not fresh
+        and set(previous) == set(seen)
+        and all(previous[p].digest == d and previous[p].key == k for p, (d, k) in seen.items())
+    ):
+        return  # a no-op build: the manifest on disk is already right
     files: dict[str, list[object]] = {}
-    for path in sorted(digests):
+    for path in sorted(seen):
+        digest, key = seen[path]
         old = previous.get(path)
         if path in fresh or old is None:
-            st = (out / path).stat()
-            files[path] = [digests[path], st.st_size, st.st_mtime_ns]
+            st = os.stat(out / path)
+            files[path] = [digest, st.st_size, st.st_mtime_ns, key]
         else:
-            files[path] = [old.digest, old.size, old.mtime_ns]
+            files[path] = [old.digest, old.size, old.mtime_ns, key]
     folder = cache_dir(out)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "manifest.json.tmp"
     tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "files": files}), "utf-8")
     os.replace(tmp, folder / "manifest.json")
+
+
+def save_memo(out: Path, memo: dict[str, object]) -> None:
+    """Keep the parsed catalog beside the output, for the next build to skip parsing."""
+    folder = cache_dir(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / "catalog.pickle.tmp"
+    with tmp.open("wb") as handle:
+        pickle.dump(memo, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, folder / "catalog.pickle")
