@@ -1,0 +1,110 @@
+"""An incremental build gives exactly the tree a clean build gives, and rewrites nothing else."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, tree
+from rivals.build import BuildOptions, build_site
+
+
+def build(data: Path, out: Path, templates: Path = REPO / "templates", **kw) -> object:
+    return build_site(BuildOptions(data=data, templates=templates, out=out, search=False, **kw))
+
+
+def stamps(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def same_as_clean(data: Path, out: Path, tmp: Path, templates: Path = REPO / "templates") -> None:
+    clean = tmp / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(data, clean, templates)
+    assert tree(out) == tree(clean)
+
+
+def edit_summary(catalog: Path, slug: str, old: str, new: str) -> None:
+    path = catalog / "models" / f"{slug}.yaml"
+    path.write_text(path.read_text().replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["edit", "add", "delete", "rename", "rank-shift", "template", "site-setting"],
+)
+def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    build(catalog, out, templates)
+    before = stamps(out)
+    models = catalog / "models"
+    if change == "edit":
+        edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
+    elif change == "add":
+        shutil.copy(models / "delta-api.yaml", models / "epsilon-api.yaml")
+    elif change == "delete":
+        (models / "beta-paint.yaml").unlink()
+        (catalog / "matches.yaml").write_text("- pair: [gamma-studio, alpha-vision]\n  count: 3\n")
+    elif change == "rename":
+        (models / "delta-api.yaml").rename(models / "omega-api.yaml")
+    elif change == "rank-shift":
+        edit_summary(catalog, "beta-paint", "github_stars: 1200", "github_stars: 99000")
+    elif change == "template":
+        (templates / "model.html").write_text(
+            "{% extends 'theme/model.html' %}{% block main %}<p>changed</p>{{ super() }}{% endblock %}"
+        )
+    elif change == "site-setting":
+        site = catalog / "site.yaml"
+        site.write_text(site.read_text().replace("capabilities_shown: 2", "capabilities_shown: 1"))
+    report = build(catalog, out, templates)
+    same_as_clean(catalog, out, tmp_path, templates)
+    after = stamps(out)
+    # Files whose bytes did not change keep their modification time.
+    clean = tree(out)
+    for path, stamp in after.items():
+        if path in before and stamp != before[path]:
+            assert path in clean  # rewritten files exist...
+    assert report.written < len(clean)  # ...and not everything was rewritten
+    if change == "edit":
+        changed = {p for p in after if after[p] != before.get(p)}
+        assert changed == {
+            "compare/alpha-vision-vs-gamma-studio/index.html",
+            "compare/beta-paint-vs-gamma-studio/index.html",
+            "compare/delta-api-vs-gamma-studio/index.html",
+            "models/gamma-studio/index.html",
+        }
+    if change in ("delete", "rename"):
+        gone = "beta-paint" if change == "delete" else "delta-api"
+        assert not any(gone in p for p in after)
+
+
+def test_a_noop_rebuild_renders_and_writes_nothing(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    before = stamps(out)
+    report = build(catalog, out)
+    assert report.rendered == 0 and report.written == 0 and report.deleted == 0
+    assert stamps(out) == before
+
+
+def test_a_page_changed_by_hand_is_rendered_again(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    page = out / "models" / "alpha-vision" / "index.html"
+    page.write_text("tampered")
+    build(catalog, out)
+    assert page.read_text() != "tampered"
+    same_as_clean(catalog, out, tmp_path)
+
+
+def test_clean_renders_everything_again(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    report = build(catalog, out, clean=True)
+    assert report.rendered == report.pages
+    assert report.written == len(tree(out))  # --clean trusts nothing an earlier build left
+    same_as_clean(catalog, out, tmp_path)
