@@ -114,10 +114,12 @@ def check_page(html: str) -> None:
     for claims in re.findall(r"They are level on (.+?)\.", page.verdict):
         for label, value in items(claims, r"\((\d+) each\)"):
             assert [number(c) for c in page.rows[LABELS[label]]] == [int(value)] * 2
-    for who, labels in re.findall(name + r" has no evidence for (.+?), so", page.verdict):
+    for who, labels in re.findall(
+        name + r" has no comparable evidence for (.+?), so", page.verdict
+    ):
         for label in re.split(r", | or ", labels):
             assert page.rows[LABELS[label]][side[who]].startswith("—")
-    for labels in re.findall(r"Neither side has evidence for (.+?), so", page.verdict):
+    for labels in re.findall(r"Neither side has comparable evidence for (.+?), so", page.verdict):
         for label in re.split(r", | or ", labels):
             assert all(c.startswith("—") for c in page.rows[LABELS[label]])
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import click
+from rich.console import Console
 
 from rivals import __version__
-from rivals.build import BuildError, BuildOptions, build_site, load_and_validate
-from rivals.problems import CatalogError
+from rivals.build import BuildError, BuildOptions, BuildReport, build_site, load_and_validate
+from rivals.pages import Site
+from rivals.problems import CatalogError, did_you_mean
+from rivals.rank import rank
+from rivals.starter import create_entry, entry_schema
+from rivals.terminal import leaderboard_rows, print_comparison, print_leaderboard
 
 T = TypeVar("T")
 DATA = click.option(
@@ -49,6 +55,8 @@ def cli() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 @click.option("--no-search", is_flag=True, help="Skip the search index.")
 @click.option("--clean", is_flag=True, help="Ignore what an earlier build left; render every page.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but problems.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print the time of every stage.")
 def build(
     data: Path,
     templates: Path,
@@ -57,16 +65,103 @@ def build(
     jobs: int | None,
     no_search: bool,
     clean: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Validate, rank and render the whole site."""
     options = BuildOptions(data, templates, out, base_url, jobs, not no_search, clean)
     report = _run(lambda: build_site(options))
-    files = report.written + report.unchanged
-    click.echo(
-        f"Built {report.pages:,} pages ({files:,} files: {report.written:,} written, "
-        f"{report.unchanged:,} unchanged, {report.deleted:,} removed) into {out}/ "
-        f"in {report.seconds:.2f} s."
-    )
+    if verbose:
+        for stage, seconds in report.stages.items():
+            click.echo(f"  {stage:<14} {seconds:7.3f} s")
+    if not quiet:
+        click.echo(_summary(report, out))
+
+
+@cli.command()
+@DATA
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path),
+    default=Path("templates"),
+    show_default=True,
+    help="Template folder; overrides the built-in theme.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to serve on (0 picks a free one).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; loopback unless you say otherwise.",
+)
+def serve(data: Path, templates: Path, port: int, host: str) -> None:
+    """Build, serve on 127.0.0.1, rebuild on change, reload the open page."""
+    from rivals.serve import serve as run_server
+
+    options = BuildOptions(data, templates, Path("site"), None, None, False, False)
+    run_server(options, host, port, lambda line: click.echo(line, err=line[:1] != "B"))
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--name", help="Display name (default: from the slug).")
+@DATA
+def new(slug: str, name: str | None, data: Path) -> None:
+    """Write a starter models/SLUG.yaml to fill in."""
+    path = _run(lambda: create_entry(data, slug, name))
+    click.echo(f"Wrote {path}. Fill in every TODO, then run `rivals check --data {data}`.")
+
+
+@cli.command()
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Write to this file instead of stdout."
+)
+def schema(out: Path | None) -> None:
+    """Print the JSON Schema of a model file, for editors."""
+    text = json.dumps(entry_schema(), indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, "utf-8")
+        click.echo(f"Wrote {out}.")
+
+
+@cli.command(name="rank")
+@DATA
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--category", help="Only entries of this category id.")
+def rank_command(data: Path, as_json: bool, category: str | None) -> None:
+    """Print the leaderboard."""
+    site = _run(lambda: _site(data))
+    if category is not None and category not in site.catalog.categories:
+        hint = did_you_mean(category, site.catalog.categories)
+        _fail(f"unknown category '{category}'{hint}")
+    rows = leaderboard_rows(site, category)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        print_leaderboard(Console(), site, rows)
+
+
+@cli.command(name="compare")
+@click.argument("a")
+@click.argument("b")
+@DATA
+def compare_command(a: str, b: str, data: Path) -> None:
+    """Print the comparison and verdict of two slugs."""
+    site = _run(lambda: _site(data))
+    for slug in (a, b):
+        if slug not in site.entries:
+            _fail(f"unknown slug '{slug}'{did_you_mean(slug, site.entries)}")
+    if a == b:
+        _fail("give two different slugs")
+    print_comparison(Console(), site, a, b)
 
 
 @cli.command()
@@ -88,14 +183,31 @@ def _run(action: Callable[[], T]) -> T:
         for problem in err.problems:
             click.echo(str(problem), err=True)
         count = len(err.problems)
-        click.echo(
-            f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", err=True
-        )
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
         sys.exit(err.exit_code)
     except BuildError as err:
         click.echo(f"error: {err}", err=True)
         click.echo("The build failed; the output folder was left as it was.", err=True)
         sys.exit(err.exit_code)
+
+
+def _summary(report: BuildReport, out: Path) -> str:
+    files = report.written + report.unchanged
+    return (
+        f"Built {report.pages:,} pages ({files:,} files: {report.written:,} written, "
+        f"{report.unchanged:,} unchanged, {report.deleted:,} removed) into {out}/ "
+        f"in {report.seconds:.2f} s."
+    )
+
+
+def _site(data: Path) -> Site:
+    catalog = load_and_validate(data)
+    return Site(catalog, rank(catalog))
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
 
 
 def main() -> None:

@@ -270,7 +270,7 @@ NUMERIC = frozenset(range(1, 2 + len(SUB_SCORES)))  # rows whose higher value "l
 
 def entry_cells(e: EntryView) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
     """Return one entry's feature-table cells, plain and marked as leading, in FEATURES order."""
-    numbers = [(e.rank, _interval(e))]
+    numbers: list[tuple[int | None, str | None]] = [(e.rank, _interval(e))]
     numbers += [(s.value, _missing_note(s)) for s in e.subs]
     plain = [Cell(e.kind_label)]
     plain += [Cell("—" if v is None else f"{v}/100", v, note) for v, note in numbers]

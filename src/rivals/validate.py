@@ -21,6 +21,7 @@ from rivals.schema import (
     SiteSettings,
     id_problem,
 )
+from rivals.starter import is_placeholder
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -50,6 +51,10 @@ def validate_catalog(raw: RawCatalog, problems: list[Problem]) -> Catalog:
         if problem:
             found.append(Problem(doc.path, 1, "(file name)", f"slug {problem}: '{slug}'"))
         found.extend(_entry_references(doc, ids))
+        todo = dict(_placeholders(doc.data, ()))
+        for loc in todo:
+            found.append(doc.problem(loc, "placeholder still to fill in"))
+        doc.refused = doc.refused | frozenset(todo)
         entry = _record(doc, (), doc.data, Entry, found)
         if entry is not None and not problem:
             entries[slug] = entry
@@ -142,6 +147,18 @@ def _matches(doc: Document | None, slugs: set[str], found: list[Problem]) -> lis
             first_seen[key] = doc.line_of((index,))
             out.append(match)
     return out
+
+
+def _placeholders(data: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Yield the location of every TODO value that `rivals new` left in a record."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _placeholders(value, (*loc, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _placeholders(value, (*loc, index))
+    elif is_placeholder(data):
+        yield loc, data
 
 
 def _entry_references(doc: Document, ids: dict[str, set[str] | None]) -> Iterator[Problem]:

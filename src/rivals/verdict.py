@@ -128,7 +128,7 @@ def _sub_score_sentences(
         gaps.setdefault(who, []).append(label)
     for who, labels in gaps.items():
         it = "it is" if len(labels) == 1 else "they are"
-        out.append(f"{who} evidence for {_or(labels)}, so {it} not compared.")
+        out.append(f"{who} comparable evidence for {_or(labels)}, so {it} not compared.")
     return out
 
 

@@ -18,6 +18,7 @@ import json
 import os
 import pickle
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,7 +213,7 @@ def _save_manifest(
     os.replace(tmp, folder / "manifest.json")
 
 
-def save_memo(out: Path, memo: dict[str, object]) -> None:
+def save_memo(out: Path, memo: Mapping[str, object]) -> None:
     """Keep the parsed catalog beside the output, for the next build to skip parsing."""
     folder = cache_dir(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -220,3 +221,17 @@ def save_memo(out: Path, memo: dict[str, object]) -> None:
     with tmp.open("wb") as handle:
         pickle.dump(memo, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, folder / "catalog.pickle")
+
+
+def write_new_file(path: Path, text: str) -> None:
+    """Create `path` with `text`; fail if it exists (used by `rivals new`, never overwrites)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Replace `path` with `text` atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,190 @@
+"""`rivals serve`: build, serve on loopback, rebuild on change, reload the open page.
+
+The site is built exactly as `rivals build` builds it (into a temporary folder); the server adds
+a small reload script to HTML responses as they go out, so no built file differs from a real
+build. When the catalog turns invalid, the last good site stays served and every HTML page gets
+an overlay listing the problems; fixing the file recovers without a restart.
+"""
+
+from __future__ import annotations
+
+import html
+import queue
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from rivals.build import BuildError, BuildOptions, BuildReport, build_site
+from rivals.problems import CatalogError
+
+EVENTS = "/_rivals/events"
+RELOAD_SCRIPT = f"""<script>
+(function () {{
+  var source = new EventSource("{EVENTS}");
+  source.addEventListener("reload", function () {{ location.reload(); }});
+}})();
+</script>"""
+OVERLAY_STYLE = (
+    "position:fixed;inset:0;z-index:99999;overflow:auto;background:#1c1d1f;color:#ffb4b4;"
+    "font:15px/1.5 ui-monospace,monospace;padding:2rem;white-space:pre-wrap"
+)
+
+
+@dataclass
+class LiveState:
+    """What the server shows: the problems of the last build, and who is listening for reloads."""
+
+    problems: list[str] = field(default_factory=list)
+    listeners: list[queue.Queue[str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def announce(self, event: str) -> None:
+        """Send an event to every open page."""
+        with self.lock:
+            for listener in self.listeners:
+                listener.put(event)
+
+
+def overlay(problems: list[str]) -> str:
+    """Return the HTML of the error overlay listing the catalog's problems."""
+    lines = "\n".join(html.escape(p) for p in problems)
+    return (
+        f'<div id="rivals-problems" role="alert" style="{OVERLAY_STYLE}">'
+        f"<strong>The catalog has problems; showing the last good build.</strong>\n\n{lines}</div>"
+    )
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    state: LiveState
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the terminal shows builds, not every request
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] == EVENTS:
+            self._events()
+            return
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix == ".html" and path.is_file():
+            self._html(path.read_bytes())
+            return
+        if self.state.problems and not path.exists():  # no good build yet: show the problems
+            self._html(
+                b"<!doctype html><html lang='en'><title>Problems</title><body></body></html>"
+            )
+            return
+        super().do_GET()
+
+    def _html(self, body: bytes) -> None:
+        extra = RELOAD_SCRIPT
+        if self.state.problems:
+            extra = overlay(self.state.problems) + extra
+        text = body.decode("utf-8")
+        cut = text.rfind("</body>")
+        text = text[:cut] + extra + text[cut:] if cut >= 0 else text + extra
+        data = text.encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _events(self) -> None:
+        listener: queue.Queue[str] = queue.Queue()
+        with self.state.lock:
+            self.state.listeners.append(listener)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            self.wfile.write(b": connected\n\n")
+            self.wfile.flush()
+            while True:
+                try:
+                    event = listener.get(timeout=15)
+                    self.wfile.write(f"event: {event}\ndata: {event}\n\n".encode())
+                except queue.Empty:
+                    self.wfile.write(b": ping\n\n")
+                self.wfile.flush()
+        except OSError:
+            pass  # the page went away
+        finally:
+            with self.state.lock:
+                self.state.listeners.remove(listener)
+
+
+def serve(
+    options: BuildOptions,
+    host: str,
+    port: int,
+    say: Callable[[str], None],
+    changes: Callable[[list[Path]], Iterator[object]] | None = None,
+) -> None:
+    """Build, then serve and rebuild on every change until interrupted."""
+    out = Path(tempfile.mkdtemp(prefix="rivals-serve-")) / "site"
+    options = BuildOptions(
+        options.data, options.templates, out, options.base_url, options.jobs, False, False
+    )
+    state = LiveState()
+    _rebuild(options, state, say)
+    if not out.exists():
+        out.mkdir(parents=True)
+    handler = type("Handler", (_Handler,), {"state": state})
+    server = ThreadingHTTPServer((host, port), partial(handler, directory=str(out)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    say(f"Serving {options.data}/ on http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
+    watched = [p for p in (options.data, options.templates) if p is not None and p.exists()]
+    try:
+        for _ in (changes or _watch)(watched):
+            _rebuild(
+                BuildOptions(
+                    options.data, options.templates, out, options.base_url, 1, False, False
+                ),
+                state,
+                say,
+            )
+            state.announce("reload")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(out.parent, ignore_errors=True)
+        say("Stopped.")
+
+
+def _rebuild(
+    options: BuildOptions, state: LiveState, say: Callable[[str], None]
+) -> BuildReport | None:
+    try:
+        report = build_site(options)
+    except CatalogError as err:
+        state.problems = [str(p) for p in err.problems]
+        for line in state.problems:
+            say(line)
+        say(f"{len(state.problems)} problem(s); still serving the last good build.")
+        return None
+    except BuildError as err:
+        state.problems = [str(err)]
+        say(f"error: {err}")
+        return None
+    state.problems = []
+    say(f"Built {report.pages:,} pages ({report.rendered:,} rendered) in {report.seconds:.2f} s.")
+    return report
+
+
+def _watch(paths: list[Path]) -> Iterator[object]:
+    from watchfiles import watch
+
+    yield from watch(*paths, debounce=200, step=50)

@@ -1,0 +1,102 @@
+"""`rivals new`: a commented starter record, and the JSON Schema editors use to check it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from rivals.load import load_catalog
+from rivals.problems import CatalogError, Problem
+from rivals.schema import Entry, id_problem
+from rivals.write import write_new_file, write_text
+
+PLACEHOLDER = "TODO"
+SCHEMA_FILE = "model.schema.json"
+
+STARTER = """\
+# yaml-language-server: $schema=../{schema}
+# A new entry for the catalog. Replace every TODO, then run `rivals check`:
+# it points at each TODO still left, by line. Optional fields are commented out;
+# remove the leading "# " to use them. Never invent a figure: leave out what you don't know.
+name: {name}
+kind: model                       # model | repository | api | app | library | dataset
+summary: TODO one paragraph, in your own words, on what it is and who it is for.
+categories: [TODO]                # ids from categories.yaml, e.g. [{category}]
+pricing:
+  plan: free                      # free | freemium | paid | usage-based
+  # free_tier: true               # default: true for free and freemium
+  # note: Hosted tiers, if any, and what they cost.
+# license: "Apache-2.0"           # SPDX id or short text; keep the quotes
+# released: 2026-01-31            # ISO date of the first public release
+links:                            # absolute http(s) URLs
+  homepage: https://TODO.example.org/
+  # repository: https://github.com/owner/name
+  # paper: https://arxiv.org/abs/0000.00000
+  # docs: https://docs.example.org/
+# signals:                        # evidence for the ranking, only figures you can source
+#   as_of: 2026-11-01             # when you read them
+#   github_stars: 0
+#   monthly_downloads: 0
+#   benchmarks: {{}}              # benchmark id from benchmarks.yaml -> result
+#   integrations: [ollama, transformers]
+#   platforms: [linux, macos, windows]
+capabilities:                     # at least one; ids from capabilities.yaml, e.g. {capability}
+  - id: TODO
+    summary: TODO what it does on this capability, and how.
+    unique: TODO what sets it apart here.
+    vs_alternatives: TODO how it stands against a named rival.
+sources:                          # where the facts above come from
+  - url: https://TODO.example.org/
+    title: TODO page title
+    # retrieved: 2026-11-01
+"""
+
+
+def starter(slug: str, name: str | None, category: str, capability: str) -> str:
+    """Return the text of a starter `models/<slug>.yaml`."""
+    shown = name if name else slug.replace("-", " ").title()
+    return STARTER.format(
+        schema=SCHEMA_FILE,
+        name=json.dumps(shown, ensure_ascii=False),
+        category=category,
+        capability=capability,
+    )
+
+
+def create_entry(data: Path, slug: str, name: str | None) -> Path:
+    """Write a starter `models/<slug>.yaml` (and the editor schema beside the models folder).
+
+    Raises CatalogError for an invalid slug or an existing file: nothing is overwritten.
+    """
+    path = data / "models" / f"{slug}.yaml"
+    problem = id_problem(slug)
+    if problem:
+        raise CatalogError([Problem(str(path), 1, "(file name)", f"slug {problem}: '{slug}'")])
+    if path.exists():
+        raise CatalogError([Problem(str(path), 1, "(file)", "already exists; not overwritten")])
+    raw, _ = load_catalog(data)
+    examples = []
+    for name_ in ("categories", "capabilities"):
+        doc = raw.files.get(name_)
+        ids = sorted(doc.data) if doc is not None and isinstance(doc.data, dict) else []
+        examples.append(ids[0] if ids else "some-id")
+    text = starter(slug, name, examples[0], examples[1])
+    write_new_file(path, text)
+    write_text(data / SCHEMA_FILE, json.dumps(entry_schema(), indent=2) + "\n")
+    return path
+
+
+def entry_schema() -> dict[str, Any]:
+    """Return the JSON Schema of a model file, derived from the pydantic Entry record."""
+    schema = TypeAdapter(Entry).json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Rivals catalog entry (models/<slug>.yaml)"
+    return schema
+
+
+def is_placeholder(value: object) -> bool:
+    """True for the starter's TODO values (text, ids and URLs alike)."""
+    return isinstance(value, str) and (value.startswith(PLACEHOLDER) or "://TODO." in value)

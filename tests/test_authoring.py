@@ -1,0 +1,208 @@
+"""The authoring loop: new -> check, the editor schema, rank and compare in the terminal, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import REPO
+from rivals.cli import cli
+from rivals.starter import entry_schema
+
+
+def test_new_writes_a_starter_that_check_points_at_by_line(
+    runner: CliRunner, catalog: Path
+) -> None:
+    result = runner.invoke(cli, ["new", "my-model", "--name", "My Model", "--data", str(catalog)])
+    assert result.exit_code == 0, result.output
+    path = catalog / "models" / "my-model.yaml"
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=../model.schema.json")
+    assert (catalog / "model.schema.json").is_file()
+    check = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert check.exit_code == 1
+    todo_lines = [i for i, line in enumerate(text.splitlines(), 1) if "TODO" in line.split("#")[0]]
+    reported = [int(m) for m in re.findall(rf"{re.escape(str(path))}:(\d+): ", check.stderr)]
+    assert sorted(reported) == todo_lines
+    assert all("placeholder still to fill in" in line for line in check.stderr.splitlines()[:-1])
+
+
+def test_a_filled_in_starter_is_valid(runner: CliRunner, catalog: Path) -> None:
+    runner.invoke(cli, ["new", "my-model", "--data", str(catalog)])
+    path = catalog / "models" / "my-model.yaml"
+    text = path.read_text()
+    text = text.replace("categories: [TODO]", "categories: [vision]")
+    text = text.replace("id: TODO", "id: captioning").replace("TODO.example.org", "my.example.org")
+    text = re.sub(r"TODO ([^\n]*)", r"Filled in - \1", text)
+    path.write_text(text)
+    result = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("slug", "message"),
+    [("Bad_Slug", "slug must be lowercase"), ("alpha-vision", "already exists")],
+)
+def test_new_refuses_bad_slugs_and_existing_files(
+    runner: CliRunner, catalog: Path, slug: str, message: str
+) -> None:
+    before = (catalog / "models" / "alpha-vision.yaml").read_text()
+    result = runner.invoke(cli, ["new", slug, "--data", str(catalog)])
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert (catalog / "models" / "alpha-vision.yaml").read_text() == before
+
+
+def test_the_schema_accepts_the_default_catalog_and_rejects_a_broken_record(tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = entry_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in sorted((REPO / "data" / "models").glob("*.yaml")):
+        record = yaml.safe_load(path.read_text())
+        record = json.loads(
+            json.dumps(record, default=str)
+        )  # dates as ISO text, as editors see them
+        assert not list(validator.iter_errors(record)), path.name
+    broken = yaml.safe_load((REPO / "data/models/llava.yaml").read_text())
+    broken = json.loads(json.dumps(broken, default=str))
+    broken["kind"] = "spaceship"
+    broken["summry"] = "typo"
+    del broken["capabilities"]
+    messages = " ".join(e.message for e in validator.iter_errors(broken))
+    assert "spaceship" in messages and "summry" in messages and "capabilities" in messages
+
+
+def test_schema_verb_prints_or_writes(runner: CliRunner, tmp_path: Path) -> None:
+    printed = runner.invoke(cli, ["schema"])
+    assert printed.exit_code == 0
+    assert json.loads(printed.stdout)["properties"]["kind"]
+    out = tmp_path / "s.json"
+    assert runner.invoke(cli, ["schema", "--out", str(out)]).exit_code == 0
+    assert json.loads(out.read_text()) == json.loads(printed.stdout)
+
+
+def test_rank_prints_the_leaderboard_and_json(runner: CliRunner, catalog: Path) -> None:
+    table = runner.invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": "160"})
+    assert table.exit_code == 0, table.output
+    assert "Alpha Vision" in table.stdout and "Match Graph" in table.stdout
+    rows = json.loads(runner.invoke(cli, ["rank", "--json", "--data", str(catalog)]).stdout)
+    assert [r["position"] for r in rows] == sorted(r["position"] for r in rows)
+    assert rows[0]["slug"] == "alpha-vision" and rows[0]["rank"] == 100
+    only = json.loads(
+        runner.invoke(
+            cli, ["rank", "--json", "--category", "painting", "--data", str(catalog)]
+        ).stdout
+    )
+    assert {r["slug"] for r in only} == {"beta-paint", "gamma-studio"}
+    bad = runner.invoke(cli, ["rank", "--category", "paintng", "--data", str(catalog)])
+    assert bad.exit_code == 1 and "did you mean 'painting'" in bad.stderr
+
+
+def test_compare_prints_the_same_verdict_as_the_page(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        cli,
+        ["compare", "beta-paint", "alpha-vision", "--data", str(catalog)],
+        env={"COLUMNS": "400"},
+    )
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "site"
+    runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(out), "--no-search"])
+    page = (out / "compare/alpha-vision-vs-beta-paint/index.html").read_text()
+    verdict = re.search(r'id="verdict">Verdict</h2>\n<p>(.+?)</p>', page).group(1)
+    assert " ".join(verdict.replace("&#39;", "'").split()) in " ".join(result.stdout.split())
+    missing = runner.invoke(cli, ["compare", "alpha-vison", "beta-paint", "--data", str(catalog)])
+    assert missing.exit_code == 1 and "did you mean 'alpha-vision'" in missing.stderr
+
+
+def test_build_quiet_and_verbose(runner: CliRunner, catalog: Path, tmp_path: Path) -> None:
+    base = ["build", "--data", str(catalog), "--out", str(tmp_path / "s"), "--no-search"]
+    assert runner.invoke(cli, [*base, "--quiet"]).stdout == ""
+    verbose = runner.invoke(cli, [*base, "--verbose"]).stdout
+    assert "load+validate" in verbose and "render+write" in verbose
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_serve_rebuilds_reloads_shows_problems_and_recovers(catalog: Path) -> None:
+    port = free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rivals", "serve", "--data", str(catalog), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+    try:
+        wait_for(lambda: "Serving" in "".join(list(lines.queue)))
+        base = f"http://127.0.0.1:{port}/"
+        page = fetch(base + "models/alpha-vision/")
+        assert "/_rivals/events" in page and "Alpha Vision" in page
+        events: queue.Queue[str] = queue.Queue()
+
+        def listen() -> None:
+            with urllib.request.urlopen(base + "_rivals/events", timeout=60) as stream:
+                for raw in stream:
+                    events.put(raw.decode())
+
+        threading.Thread(target=listen, daemon=True).start()
+        wait_for(lambda: not events.empty())  # connected
+        model = catalog / "models" / "alpha-vision.yaml"
+        good = model.read_text()
+        model.write_text(good.replace("Alpha Vision", "Alpha Vision Two", 1))
+        wait_for(lambda: "Alpha Vision Two" in fetch(base + "models/alpha-vision/"))
+        wait_for(lambda: any("event: reload" in e for e in list(events.queue)))
+        model.write_text(good.replace("kind: model", "kind: spaceship"))
+        wait_for(lambda: "rivals-problems" in fetch(base + "models/alpha-vision/"))
+        overlay = fetch(base + "models/alpha-vision/")
+        assert "alpha-vision.yaml:2: kind:" in overlay and "Alpha Vision Two" in overlay
+        model.write_text(good)
+        wait_for(lambda: "rivals-problems" not in fetch(base + "models/alpha-vision/"))
+        assert "Alpha Vision Two" not in fetch(base + "models/alpha-vision/")
+    finally:
+        proc.send_signal(2)  # Ctrl-C
+        try:
+            assert proc.wait(timeout=10) == 0
+        finally:
+            proc.kill()
+            proc.wait()
+            time.sleep(0.2)  # let the reader thread see the end of the output
+            proc.stdout.close()
+    output = "".join(list(lines.queue))
+    assert "kind: Input should be" in output and "Stopped." in output
+    assert "Traceback" not in output
