@@ -17,12 +17,13 @@ import jinja2
 
 from rivals.extras import extra_files
 from rivals.load import Parsed, load_catalog, read_memo
-from rivals.pages import Page, Site, page_context, page_key, plan_pages
+from rivals.pages import Page, page_context, page_key, plan_pages
 from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
 from rivals.render import make_environment, render, template_fingerprint
 from rivals.schema import Catalog
 from rivals.validate import validate_catalog
+from rivals.views import Site
 from rivals.write import (
     PageWriter,
     Written,

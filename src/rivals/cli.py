@@ -13,11 +13,11 @@ from rich.console import Console
 
 from rivals import __version__
 from rivals.build import BuildError, BuildOptions, BuildReport, build_site, load_and_validate
-from rivals.pages import Site
 from rivals.problems import CatalogError, did_you_mean
 from rivals.rank import rank
 from rivals.starter import create_entry, entry_schema
 from rivals.terminal import leaderboard_rows, print_comparison, print_leaderboard
+from rivals.views import Site
 
 T = TypeVar("T")
 DATA = click.option(

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import jinja2
 
-from rivals.pages import Page, Site
+from rivals.pages import Page
 from rivals.render import THEME_DIR
+from rivals.views import Site
 
 SITEMAP_LIMIT = 50_000
 

@@ -7,9 +7,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from rivals.pages import Site, feature_rows
 from rivals.rank import SUB_LABELS
 from rivals.schema import SUB_SCORES
+from rivals.views import Site, feature_rows
 
 
 def leaderboard_rows(site: Site, category: str | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,267 @@
+"""Views made for templates: what the site shows about each entry, computed once per build.
+
+No Jinja here: these are plain records, and the few helpers that pick between them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from rivals.rank import SUB_LABELS, Leaderboard, Score
+from rivals.schema import SUB_SCORES, Catalog, Entry
+from rivals.verdict import Comparison, compare
+
+KIND_LABELS = {
+    "model": "Model",
+    "repository": "Repository",
+    "api": "API",
+    "app": "App",
+    "library": "Library",
+    "dataset": "Dataset",
+}
+PLAN_LABELS = {"free": "Free", "freemium": "Freemium", "paid": "Paid", "usage-based": "Usage-based"}
+LINK_LABELS = {"homepage": "Homepage", "repository": "Repository", "paper": "Paper", "docs": "Docs"}
+
+
+@dataclass(frozen=True)
+class CapabilityView:
+    id: str
+    name: str
+    summary: str
+    unique: str | None
+    vs_alternatives: str | None
+    anchor: str
+
+
+@dataclass(frozen=True)
+class SubView:
+    name: str
+    label: str
+    value: int | None
+    used: int
+    inputs: tuple[tuple[str, str, int | None], ...]
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """Everything a template shows about one entry, computed once per build."""
+
+    slug: str
+    name: str
+    kind: str
+    kind_label: str
+    url: str
+    summary: str
+    rank: int
+    low: int
+    high: int
+    position: int
+    subs: tuple[SubView, ...]
+    pricing_label: str
+    free_tier: bool
+    pricing_note: str | None
+    license: str | None
+    released: dt.date | None
+    links: tuple[tuple[str, str], ...]
+    capabilities: tuple[CapabilityView, ...]
+    categories: tuple[tuple[str, str], ...]
+    times_matched: int
+    as_of: dt.date | None
+    sources: tuple[tuple[str, str, dt.date | None], ...]
+
+    @property
+    def complete(self) -> bool:
+        """True when the rank rests on complete evidence."""
+        return self.low == self.high
+
+    def sub(self, name: str) -> SubView:
+        """Return one sub-score view by name."""
+        return next(s for s in self.subs if s.name == name)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One feature-table cell: text, an optional 0-100 bar and note, and whether it leads."""
+
+    text: str
+    bar: int | None = None
+    note: str | None = None
+    leads: bool = False
+
+
+@dataclass
+class Site:
+    """The catalog, its leaderboard and the views derived from them."""
+
+    catalog: Catalog
+    board: Leaderboard
+    entries: dict[str, EntryView] = field(default_factory=dict)
+    cells: dict[str, tuple[tuple[Cell, ...], tuple[Cell, ...]]] = field(default_factory=dict)
+    _prints: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for slug, entry in self.catalog.entries.items():
+            view = _entry_view(self.catalog, slug, entry, self.board.scores[slug])
+            self.entries[slug] = view
+            self.cells[slug] = entry_cells(view)
+
+    def rivals(self, slug: str) -> list[EntryView]:
+        """Return the entries that have a pair page with `slug`, best ranked first."""
+        if not hasattr(self, "_rivals"):
+            table: dict[str, list[str]] = {s: [] for s in self.entries}
+            for a, b in pair_slugs(self.catalog):
+                table[a].append(b)
+                table[b].append(a)
+            self._rivals = table
+        found = [self.entries[s] for s in self._rivals[slug]]
+        return sorted(found, key=lambda e: (e.position, e.slug))
+
+    def fingerprint(self, slug: str) -> str:
+        """Return a hash of everything the site shows about one entry."""
+        found = self._prints.get(slug)
+        if found is None:
+            text = repr((self.entries[slug], self.cells[slug]))
+            found = self._prints[slug] = hashlib.sha256(text.encode()).hexdigest()[:32]
+        return found
+
+    def comparison(self, a: str, b: str) -> Comparison:
+        """Return the comparison of two slugs."""
+        active = tuple(self.board.effective)
+        return compare(self.catalog, self.board.scores[a], self.board.scores[b], active)
+
+
+def pair_slugs(catalog: Catalog) -> Iterator[tuple[str, str]]:
+    """Yield the pairs that get a page under site.yaml's `pairs` policy, a < b, in order."""
+    policy = catalog.site.pairs
+    for a, b in combinations(sorted(catalog.entries), 2):
+        if policy == "same-category":
+            if not set(catalog.entries[a].categories) & set(catalog.entries[b].categories):
+                continue
+        elif policy == "matched" and not catalog.pair_count(a, b):
+            continue
+        yield a, b
+
+
+FEATURES = (
+    "Type",
+    "Rank",
+    *(SUB_LABELS[n] for n in SUB_SCORES),
+    "Pricing",
+    "Categories",
+    "Capabilities",
+    "Times Matched",
+)
+NUMERIC = frozenset(range(1, 2 + len(SUB_SCORES)))  # rows whose higher value "leads"
+
+
+def entry_cells(e: EntryView) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
+    """Return one entry's feature-table cells, plain and marked as leading, in FEATURES order."""
+    numbers: list[tuple[int | None, str | None]] = [(e.rank, _interval(e))]
+    numbers += [(s.value, _missing_note(s)) for s in e.subs]
+    plain = [Cell(e.kind_label)]
+    plain += [Cell("—" if v is None else f"{v}/100", v, note) for v, note in numbers]
+    plain += [
+        Cell(_pricing(e)),
+        Cell(", ".join(n for _, n in e.categories)),
+        Cell(f"{len(e.capabilities)} decomposed"),
+        Cell(f"{e.times_matched:,}"),
+    ]
+    lead = [Cell(c.text, c.bar, c.note, True) if i in NUMERIC else c for i, c in enumerate(plain)]
+    return tuple(plain), tuple(lead)
+
+
+def feature_rows(site: Site, *slugs: str) -> list[tuple[str, tuple[Cell, ...]]]:
+    """Return the feature table rows (label, one cell per entry) of comparison-page.md.
+
+    With two entries, the higher number of a row is marked as leading (never on a tie or
+    when either side has no value), so the page never shows a lead the numbers don't.
+    """
+    cells = [site.cells[s] for s in slugs]
+    rows = []
+    for i, label in enumerate(FEATURES):
+        row = tuple(plain[i] for plain, _ in cells)
+        if i in NUMERIC and len(row) == 2:
+            va, vb = row[0].bar, row[1].bar
+            if va is not None and vb is not None and va != vb:
+                win = 0 if va > vb else 1
+                row = tuple(cells[k][1 if k == win else 0][i] for k in range(2))
+        rows.append((label, row))
+    return rows
+
+
+def _entry_view(catalog: Catalog, slug: str, entry: Entry, score: Score) -> EntryView:
+    signals = entry.signals
+    return EntryView(
+        slug=slug,
+        name=entry.name,
+        kind=entry.kind,
+        kind_label=KIND_LABELS[entry.kind],
+        url=f"models/{slug}/",
+        summary=entry.summary,
+        rank=score.rank,
+        low=score.low,
+        high=score.high,
+        position=score.position,
+        subs=tuple(
+            SubView(
+                name=n,
+                label=SUB_LABELS[n],
+                value=score.subs[n].value,
+                used=round(score.subs[n].used),
+                inputs=tuple(
+                    (i.label, i.shown, None if i.score is None else round(i.score))
+                    for i in score.subs[n].inputs
+                ),
+                missing=score.subs[n].missing,
+            )
+            for n in SUB_SCORES
+        ),
+        pricing_label=PLAN_LABELS[entry.pricing.plan],
+        free_tier=entry.pricing.has_free_tier,
+        pricing_note=entry.pricing.note,
+        license=entry.license,
+        released=entry.released,
+        links=tuple(
+            (LINK_LABELS[k], v) for k, v in entry.links.model_dump().items() if v is not None
+        ),
+        capabilities=tuple(
+            CapabilityView(
+                c.id,
+                catalog.capabilities[c.id].name,
+                c.summary,
+                c.unique,
+                c.vs_alternatives,
+                f"{slug}--{c.id}",
+            )
+            for c in entry.capabilities
+        ),
+        categories=tuple((c, catalog.categories[c].name) for c in entry.categories),
+        times_matched=catalog.times_matched(slug),
+        as_of=signals.as_of if signals else None,
+        sources=tuple((s.url, s.title or s.url, s.retrieved) for s in entry.sources),
+    )
+
+
+def _missing_note(sub: SubView) -> str | None:
+    if sub.value is not None:
+        return f"missing: {', '.join(sub.missing)}" if sub.missing else None
+    if sub.inputs:
+        return "not comparable: no other entry reports the same figures"
+    return "no evidence"
+
+
+def _interval(e: EntryView) -> str | None:
+    return None if e.complete else f"could be {e.low}–{e.high}"
+
+
+def _pricing(e: EntryView) -> str:
+    if e.free_tier and e.pricing_label not in ("Free", "Freemium"):
+        return f"{e.pricing_label} (free tier)"
+    if not e.free_tier and e.pricing_label == "Freemium":
+        return "Freemium (no free tier)"
+    return e.pricing_label
