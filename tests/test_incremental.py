@@ -16,7 +16,11 @@ def build(data: Path, out: Path, templates: Path = REPO / "templates", **kw) -> 
 
 
 def stamps(folder: Path) -> dict[str, int]:
-    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
 
 
 def same_as_clean(data: Path, out: Path, tmp: Path, templates: Path = REPO / "templates") -> None:

@@ -6,6 +6,7 @@ load -> validate -> rank -> plan -> render (in parallel) -> write (staging, then
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 import time
@@ -17,11 +18,12 @@ import jinja2
 
 from rivals.extras import extra_files
 from rivals.load import Parsed, load_catalog, read_memo
-from rivals.pages import Page, page_context, page_key, plan_pages
+from rivals.pages import Page, api_record, page_context, page_key, plan_pages
 from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
 from rivals.render import make_environment, render, template_fingerprint
 from rivals.schema import Catalog
+from rivals.search import SearchError, index_site
 from rivals.validate import validate_catalog
 from rivals.views import Site
 from rivals.write import (
@@ -95,10 +97,9 @@ def build_site(options: BuildOptions) -> BuildReport:
     previous = load_manifest(options.out)
     staging = new_staging(options.out)
     try:
-        renderer = Renderer(
-            site, options.templates, staging, options.out, {} if options.clean else previous
-        )
-        for path, data in extra_files(site, pages, renderer.env, options.templates):
+        reuse = {} if options.clean else previous
+        renderer = Renderer(site, options.templates, staging, options.out, reuse, options.search)
+        for path, data in extra_files(site, pages, options.templates):
             renderer.writer.write(path, data)
         base = _base_fingerprint(site, renderer.env)
         keyed = [(page, page_key(site, page, base)) for page in pages]
@@ -118,6 +119,15 @@ def build_site(options: BuildOptions) -> BuildReport:
         result.unchanged,
         result.deleted,
     )
+    if options.search:
+        changed = bool(result.written or result.deleted)
+        try:
+            index_site(options.out, changed)
+        except SearchError as err:
+            raise BuildError(
+                f"{err} (pages were built; the previous search index is kept)"
+            ) from None
+        clock.lap("search index")
     report.seconds = sum(report.stages.values())
     return report
 
@@ -143,6 +153,7 @@ def _base_fingerprint(site: Site, env: jinja2.Environment) -> str:
     for part in (catalog.site, catalog.categories, catalog.capabilities, catalog.benchmarks):
         digest.update(repr(part).encode())
     digest.update(repr((site.board.effective, site.board.notes)).encode())
+    digest.update(repr(env.globals.get("search_enabled")).encode())
     return digest.hexdigest()
 
 
@@ -156,14 +167,20 @@ class Renderer:
         staging: Path,
         out: Path,
         previous: dict[str, Written],
+        search: bool = False,
     ) -> None:
         self.site = site
         self.env = make_environment(templates, cache_dir(out) / "templates")
+        self.env.globals["search_enabled"] = search
         self.writer = PageWriter(staging, out, previous)
         self.known = frozenset(self.env.list_templates())
 
     def render_page(self, page: Page) -> bytes:
-        """Return the HTML of one page."""
+        """Return the HTML (or, for a JSON twin, the JSON) of one page."""
+        if not page.templates:
+            record = api_record(self.site, page)
+            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+            return (text + "\n").encode("utf-8")
         names = tuple(n for n in page.templates if n in self.known) or page.templates[-1:]
         try:
             return render(self.env, names, page_context(self.site, page)).encode("utf-8")

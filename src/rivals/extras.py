@@ -6,8 +6,6 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-import jinja2
-
 from rivals.pages import Page
 from rivals.render import THEME_DIR
 from rivals.views import Site
@@ -21,21 +19,12 @@ def escape(text: str) -> str:
 
 
 def extra_files(
-    site: Site, pages: list[Page], env: jinja2.Environment, templates: Path | None
+    site: Site, pages: list[Page], templates: Path | None
 ) -> Iterator[tuple[str, bytes]]:
     """Yield (path, bytes) for every file that is not a page of the plan."""
     yield from _assets(templates)
     yield from sitemaps(site, pages)
     yield "robots.txt", _robots(site).encode("utf-8")
-    context = {
-        "site": site.catalog.site,
-        "root": "/",
-        "url": "404.html",
-        "canonical": None,
-        "title": "Page not found",
-        "description": "There is no page at this address.",
-    }
-    yield "404.html", env.get_template("404.html").render(context).encode("utf-8")
 
 
 def _assets(templates: Path | None) -> Iterator[tuple[str, bytes]]:
@@ -53,13 +42,6 @@ def _assets(templates: Path | None) -> Iterator[tuple[str, bytes]]:
         yield f"assets/{name}", found[name].read_bytes()
 
 
-def page_date(site: Site, page: Page) -> dt.date | None:
-    """Return the date of the newest evidence behind a page (never the build time)."""
-    slugs = page.key if page.kind in ("compare", "model") else tuple(site.entries)
-    dates = [d for s in slugs for d in _entry_dates(site, s)]
-    return max(dates) if dates else None
-
-
 def _entry_dates(site: Site, slug: str) -> list[dt.date]:
     view = site.entries[slug]
     dates = [d for _, _, d in view.sources if d is not None]
@@ -73,9 +55,20 @@ def sitemaps(site: Site, pages: list[Page]) -> Iterator[tuple[str, bytes]]:
     base = (site.catalog.site.base_url or "/").rstrip("/") + "/"
     entry_dates = {s: max(_entry_dates(site, s), default=None) for s in site.entries}
     newest = max((d for d in entry_dates.values() if d), default=None)
+    members: dict[str, list[str]] = {c: [] for c in site.catalog.categories}
+    for slug, view in site.entries.items():
+        for category, _ in view.categories:
+            members[category].append(slug)
     urls = []
     for page in pages:
-        dates = [entry_dates[s] for s in page.key] if page.key else [newest]
+        if not page.path.endswith("index.html"):
+            continue  # JSON twins are data and 404.html is no page to index
+        if page.kind in ("compare", "model"):
+            dates = [entry_dates[s] for s in page.key]
+        elif page.kind == "category":
+            dates = [entry_dates[s] for s in members[page.key[0]]]
+        else:
+            dates = [newest]
         known = [d for d in dates if d is not None]
         urls.append((base + page.url, max(known) if known else None))
     if len(urls) <= SITEMAP_LIMIT:

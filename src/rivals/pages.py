@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from rivals.markup import plain_text
-from rivals.rank import SUB_LABELS
+from rivals.rank import METHOD, SUB_LABELS
 from rivals.schema import SUB_SCORES, Catalog
 from rivals.verdict import Comparison
 from rivals.views import CapabilityView, EntryView, Site, feature_rows, pair_slugs
@@ -33,8 +34,18 @@ class Page(NamedTuple):
 
 
 def plan_pages(catalog: Catalog) -> Iterator[Page]:
-    """Yield every page of the site, in a fixed order."""
+    """Yield every page of the site, in a fixed order: HTML pages, then their JSON twins."""
     yield Page("index.html", ("index.html",), "home")
+    yield Page("methodology/index.html", ("methodology.html",), "methodology")
+    yield Page("search/index.html", ("search.html",), "search")
+    yield Page("404.html", ("404.html",), "notfound")
+    for category in catalog.categories:
+        yield Page(
+            f"categories/{category}/index.html",
+            (f"categories/{category}.html", "category.html"),
+            "category",
+            (category,),
+        )
     for a, b in pair_slugs(catalog):
         yield Page(
             f"compare/{a}-vs-{b}/index.html",
@@ -42,10 +53,13 @@ def plan_pages(catalog: Catalog) -> Iterator[Page]:
             "compare",
             (a, b),
         )
+        yield Page(f"api/compare/{a}-vs-{b}.json", (), "api-compare", (a, b))
     for slug in catalog.entries:
         yield Page(
             f"models/{slug}/index.html", (f"models/{slug}.html", "model.html"), "model", (slug,)
         )
+        yield Page(f"api/models/{slug}.json", (), "api-model", (slug,))
+    yield Page("api/models.json", (), "api-models")
 
 
 def page_key(site: Site, page: Page, base: str) -> str:
@@ -54,13 +68,17 @@ def page_key(site: Site, page: Page, base: str) -> str:
     Two builds that give a page the same key render the same bytes for it, so the second
     build can skip it.
     """
-    if page.kind == "compare":
+    kind = page.kind.removeprefix("api-")
+    if kind == "compare":
         a, b = page.key
         parts = [site.fingerprint(a), site.fingerprint(b), str(site.catalog.pair_count(a, b))]
-    elif page.kind == "model":
-        parts = [site.fingerprint(page.key[0])]
-        parts += [f"{r.slug}:{r.name}:{r.rank}" for r in site.rivals(page.key[0])]
-    else:
+        parts += [f"{x.slug}:{x.name}:{y.slug}:{y.name}" for x, y in site.related(a, b)]
+    elif kind == "model":
+        slug = page.key[0]
+        parts = [site.fingerprint(slug)]
+        parts += [f"{r.slug}:{r.name}:{r.rank}" for r in site.rivals(slug)]
+        parts += [site.fingerprint(r.slug) for r in site.alternatives(slug)]
+    else:  # home, categories, methodology, search, the leaderboard: they list every entry
         parts = [site.fingerprint(s) for s in site.entries]
     text = "\0".join((base, page.kind, page.path, *parts))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -68,59 +86,273 @@ def page_key(site: Site, page: Page, base: str) -> str:
 
 def page_context(site: Site, page: Page) -> dict[str, Any]:
     """Return the template context of one page."""
-    base = {
-        "site": site.catalog.site,
-        "root": page.root,
-        "url": page.url,
-        "canonical": _canonical(site, page),
+    makers: dict[str, Callable[..., dict[str, Any]]] = {
+        "compare": compare_context,
+        "model": model_context,
+        "category": category_context,
+        "methodology": methodology_context,
+        "search": search_context,
+        "notfound": notfound_context,
     }
-    if page.kind == "compare":
-        return base | compare_context(site, *page.key)
-    if page.kind == "model":
-        return base | model_context(site, page.key[0])
-    return base | home_context(site)
+    make: Callable[..., dict[str, Any]] = makers.get(page.kind, home_context)
+    context: dict[str, Any] = make(site, *page.key)
+    canonical = None if page.kind == "notfound" else _canonical(site, page)
+    crumbs: list[tuple[str, str | None]] = [("Home", ""), *context.pop("crumbs", [])]
+    context.update(
+        site=site.catalog.site,
+        root=_site_path(site) if page.kind == "notfound" else page.root,
+        url=page.url,
+        canonical=canonical,
+        crumbs=crumbs,
+        jsonld=[_breadcrumbs(site, crumbs), *context.pop("jsonld", [])],
+        og_type="article" if page.kind in ("compare", "model") else "website",
+    )
+    return context
 
 
 def compare_context(site: Site, a_slug: str, b_slug: str) -> dict[str, Any]:
     """Return the view of a pair page."""
     a, b = site.entries[a_slug], site.entries[b_slug]
     cmp = site.comparison(a_slug, b_slug)
-    shown = site.catalog.site.capabilities_shown
+    title = f"{a.name} vs {b.name}"
     return {
-        "title": f"{a.name} vs {b.name}",
+        "title": title,
         "description": f"{cmp.lead} {cmp.basis}",
         "a": a,
         "b": b,
         "cmp": cmp,
         "rows": feature_rows(site, a_slug, b_slug),
         "capability_rows": _capability_rows(site, a, b, cmp),
-        "shown": shown,
+        "shown": site.catalog.site.capabilities_shown,
+        "related": [(x, y, _pair_url(x.slug, y.slug)) for x, y in site.related(a_slug, b_slug)],
+        "crumbs": [(a.name, a.url), (title, None)],
+        "jsonld": [
+            {
+                "@context": "https://schema.org",
+                "@type": "WebPage",
+                "name": title,
+                "description": cmp.lead,
+                "mentions": [_software(site, a), _software(site, b)],
+            }
+        ],
     }
 
 
 def model_context(site: Site, slug: str) -> dict[str, Any]:
     """Return the view of a model page."""
     entry = site.entries[slug]
-    rivals = site.rivals(slug)
+    category = entry.categories[0]
     return {
         "title": entry.name,
         "description": plain_text(entry.summary),
         "e": entry,
         "rows": feature_rows(site, slug),
-        "rivals": [(r, _pair_url(slug, r.slug)) for r in rivals],
+        "rivals": [(r, _pair_url(slug, r.slug)) for r in site.rivals(slug)],
+        "alternatives": [
+            (alt, _pair_url(slug, alt.slug) if site.has_pair(slug, alt.slug) else None)
+            for alt in site.alternatives(slug)
+        ],
+        "method": _method(site),
+        "crumbs": [(category[1], f"categories/{category[0]}/"), (entry.name, None)],
+        "jsonld": [_software(site, entry)],
     }
+
+
+def category_context(site: Site, category: str) -> dict[str, Any]:
+    """Return the view of a category page: its leaderboard and its comparisons."""
+    record = site.catalog.categories[category]
+    members = [e for e in _board(site) if category in {c for c, _ in e.categories}]
+    slugs = [e.slug for e in members]
+    pairs = [
+        (site.entries[a], site.entries[b], _pair_url(a, b))
+        for i, a in enumerate(sorted(slugs))
+        for b in sorted(slugs)[i + 1 :]
+        if site.has_pair(a, b)
+    ]
+    pairs.sort(key=lambda p: (-site.catalog.pair_count(p[0].slug, p[1].slug), p[2]))
+    return {
+        "title": record.name,
+        "description": plain_text(
+            record.description or f"{record.name}: leaderboard and comparisons."
+        ),
+        "category": record,
+        "board": members,
+        "pairs": pairs,
+        "sub_names": _sub_names(),
+        "crumbs": [(record.name, None)],
+    }
+
+
+def methodology_context(site: Site) -> dict[str, Any]:
+    """Return the view of the methodology page, made from the ranking module's own words."""
+    return {
+        "title": "Methodology",
+        "description": "How every score on this site is computed, with the weights in force.",
+        "method": _method(site),
+        "notes": site.board.notes,
+        "crumbs": [("Methodology", None)],
+    }
+
+
+def search_context(site: Site) -> dict[str, Any]:
+    """Return the view of the search page (with an A-Z list that works without JavaScript)."""
+    return {
+        "title": "Search",
+        "description": f"Search the {len(site.entries)} entries of {site.catalog.site.title}.",
+        "entries": sorted(site.entries.values(), key=lambda e: (e.name.lower(), e.slug)),
+        "crumbs": [("Search", None)],
+    }
+
+
+def notfound_context(site: Site) -> dict[str, Any]:
+    """Return the view of 404.html (served at any depth, so its links start at the site root)."""
+    return {"title": "Page not found", "description": "There is no page at this address."}
+
+
+def _site_path(site: Site) -> str:
+    """Return the path the site is served under, e.g. `/` or `/docs/`, from base_url."""
+    base = site.catalog.site.base_url
+    return urlsplit(base).path.rstrip("/") + "/" if base else "/"
 
 
 def home_context(site: Site) -> dict[str, Any]:
     """Return the view of the home page."""
-    board = [site.entries[s.slug] for s in site.board.ordered()]
+    catalog = site.catalog
+    top = sorted(catalog.matches, key=lambda m: (-m.count, sorted(m.pair)))
+    matched = [
+        (site.entries[a], site.entries[b], _pair_url(a, b), m.count)
+        for m in top
+        for a, b in [sorted(m.pair)]
+        if site.has_pair(a, b)
+    ][:12]
+    counts = {c: 0 for c in catalog.categories}
+    for entry in site.entries.values():
+        for c, _ in entry.categories:
+            counts[c] += 1
+    return {
+        "title": catalog.site.title,
+        "description": catalog.site.tagline or f"{catalog.site.title}: side-by-side comparisons.",
+        "board": _board(site),
+        "sub_names": _sub_names(),
+        "notes": site.board.notes,
+        "categories": [(c, catalog.categories[c], counts[c]) for c in catalog.categories],
+        "matched": matched,
+        "jsonld": [
+            {"@context": "https://schema.org", "@type": "WebSite", "name": catalog.site.title}
+        ],
+    }
+
+
+def api_record(site: Site, page: Page) -> Any:
+    """Return the JSON twin of a page: the same numbers and sentences, for reuse."""
+    if page.kind == "api-compare":
+        a, b = page.key
+        cmp = site.comparison(a, b)
+        return {
+            "a": _entry_record(site, a),
+            "b": _entry_record(site, b),
+            "lead": cmp.lead,
+            "basis": cmp.basis,
+            "verdict": list(cmp.verdict),
+            "shared_capabilities": list(cmp.shared),
+            "only_a": list(cmp.only_a),
+            "only_b": list(cmp.only_b),
+            "times_matched_together": cmp.times_matched_together,
+        }
+    if page.kind == "api-model":
+        return _entry_record(site, page.key[0], full=True)
     return {
         "title": site.catalog.site.title,
-        "description": site.catalog.site.tagline or f"{site.catalog.site.title}: comparisons",
-        "board": board,
-        "sub_names": [(n, SUB_LABELS[n]) for n in SUB_SCORES],
-        "notes": site.board.notes,
+        "weights": site.board.weights,
+        "weights_in_force": site.board.effective,
+        "entries": [_entry_record(site, s.slug) for s in site.board.ordered()],
     }
+
+
+def _entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
+    e = site.entries[slug]
+    record: dict[str, Any] = {
+        "slug": e.slug,
+        "name": e.name,
+        "kind": e.kind,
+        "position": e.position,
+        "rank": e.rank,
+        "interval": [e.low, e.high],
+        "sub_scores": {s.name: s.value for s in e.subs},
+        "pricing": {"plan": e.pricing_label.lower(), "free_tier": e.free_tier},
+        "categories": [c for c, _ in e.categories],
+        "capabilities": [c.id for c in e.capabilities],
+        "times_matched": e.times_matched,
+    }
+    if full:
+        record["summary"] = e.summary
+        record["license"] = e.license
+        record["links"] = dict(e.links)
+        record["as_of"] = e.as_of.isoformat() if e.as_of else None
+        record["evidence"] = {
+            s.name: {"inputs": [list(i) for i in s.inputs], "missing": list(s.missing)}
+            for s in e.subs
+        }
+        record["sources"] = [
+            {"url": u, "title": t, "retrieved": r.isoformat() if r else None}
+            for u, t, r in e.sources
+        ]
+    return record
+
+
+def _board(site: Site) -> list[EntryView]:
+    return [site.entries[s.slug] for s in site.board.ordered()]
+
+
+def _sub_names() -> list[tuple[str, str]]:
+    return [(n, SUB_LABELS[n]) for n in SUB_SCORES]
+
+
+def _method(site: Site) -> list[dict[str, Any]]:
+    weights, effective = site.board.weights, site.board.effective
+    return [
+        {
+            "name": SUB_LABELS[name],
+            "what": what,
+            "how": how,
+            "weight": weights[name],
+            "in_force": effective.get(name),
+        }
+        for name, what, how in METHOD
+    ]
+
+
+def _software(site: Site, e: EntryView) -> dict[str, Any]:
+    """Return schema.org SoftwareApplication data (never an AggregateRating: ours is no review)."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "SoftwareApplication",
+        "name": e.name,
+        "description": plain_text(e.summary),
+        "applicationCategory": ", ".join(n for _, n in e.categories),
+    }
+    base = site.catalog.site.base_url
+    if base:
+        data["url"] = base.rstrip("/") + "/" + e.url
+    homepage = dict(e.links).get("Homepage")
+    if homepage:
+        data["sameAs"] = homepage
+    if e.license:
+        data["license"] = e.license
+    if e.free_tier:
+        data["offers"] = {"@type": "Offer", "price": "0", "priceCurrency": "USD"}
+    return data
+
+
+def _breadcrumbs(site: Site, crumbs: list[tuple[str, str | None]]) -> dict[str, Any]:
+    base = (site.catalog.site.base_url or "/").rstrip("/") + "/"
+    items = []
+    for position, (name, url) in enumerate(crumbs, start=1):
+        item: dict[str, Any] = {"@type": "ListItem", "position": position, "name": name}
+        if url is not None:
+            item["item"] = base + url
+        items.append(item)
+    return {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
 
 
 def _capability_rows(

@@ -129,6 +129,54 @@ class Site:
             found = self._prints[slug] = hashlib.sha256(text.encode()).hexdigest()[:32]
         return found
 
+    def has_pair(self, a: str, b: str) -> bool:
+        """True when the pair of `a` and `b` has a page under the pair policy."""
+        if not hasattr(self, "_pairs"):
+            self._pairs = set(pair_slugs(self.catalog))
+        return (a, b) in self._pairs if a < b else (b, a) in self._pairs
+
+    def alternatives(self, slug: str, limit: int = 6) -> list[EntryView]:
+        """Return the entries closest to `slug`: shared capabilities, categories, match links.
+
+        Closeness = 3 x shared capabilities + 2 x shared categories + times matched together,
+        ties broken by rank and slug, so the list is deterministic.
+        """
+        if not hasattr(self, "_closeness"):
+            self._closeness = {s: self._closest(s) for s in self.entries}
+        return [self.entries[s] for s in self._closeness[slug][:limit]]
+
+    def related(self, a: str, b: str, limit: int = 8) -> list[tuple[EntryView, EntryView]]:
+        """Return up to `limit` other pair pages near the pair a/b (each side's alternatives)."""
+        found: list[tuple[EntryView, EntryView]] = []
+        seen: set[tuple[str, str]] = set()
+        sides = [self.alternatives(a, limit), self.alternatives(b, limit)]
+        for round_ in range(limit):
+            for own, alts in ((a, sides[0]), (b, sides[1])):
+                if round_ < len(alts):
+                    other = alts[round_].slug
+                    x, y = (own, other) if own < other else (other, own)
+                    if other not in (a, b) and (x, y) not in seen and self.has_pair(x, y):
+                        seen.add((x, y))
+                        found.append((self.entries[x], self.entries[y]))
+        return found[:limit]
+
+    def _closest(self, slug: str) -> list[str]:
+        if not hasattr(self, "_sets"):
+            self._sets = {
+                s: ({c.id for c in e.capabilities}, set(e.categories))
+                for s, e in self.catalog.entries.items()
+            }
+        caps, cats = self._sets[slug]
+        scored = []
+        for other, (other_caps, other_cats) in self._sets.items():
+            if other == slug:
+                continue
+            score = 3 * len(caps & other_caps) + 2 * len(cats & other_cats)
+            score += self.catalog.pair_count(slug, other)
+            if score:
+                scored.append((-score, self.entries[other].position, other))
+        return [other for _, _, other in sorted(scored)]
+
     def comparison(self, a: str, b: str) -> Comparison:
         """Return the comparison of two slugs."""
         active = tuple(self.board.effective)

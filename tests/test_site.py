@@ -1,0 +1,159 @@
+"""The whole site: page kinds, related links, SEO data, open data and the search index."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from rivals.build import BuildOptions, build_site
+
+
+@pytest.fixture(scope="module")
+def default_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    build_site(BuildOptions(data=REPO / "data", templates=REPO / "templates", out=out, search=False))
+    return out
+
+
+def test_every_page_kind_exists(default_site: Path) -> None:
+    for path in ("index.html", "methodology/index.html", "search/index.html", "404.html",
+                 "categories/vision-language/index.html", "models/llava/index.html",
+                 "compare/llava-vs-sdnext/index.html", "api/models.json",
+                 "api/models/llava.json", "api/compare/llava-vs-sdnext.json"):
+        assert (default_site / path).is_file(), path
+
+
+def test_every_page_is_within_three_clicks_of_home(default_site: Path) -> None:
+    pages = {p.relative_to(default_site).as_posix() for p in default_site.rglob("index.html")}
+    depth = {"index.html": 0}
+    queue = deque(["index.html"])
+    while queue:
+        page = queue.popleft()
+        if depth[page] == 3:
+            continue
+        html = (default_site / page).read_text()
+        folder = Path(page).parent
+        for href in re.findall(r'href="([^"#:]+/)"', html):
+            target = (folder / href / "index.html").as_posix()
+            target = str(Path(target)).replace("\\\\", "/")
+            parts: list[str] = []
+            for part in target.split("/"):
+                if part == "..":
+                    parts.pop()
+                elif part not in ("", "."):
+                    parts.append(part)
+            target = "/".join(parts)
+            if target in pages and target not in depth:
+                depth[target] = depth[page] + 1
+                queue.append(target)
+    assert set(depth) == pages, sorted(pages - set(depth))[:5]
+
+
+def test_pair_pages_have_breadcrumbs_and_five_to_ten_related(default_site: Path) -> None:
+    for page in sorted((default_site / "compare").glob("*/index.html"))[:200]:
+        html = page.read_text()
+        assert 'aria-label="Breadcrumb"' in html
+        related = re.search(r'id="related">Related comparisons</h2>\n<ul class="links columns">\n(.*?)</ul>', html, re.S)
+        assert related, page
+        assert 5 <= related.group(1).count("<li>") <= 10, page
+
+
+def test_structured_data_and_sharing_tags(default_site: Path) -> None:
+    model = (default_site / "models/llava/index.html").read_text()
+    pair = (default_site / "compare/llava-vs-sdnext/index.html").read_text()
+    blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', model)]
+    assert {b["@type"] for b in blocks} == {"BreadcrumbList", "SoftwareApplication"}
+    pair_blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', pair)]
+    webpage = next(b for b in pair_blocks if b["@type"] == "WebPage")
+    assert [m["name"] for m in webpage["mentions"]] == ["LLaVA (7B, 13B, 34B)", "SD.Next"]
+    for html in (model, pair):
+        assert "AggregateRating" not in html
+        assert '<meta property="og:title"' in html and '<meta name="twitter:card"' in html
+        assert '<link rel="canonical" href="https://rivals.example.org/' in html
+
+
+def test_titles_and_descriptions_are_unique(default_site: Path) -> None:
+    titles, descriptions = {}, {}
+    for page in default_site.rglob("index.html"):
+        html = page.read_text()
+        title = re.search(r"<title>(.*?)</title>", html).group(1)
+        description = re.search(r'<meta name="description" content="(.*?)">', html).group(1)
+        assert titles.setdefault(title, page) == page, title
+        assert descriptions.setdefault(description, page) == page, description
+
+
+def test_sitemap_lists_every_html_page_with_data_dates(default_site: Path) -> None:
+    sitemap = (default_site / "sitemap.xml").read_text()
+    locs = re.findall(r"<loc>(.*?)</loc>", sitemap)
+    html_pages = [p for p in default_site.rglob("index.html")]
+    assert len(locs) == len(html_pages)
+    assert not any(loc.endswith(".json") for loc in locs)
+    dates = set(re.findall(r"<lastmod>(.*?)</lastmod>", sitemap))
+    assert dates and all(d <= "2026-11-22" for d in dates)  # data dates, not the build clock
+    assert "Sitemap: https://rivals.example.org/sitemap.xml" in (default_site / "robots.txt").read_text()
+
+
+def test_the_sitemap_splits_past_fifty_thousand_urls(monkeypatch: pytest.MonkeyPatch, catalog: Path, tmp_path: Path) -> None:
+    import rivals.extras
+
+    monkeypatch.setattr(rivals.extras, "SITEMAP_LIMIT", 5)
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=False))
+    index = (out / "sitemap.xml").read_text()
+    assert "<sitemapindex" in index
+    parts = re.findall(r"<loc>https://test.example.org/(sitemap-\d+\.xml)</loc>", index)
+    assert len(parts) == 3  # 15 pages (home, methodology, search, 2 categories, 6 pairs, 4 models)
+    assert sum((out / p).read_text().count("<url>") for p in parts) == 15
+
+
+def test_methodology_shows_the_weights_in_force(default_site: Path) -> None:
+    html = (default_site / "methodology/index.html").read_text()
+    for label in ("Adoption", "Quality", "Ecosystem", "Match Graph"):
+        assert f'<th scope="row">{label}</th>' in html
+    assert "0.35" in html and "left out" in html  # no entry in the default catalog has stars
+
+
+def test_model_page_explains_its_score_and_sources(default_site: Path) -> None:
+    html = (default_site / "models/llava-1-6/index.html").read_text()
+    assert "Score breakdown" in html and "Evidence used" in html
+    assert "Closest alternatives" in html and "Comparisons" in html
+    assert "Figures as of 2026-11-22" in html and "retrieved 2026-11-22" in html
+
+
+def test_category_page_lists_its_leaderboard_and_pairs(default_site: Path) -> None:
+    html = (default_site / "categories/speech/index.html").read_text()
+    assert "Whisper" in html and "faster-whisper" in html
+    assert "compare/faster-whisper-vs-whisper/" in html
+
+
+def test_json_twins_carry_the_page_numbers(default_site: Path) -> None:
+    pair = json.loads((default_site / "api/compare/llava-vs-sdnext.json").read_text())
+    html = (default_site / "compare/llava-vs-sdnext/index.html").read_text()
+    assert f"{pair['a']['rank']}/100" in html and pair["verdict"][0] in html
+    board = json.loads((default_site / "api/models.json").read_text())
+    assert len(board["entries"]) == 52
+    assert [e["position"] for e in board["entries"]] == sorted(e["position"] for e in board["entries"])
+    model = json.loads((default_site / "api/models/llava.json").read_text())
+    assert model["sources"] and model["evidence"]["quality"]["inputs"]
+
+
+def test_no_external_requests(default_site: Path) -> None:
+    for page in list(default_site.rglob("*.html"))[:300] + [default_site / "assets/style.css"]:
+        text = page.read_text()
+        assert not re.search(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', text.replace('rel="canonical" href="https://', "")), page
+
+
+def test_the_search_index_is_built(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=True))
+    assert (out / "pagefind" / "pagefind-ui.js").is_file()
+    assert any((out / "pagefind" / "fragment").iterdir())
+    assert "pagefind/pagefind-ui.js" in (out / "index.html").read_text()
+    stamp = (out / "pagefind" / "pagefind.js").stat().st_mtime_ns
+    build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=True))
+    assert (out / "pagefind" / "pagefind.js").stat().st_mtime_ns == stamp  # nothing changed, no reindex
