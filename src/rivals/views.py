@@ -45,6 +45,7 @@ class SubView:
     used: int
     inputs: tuple[tuple[str, str, int | None], ...]
     missing: tuple[str, ...]
+    in_force: bool = True  # False: no entry has evidence, so the rank leaves it out
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ class Site:
 
     def __post_init__(self) -> None:
         for slug, entry in self.catalog.entries.items():
-            view = _entry_view(self.catalog, slug, entry, self.board.scores[slug])
+            in_force = frozenset(self.board.effective)
+            view = _entry_view(self.catalog, slug, entry, self.board.scores[slug], in_force)
             self.entries[slug] = view
             self.cells[slug] = entry_cells(view)
 
@@ -242,7 +244,9 @@ def feature_rows(site: Site, *slugs: str) -> list[tuple[str, tuple[Cell, ...]]]:
     return rows
 
 
-def _entry_view(catalog: Catalog, slug: str, entry: Entry, score: Score) -> EntryView:
+def _entry_view(
+    catalog: Catalog, slug: str, entry: Entry, score: Score, in_force: frozenset[str]
+) -> EntryView:
     signals = entry.signals
     return EntryView(
         slug=slug,
@@ -266,6 +270,7 @@ def _entry_view(catalog: Catalog, slug: str, entry: Entry, score: Score) -> Entr
                     for i in score.subs[n].inputs
                 ),
                 missing=score.subs[n].missing,
+                in_force=n in in_force,
             )
             for n in SUB_SCORES
         ),
