@@ -157,3 +157,25 @@ def test_the_search_index_is_built(catalog: Path, tmp_path: Path) -> None:
     stamp = (out / "pagefind" / "pagefind.js").stat().st_mtime_ns
     build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=True))
     assert (out / "pagefind" / "pagefind.js").stat().st_mtime_ns == stamp  # nothing changed, no reindex
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("pairs: all", 6),
+        ("pairs: same-category", 4),  # beta-paint shares a category with gamma-studio only
+        ("pairs: matched", 2),
+        ("pairs: all\nmax_rivals: 1", 3),  # alpha-vision is everyone's closest entry
+    ],
+)
+def test_pair_policies(setting: str, expected: int, catalog: Path, tmp_path: Path) -> None:
+    site = catalog / "site.yaml"
+    site.write_text(site.read_text().replace("pairs: all", setting))
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=False))
+    pairs = sorted(p.parent.name for p in (out / "compare").glob("*/index.html"))
+    assert len(pairs) == expected, pairs
+    if setting == "pairs: matched":
+        assert pairs == ["alpha-vision-vs-beta-paint", "alpha-vision-vs-gamma-studio"]
+    for pair in pairs:  # every pair linked from a page exists
+        assert (out / "api" / "compare" / f"{pair}.json").is_file()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -140,12 +139,9 @@ class Site:
     def alternatives(self, slug: str, limit: int = 6) -> list[EntryView]:
         """Return the entries closest to `slug`: shared capabilities, categories, match links.
 
-        Closeness = 3 x shared capabilities + 2 x shared categories + times matched together,
-        ties broken by rank and slug, so the list is deterministic.
+        See `closeness` for the order.
         """
-        if not hasattr(self, "_closeness"):
-            self._closeness = {s: self._closest(s) for s in self.entries}
-        return [self.entries[s] for s in self._closeness[slug][:limit]]
+        return [self.entries[s] for s in closeness(self.catalog)[slug][:limit]]
 
     def related(self, a: str, b: str, limit: int = 8) -> list[tuple[EntryView, EntryView]]:
         """Return up to `limit` other pair pages near the pair a/b (each side's alternatives)."""
@@ -162,39 +158,62 @@ class Site:
                         found.append((self.entries[x], self.entries[y]))
         return found[:limit]
 
-    def _closest(self, slug: str) -> list[str]:
-        if not hasattr(self, "_sets"):
-            self._sets = {
-                s: ({c.id for c in e.capabilities}, set(e.categories))
-                for s, e in self.catalog.entries.items()
-            }
-        caps, cats = self._sets[slug]
-        scored = []
-        for other, (other_caps, other_cats) in self._sets.items():
-            if other == slug:
-                continue
-            score = 3 * len(caps & other_caps) + 2 * len(cats & other_cats)
-            score += self.catalog.pair_count(slug, other)
-            if score:
-                scored.append((-score, self.entries[other].position, other))
-        return [other for _, _, other in sorted(scored)]
-
     def comparison(self, a: str, b: str) -> Comparison:
         """Return the comparison of two slugs."""
         active = tuple(self.board.effective)
         return compare(self.catalog, self.board.scores[a], self.board.scores[b], active)
 
 
-def pair_slugs(catalog: Catalog) -> Iterator[tuple[str, str]]:
-    """Yield the pairs that get a page under site.yaml's `pairs` policy, a < b, in order."""
-    policy = catalog.site.pairs
+def pair_slugs(catalog: Catalog) -> list[tuple[str, str]]:
+    """Return the pairs that get a page, a < b, in order.
+
+    site.yaml's `pairs` picks them (all, same-category, matched); `max_rivals: K` then keeps
+    a pair only when one side is among the other's K closest entries, so that a catalog of
+    thousands of entries stays publishable.
+    """
+    cached: list[tuple[str, str]] | None = catalog.__dict__.get("_pair_list")
+    if cached is not None:
+        return cached
+    policy, cap = catalog.site.pairs, catalog.site.max_rivals
+    near = {s: set(order[:cap]) for s, order in closeness(catalog).items()} if cap else {}
+    pairs = []
     for a, b in combinations(sorted(catalog.entries), 2):
         if policy == "same-category":
             if not set(catalog.entries[a].categories) & set(catalog.entries[b].categories):
                 continue
         elif policy == "matched" and not catalog.pair_count(a, b):
             continue
-        yield a, b
+        if cap and b not in near[a] and a not in near[b]:
+            continue
+        pairs.append((a, b))
+    catalog.__dict__["_pair_list"] = pairs
+    return pairs
+
+
+def closeness(catalog: Catalog) -> dict[str, list[str]]:
+    """Return, for every entry, the other entries that relate to it, closest first.
+
+    Closeness = 3 x shared capabilities + 2 x shared categories + times matched together;
+    entries with none of these are left out; ties go by slug, so the order is deterministic.
+    """
+    cached: dict[str, list[str]] | None = catalog.__dict__.get("_closeness")
+    if cached is not None:
+        return cached
+    sets = {
+        s: ({c.id for c in e.capabilities}, set(e.categories)) for s, e in catalog.entries.items()
+    }
+    order = {}
+    for slug, (caps, cats) in sets.items():
+        scored = []
+        for other, (other_caps, other_cats) in sets.items():
+            if other != slug:
+                score = 3 * len(caps & other_caps) + 2 * len(cats & other_cats)
+                score += catalog.pair_count(slug, other)
+                if score:
+                    scored.append((-score, other))
+        order[slug] = [other for _, other in sorted(scored)]
+    catalog.__dict__["_closeness"] = order
+    return order
 
 
 FEATURES = (
