@@ -10,7 +10,7 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +49,8 @@ class BuildOptions:
     jobs: int | None = None
     search: bool = True
     clean: bool = False
+    # Called with (pages done, pages to render) as rendering goes; the CLI draws a bar with it.
+    progress: Callable[[int, int], None] | None = None
 
 
 @dataclass
@@ -106,7 +108,7 @@ def build_site(options: BuildOptions) -> BuildReport:
         todo = [(page, key) for page, key in keyed if not renderer.writer.keep(page.path, key)]
         report.rendered = len(todo)
         clock.lap("plan")
-        seen, staged = renderer.render_all(todo, options.jobs)
+        seen, staged = renderer.render_all(todo, options.jobs, options.progress)
         clock.lap("render+write")
         result = commit(staging, options.out, seen, staged, previous)
         save_memo(options.out, memo)
@@ -193,17 +195,24 @@ class Renderer:
             raise BuildError(f"{where}: template: {err}") from None
 
     def render_all(
-        self, pages: list[tuple[Page, str]], jobs: int | None
+        self,
+        pages: list[tuple[Page, str]],
+        jobs: int | None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> tuple[dict[str, tuple[str, str]], list[str]]:
         """Render and stage every page, over `jobs` processes; return digests and staged paths."""
         jobs = jobs or os.cpu_count() or 1
+        report = progress or (lambda done, total: None)
         if jobs <= 1 or len(pages) < 2 * CHUNK:
-            self._run(pages)
+            for start, end in _chunks(len(pages)):
+                self._run(pages[start:end])
+                report(end, len(pages))
             return dict(self.writer.seen), list(self.writer.staged)
         self._warm_fragments()
         global _ACTIVE, _PAGES
         _ACTIVE, _PAGES = self, pages
         seen, staged = dict(self.writer.seen), list(self.writer.staged)
+        before = len(seen)
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(jobs) as pool:
@@ -215,6 +224,7 @@ class Renderer:
                         raise BuildError(f"two pages want the same path: {sorted(duplicate)[0]}")
                     seen.update(part_seen)
                     staged.extend(part_staged)
+                    report(len(seen) - before, len(pages))
         finally:
             _ACTIVE, _PAGES = None, []
         return seen, staged

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 
 from rivals import __version__
 from rivals.build import BuildError, BuildOptions, BuildReport, build_site, load_and_validate
@@ -70,7 +72,16 @@ def build(
 ) -> None:
     """Validate, rank and render the whole site."""
     options = BuildOptions(data, templates, out, base_url, jobs, not no_search, clean)
-    report = _run(lambda: build_site(options))
+    if quiet or not sys.stdout.isatty():
+        report = _run(lambda: build_site(options))
+    else:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Rendering", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = _run(lambda: build_site(replace(options, progress=advance)))
     if verbose:
         for stage, seconds in report.stages.items():
             click.echo(f"  {stage:<14} {seconds:7.3f} s")
