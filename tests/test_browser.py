@@ -1,0 +1,221 @@
+"""The default site in a real browser: Debian's Chromium, driven by Playwright.
+
+The site is built once and served over http on 127.0.0.1. Each key page is opened on a phone
+(360 px), on a desktop (1280 px) and once in dark mode, and must load with no console error,
+no failed or outside request, no horizontal scrolling of the page, and no serious or critical
+accessibility violation found by axe-core (the copy of axe.min.js that a Python package of the
+test extras ships).
+
+Without /usr/bin/chromium the tests skip, except in CI (CI set), where they fail.
+With RIVALS_SCREENSHOTS=1 they also save docs/home-page.png and docs/pair-page.png.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from importlib.resources import files as package_files
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO
+from test_links import default_site
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    sync_playwright,
+)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_JS = package_files("axe_playwright_python") / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+HEIGHT = 800
+
+PAGES = {
+    "home": "",
+    "model": "models/llava/",
+    "pair": "compare/llava-vs-stable-diffusion-3-5-large/",
+    "category": "categories/vision-language/",
+}
+OPTIONAL = {"category"}  # checked only when the build has it
+VIEWS = {
+    "phone": {"width": 360, "color_scheme": "light"},
+    "desktop": {"width": 1280, "color_scheme": "light"},
+    "phone-dark": {"width": 360, "color_scheme": "dark"},
+}
+SCREENSHOTS = {("desktop", "home"): "home-page.png", ("desktop", "pair"): "pair-page.png"}
+
+# The outermost elements that reach past the right edge of the window and are not inside a
+# scrolling or clipping box (those widen the page), for the overflow message.
+WIDE_ELEMENTS = """() => {
+  const width = document.documentElement.clientWidth, out = [], found = [];
+  const clipped = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    if (found.some(f => f.contains(el))) continue;
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 0.5 && !clipped(el)) {
+      found.push(el);
+      let name = el.tagName.toLowerCase();
+      if (el.id) name += '#' + el.id;
+      if (el.classList.length) name += '.' + [...el.classList].join('.');
+      out.push(`${name} (right edge at ${Math.round(box.right)} px)`);
+      if (out.length >= 10) break;
+    }
+  }
+  return out;
+}"""
+
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, url: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 160),
+                              summary: n.failureSummary})),
+  }));
+}"""
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return default_site(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def server(site: Path) -> Iterator[str]:
+    """Serve the built site on a free port of 127.0.0.1; yield its root address."""
+    handler = functools.partial(QuietHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: CI must install it (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("kind", PAGES)
+def test_page_in_the_browser(
+    browser: Browser, server: str, site: Path, view: str, kind: str
+) -> None:
+    path = PAGES[kind]
+    if kind in OPTIONAL and not (site / path / "index.html").exists():
+        pytest.skip(f"this build has no /{path}")
+    settings = VIEWS[view]
+    context = browser.new_context(
+        viewport={"width": settings["width"], "height": HEIGHT},
+        color_scheme=settings["color_scheme"],
+    )
+    try:
+        page = context.new_page()
+        problems = watch(page, server)
+        response = page.goto(server + path, wait_until="load")
+        assert response is not None and response.ok, f"/{path}: {response and response.status}"
+
+        if os.environ.get("RIVALS_SCREENSHOTS") == "1" and (view, kind) in SCREENSHOTS:
+            (REPO / "docs").mkdir(exist_ok=True)
+            page.screenshot(path=REPO / "docs" / SCREENSHOTS[view, kind])
+
+        failures = []
+        scroll_width, inner_width = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        if scroll_width > inner_width:
+            failures.append(
+                f"scrolls sideways: {scroll_width} px wide in a {inner_width} px window; "
+                f"too wide: {page.evaluate(WIDE_ELEMENTS)}"
+            )
+        page.add_script_tag(path=AXE_JS)
+        violations = [v for v in page.evaluate(RUN_AXE) if v["impact"] in BLOCKING]
+        if violations:
+            failures.append("axe found:\n" + describe(violations))
+        # Read last, so that anything the page fetched after "load" had time to fail too.
+        failures[:0] = problems
+        assert not failures, f"/{path} at {view}:\n" + "\n".join(failures)
+    finally:
+        context.close()
+
+
+def watch(page: Page, server: str) -> list[str]:
+    """Record console errors, uncaught exceptions and failed or outside requests of `page`."""
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text} ({message.location.get('url')})")
+
+    def on_request(request: Request) -> None:
+        if not request.url.startswith(server) and not request.url.startswith("data:"):
+            problems.append(f"outside request: {request.url}")
+
+    def on_failed(request: Request) -> None:
+        problems.append(f"request failed: {request.url} ({request.failure})")
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"uncaught error: {error}"))
+    page.on("request", on_request)
+    page.on("requestfailed", on_failed)
+    page.on("response", on_response)
+    # Nothing leaves the machine: requests elsewhere are recorded above and aborted here.
+    page.route(lambda url: not url.startswith(server), lambda route: route.abort())
+    return problems
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['url']}>")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {node['target']}: {node['html']}")
+            lines.append("      " + (node["summary"] or "").replace("\n", "\n      "))
+        if len(v["nodes"]) > 5:
+            lines.append(f"    ... and {len(v['nodes']) - 5} more elements")
+    return "\n".join(lines)
