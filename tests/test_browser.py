@@ -219,3 +219,33 @@ def describe(violations: list[dict[str, Any]]) -> str:
         if len(v["nodes"]) > 5:
             lines.append(f"    ... and {len(v['nodes']) - 5} more elements")
     return "\n".join(lines)
+
+
+def test_search_finds_an_entry(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Build a site with its Pagefind index, type a name into the search box, follow the hit."""
+    from rivals.build import BuildOptions, build_site
+
+    out = tmp_path_factory.mktemp("searchable") / "site"
+    data = REPO / "tests" / "fixtures" / "valid"
+    build_site(BuildOptions(data=data, templates=REPO / "templates", out=out, search=True))
+    handler = functools.partial(QuietHandler, directory=str(out))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    errors: list[str] = []
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": HEIGHT})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/", wait_until="networkidle")
+        box = page.locator(".pagefind-ui__search-input")
+        box.fill("gamma")
+        hit = page.locator(".pagefind-ui__result-link").first
+        hit.wait_for(timeout=10_000)
+        assert "Gamma Studio" in hit.inner_text()
+        hit.click()
+        page.wait_for_url("**/models/gamma-studio/**")
+        assert page.locator("h1").inner_text() == "Gamma Studio"
+        page.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert errors == []
