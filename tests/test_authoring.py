@@ -68,6 +68,7 @@ def test_new_refuses_bad_slugs_and_existing_files(
 
 def test_the_schema_accepts_the_default_catalog_and_rejects_a_broken_record(tmp_path: Path) -> None:
     import jsonschema
+
     schema = entry_schema()
     validator = jsonschema.Draft202012Validator(schema)
     for path in sorted((REPO / "data" / "models").glob("*.yaml")):

@@ -45,7 +45,9 @@ def test_build_writes_the_site_and_summarises(
         cli, ["build", "--data", str(catalog), "--out", str(out), "--no-search", "--jobs", "1"]
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Built 27 pages")  # 12 HTML pages, their JSON twins, home and friends
+    assert result.stdout.startswith(
+        "Built 27 pages"
+    )  # 12 HTML pages, their JSON twins, home and friends
     assert (out / "compare" / "alpha-vision-vs-beta-paint" / "index.html").is_file()
 
 

@@ -16,15 +16,25 @@ from rivals.build import BuildOptions, build_site
 @pytest.fixture(scope="module")
 def default_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "site"
-    build_site(BuildOptions(data=REPO / "data", templates=REPO / "templates", out=out, search=False))
+    build_site(
+        BuildOptions(data=REPO / "data", templates=REPO / "templates", out=out, search=False)
+    )
     return out
 
 
 def test_every_page_kind_exists(default_site: Path) -> None:
-    for path in ("index.html", "methodology/index.html", "search/index.html", "404.html",
-                 "categories/vision-language/index.html", "models/llava/index.html",
-                 "compare/llava-vs-sdnext/index.html", "api/models.json",
-                 "api/models/llava.json", "api/compare/llava-vs-sdnext.json"):
+    for path in (
+        "index.html",
+        "methodology/index.html",
+        "search/index.html",
+        "404.html",
+        "categories/vision-language/index.html",
+        "models/llava/index.html",
+        "compare/llava-vs-sdnext/index.html",
+        "api/models.json",
+        "api/models/llava.json",
+        "api/compare/llava-vs-sdnext.json",
+    ):
         assert (default_site / path).is_file(), path
 
 
@@ -58,7 +68,11 @@ def test_pair_pages_have_breadcrumbs_and_five_to_ten_related(default_site: Path)
     for page in sorted((default_site / "compare").glob("*/index.html"))[:200]:
         html = page.read_text()
         assert 'aria-label="Breadcrumb"' in html
-        related = re.search(r'id="related">Related comparisons</h2>\n<ul class="links columns">\n(.*?)</ul>', html, re.S)
+        related = re.search(
+            r'id="related">Related comparisons</h2>\n<ul class="links columns">\n(.*?)</ul>',
+            html,
+            re.S,
+        )
         assert related, page
         assert 5 <= related.group(1).count("<li>") <= 10, page
 
@@ -66,9 +80,15 @@ def test_pair_pages_have_breadcrumbs_and_five_to_ten_related(default_site: Path)
 def test_structured_data_and_sharing_tags(default_site: Path) -> None:
     model = (default_site / "models/llava/index.html").read_text()
     pair = (default_site / "compare/llava-vs-sdnext/index.html").read_text()
-    blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', model)]
+    blocks = [
+        json.loads(b)
+        for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', model)
+    ]
     assert {b["@type"] for b in blocks} == {"BreadcrumbList", "SoftwareApplication"}
-    pair_blocks = [json.loads(b) for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', pair)]
+    pair_blocks = [
+        json.loads(b)
+        for b in re.findall(r'<script type="application/ld\+json">(.*?)</script>', pair)
+    ]
     webpage = next(b for b in pair_blocks if b["@type"] == "WebPage")
     assert [m["name"] for m in webpage["mentions"]] == ["LLaVA (7B, 13B, 34B)", "SD.Next"]
     for html in (model, pair):
@@ -95,10 +115,15 @@ def test_sitemap_lists_every_html_page_with_data_dates(default_site: Path) -> No
     assert not any(loc.endswith(".json") for loc in locs)
     dates = set(re.findall(r"<lastmod>(.*?)</lastmod>", sitemap))
     assert dates and all(d <= "2026-11-22" for d in dates)  # data dates, not the build clock
-    assert "Sitemap: https://rivals.example.org/sitemap.xml" in (default_site / "robots.txt").read_text()
+    assert (
+        "Sitemap: https://rivals.example.org/sitemap.xml"
+        in (default_site / "robots.txt").read_text()
+    )
 
 
-def test_the_sitemap_splits_past_fifty_thousand_urls(monkeypatch: pytest.MonkeyPatch, catalog: Path, tmp_path: Path) -> None:
+def test_the_sitemap_splits_past_fifty_thousand_urls(
+    monkeypatch: pytest.MonkeyPatch, catalog: Path, tmp_path: Path
+) -> None:
     import rivals.extras
 
     monkeypatch.setattr(rivals.extras, "SITEMAP_LIMIT", 5)
@@ -137,15 +162,20 @@ def test_json_twins_carry_the_page_numbers(default_site: Path) -> None:
     assert f"{pair['a']['rank']}/100" in html and pair["verdict"][0] in html
     board = json.loads((default_site / "api/models.json").read_text())
     assert len(board["entries"]) == 52
-    assert [e["position"] for e in board["entries"]] == sorted(e["position"] for e in board["entries"])
+    assert [e["position"] for e in board["entries"]] == sorted(
+        e["position"] for e in board["entries"]
+    )
     model = json.loads((default_site / "api/models/llava.json").read_text())
     assert model["sources"] and model["evidence"]["quality"]["inputs"]
 
 
 def test_no_external_requests(default_site: Path) -> None:
-    for page in list(default_site.rglob("*.html"))[:300] + [default_site / "assets/style.css"]:
+    for page in [*list(default_site.rglob("*.html"))[:300], default_site / "assets/style.css"]:
         text = page.read_text()
-        assert not re.search(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', text.replace('rel="canonical" href="https://', "")), page
+        assert not re.search(
+            r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//',
+            text.replace('rel="canonical" href="https://', ""),
+        ), page
 
 
 def test_the_search_index_is_built(catalog: Path, tmp_path: Path) -> None:
@@ -156,7 +186,9 @@ def test_the_search_index_is_built(catalog: Path, tmp_path: Path) -> None:
     assert "pagefind/pagefind-ui.js" in (out / "index.html").read_text()
     stamp = (out / "pagefind" / "pagefind.js").stat().st_mtime_ns
     build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=True))
-    assert (out / "pagefind" / "pagefind.js").stat().st_mtime_ns == stamp  # nothing changed, no reindex
+    assert (
+        out / "pagefind" / "pagefind.js"
+    ).stat().st_mtime_ns == stamp  # nothing changed, no reindex
 
 
 @pytest.mark.parametrize(
