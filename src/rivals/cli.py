@@ -22,6 +22,13 @@ from rivals.terminal import leaderboard_rows, print_comparison, print_leaderboar
 from rivals.views import Site
 
 T = TypeVar("T")
+TEMPLATES = click.option(
+    "--templates",
+    type=click.Path(path_type=Path),
+    default=Path("templates"),
+    show_default=True,
+    help="Template folder; overrides the built-in theme.",
+)
 DATA = click.option(
     "--data",
     type=click.Path(path_type=Path),
@@ -39,13 +46,7 @@ def cli() -> None:
 
 @cli.command()
 @DATA
-@click.option(
-    "--templates",
-    type=click.Path(path_type=Path),
-    default=Path("templates"),
-    show_default=True,
-    help="Template folder; overrides the built-in theme.",
-)
+@TEMPLATES
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -91,13 +92,7 @@ def build(
 
 @cli.command()
 @DATA
-@click.option(
-    "--templates",
-    type=click.Path(path_type=Path),
-    default=Path("templates"),
-    show_default=True,
-    help="Template folder; overrides the built-in theme.",
-)
+@TEMPLATES
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),

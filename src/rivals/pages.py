@@ -249,8 +249,8 @@ def api_record(site: Site, page: Page) -> Any:
         a, b = page.key
         cmp = site.comparison(a, b)
         return {
-            "a": _entry_record(site, a),
-            "b": _entry_record(site, b),
+            "a": entry_record(site, a),
+            "b": entry_record(site, b),
             "lead": cmp.lead,
             "basis": cmp.basis,
             "verdict": list(cmp.verdict),
@@ -260,16 +260,17 @@ def api_record(site: Site, page: Page) -> Any:
             "times_matched_together": cmp.times_matched_together,
         }
     if page.kind == "api-model":
-        return _entry_record(site, page.key[0], full=True)
+        return entry_record(site, page.key[0], full=True)
     return {
         "title": site.catalog.site.title,
         "weights": site.board.weights,
         "weights_in_force": site.board.effective,
-        "entries": [_entry_record(site, s.slug) for s in site.board.ordered()],
+        "entries": [entry_record(site, s.slug) for s in site.board.ordered()],
     }
 
 
-def _entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
+def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
+    """Return an entry's published numbers (and, when `full`, its evidence and sources)."""
     e = site.entries[slug]
     record: dict[str, Any] = {
         "slug": e.slug,

@@ -7,33 +7,22 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from rivals.pages import entry_record
 from rivals.rank import SUB_LABELS
 from rivals.schema import SUB_SCORES
 from rivals.views import Site, feature_rows
 
 
 def leaderboard_rows(site: Site, category: str | None = None) -> list[dict[str, Any]]:
-    """Return the leaderboard as plain records (what `rivals rank --json` prints)."""
-    rows = []
-    for score in site.board.ordered():
-        view = site.entries[score.slug]
-        if category is not None and category not in {c for c, _ in view.categories}:
-            continue
-        rows.append(
-            {
-                "position": view.position,
-                "slug": view.slug,
-                "name": view.name,
-                "kind": view.kind,
-                "rank": view.rank,
-                "interval": [view.low, view.high],
-                "sub_scores": {s.name: s.value for s in view.subs},
-                "pricing": view.pricing_label.lower(),
-                "free_tier": view.free_tier,
-                "categories": [c for c, _ in view.categories],
-            }
-        )
-    return rows
+    """Return the leaderboard as plain records (what `rivals rank --json` prints).
+
+    Each record is the one the site publishes in api/models.json.
+    """
+    return [
+        entry_record(site, score.slug)
+        for score in site.board.ordered()
+        if category is None or category in {c for c, _ in site.entries[score.slug].categories}
+    ]
 
 
 def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) -> None:
@@ -50,6 +39,7 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
     table.add_column("Pricing")
     for row in rows:
         low, high = row["interval"]
+        pricing = row["pricing"]["plan"]
         subs = [
             "—" if row["sub_scores"][n] is None else str(row["sub_scores"][n]) for n in SUB_SCORES
         ]
@@ -59,7 +49,7 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
             str(row["rank"]),
             "" if low == high else f"{low}–{high}",
             *subs,
-            row["pricing"],
+            pricing,
         )
     console.print(table)
 
