@@ -145,6 +145,12 @@ class Site:
 
     def related(self, a: str, b: str, limit: int = 8) -> list[tuple[EntryView, EntryView]]:
         """Return up to `limit` other pair pages near the pair a/b (each side's alternatives)."""
+        memo = self.__dict__.setdefault("_related_memo", {})
+        if (a, b, limit) not in memo:
+            memo[(a, b, limit)] = self._related(a, b, limit)
+        return memo[(a, b, limit)]  # type: ignore[no-any-return]
+
+    def _related(self, a: str, b: str, limit: int) -> list[tuple[EntryView, EntryView]]:
         found: list[tuple[EntryView, EntryView]] = []
         seen: set[tuple[str, str]] = set()
         sides = [self.alternatives(a, limit), self.alternatives(b, limit)]
