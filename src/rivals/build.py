@@ -25,7 +25,7 @@ from rivals.render import make_environment, render, template_fingerprint
 from rivals.schema import Catalog
 from rivals.search import SearchError, index_site
 from rivals.validate import validate_catalog
-from rivals.views import Site
+from rivals.views import Site, pair_slugs
 from rivals.write import (
     PageWriter,
     Written,
@@ -155,6 +155,7 @@ def _base_fingerprint(site: Site, env: jinja2.Environment) -> str:
     for part in (catalog.site, catalog.categories, catalog.capabilities, catalog.benchmarks):
         digest.update(repr(part).encode())
     digest.update(repr((site.board.effective, site.board.notes)).encode())
+    digest.update(repr(pair_slugs(catalog)).encode())
     digest.update(repr(env.globals.get("search_enabled")).encode())
     return digest.hexdigest()
 

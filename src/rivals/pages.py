@@ -72,7 +72,9 @@ def page_key(site: Site, page: Page, base: str) -> str:
     if kind == "compare":
         a, b = page.key
         parts = [site.fingerprint(a), site.fingerprint(b), str(site.catalog.pair_count(a, b))]
-        parts += [f"{x.slug}:{x.name}:{y.slug}:{y.name}" for x, y in site.related(a, b)]
+        # The related links follow from both sides' alternatives and from which pairs exist
+        # (the base fingerprint covers the pair list).
+        parts += [site.neighbours(a), site.neighbours(b)]
     elif kind == "model":
         slug = page.key[0]
         parts = [site.fingerprint(slug)]

@@ -143,6 +143,13 @@ class Site:
         """
         return [self.entries[s] for s in closeness(self.catalog)[slug][:limit]]
 
+    def neighbours(self, slug: str) -> str:
+        """Return a short text naming an entry's alternatives (what its related links depend on)."""
+        memo = self.__dict__.setdefault("_neighbours", {})
+        if slug not in memo:
+            memo[slug] = "|".join(f"{e.slug}:{e.name}" for e in self.alternatives(slug, 8))
+        return memo[slug]  # type: ignore[no-any-return]
+
     def related(self, a: str, b: str, limit: int = 8) -> list[tuple[EntryView, EntryView]]:
         """Return up to `limit` other pair pages near the pair a/b (each side's alternatives)."""
         memo = self.__dict__.setdefault("_related_memo", {})
