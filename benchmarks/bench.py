@@ -1,0 +1,187 @@
+"""Time rivals builds of a synthetic catalog, stage by stage, in four scenarios.
+
+    python benchmarks/bench.py --models 200 [--seed 1] [--jobs N] [--keep]
+
+It writes a catalog of N entries with the shared benchmark's generator
+(`shared/bench/gen_catalog.py`, next to this repository; `--gen PATH` to point
+elsewhere) into a temporary folder under /dev/shm, then builds it four times:
+
+  full    first build into an empty output folder, no cache beside it
+  no-op   the same build again with nothing changed (checks that no file's mtime moved)
+  edit    one capability summary of one entry file changed, then a rebuild
+  clean   a `--clean` build: every page rendered again, nothing reused
+
+Each build runs in its own Python process, so that "peak MB" is that build's
+own peak resident set size: the largest of the build process and its forked
+render workers (ru_maxrss of RUSAGE_SELF and RUSAGE_CHILDREN). "wall" is the
+whole process (interpreter start-up and imports included); the stage columns
+are what rivals itself reports. The second table gives the site's page count
+divided by each stage's seconds. `--keep` keeps the work folder.
+
+The builds use the built-in theme and the `rivals` that the running interpreter
+imports: run it with the interpreter of the environment you want to measure.
+rivals keys its incremental rebuilds on a hash of its own source files, so an
+editable install whose source changes during the run re-renders every page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+STAGES = ("load+validate", "rank", "plan", "render+write", "commit")
+GEN = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_catalog.py"
+
+
+def child(data: str, out: str, jobs: int, clean: bool) -> None:
+    """Run one build in this process and print its report as JSON."""
+    from rivals.build import BuildOptions, build_site
+
+    options = BuildOptions(
+        data=Path(data),
+        templates=None,
+        out=Path(out),
+        search=False,
+        jobs=jobs or None,
+        clean=clean,
+    )
+    report = build_site(options)
+    peak_kb = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    fields = ("pages", "rendered", "written", "unchanged", "deleted", "stages")
+    print(json.dumps({k: getattr(report, k) for k in fields} | {"peak_kb": peak_kb}))
+
+
+def run_build(data: Path, out: Path, jobs: int, clean: bool = False) -> dict[str, Any]:
+    """Build in a fresh interpreter; return its report, wall time and peak RSS."""
+    cmd = [sys.executable, __file__, "--child", str(data), str(out), str(jobs)]
+    cmd += ["--clean"] if clean else []
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        sys.exit(f"build failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    report: dict[str, Any] = json.loads(proc.stdout.splitlines()[-1])
+    return report | {"wall": wall}
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    """Return path -> st_mtime_ns for every file under `folder`."""
+    found = {}
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            found[path] = os.stat(path).st_mtime_ns
+    return found
+
+
+def changed(before: dict[str, int], after: dict[str, int]) -> int:
+    """Count files added, removed or with a new mtime."""
+    return sum(before.get(p) != t for p, t in after.items()) + len(before.keys() - after.keys())
+
+
+def edit_one_entry(models: Path) -> str:
+    """Append " (edited)" to the first capability summary of the first entry file."""
+    path = sorted(models.glob("*.yaml"))[0]
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    start = lines.index("capabilities:\n")
+    i = next(i for i in range(start, len(lines)) if lines[i].startswith("    summary: "))
+    lines[i] = lines[i].rstrip("\n") + " (edited)\n"
+    path.write_text("".join(lines), "utf-8")
+    return path.name
+
+
+def table(rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """Print the timing table and the pages-per-second table."""
+    head = ["scenario", "pages", "rendered", "written", *STAGES, "total", "wall", "pages/s"]
+    head += ["peak MB", "mtimes changed"]
+    lines = [head]
+    for name, r in rows:
+        total = sum(r["stages"].values())
+        lines.append(
+            [name, f"{r['pages']:,}", f"{r['rendered']:,}", f"{r['written']:,}"]
+            + [f"{r['stages'].get(s, 0):.3f}" for s in STAGES]
+            + [f"{total:.3f}", f"{r['wall']:.3f}", f"{r['pages'] / r['wall']:,.0f}"]
+            + [f"{r['peak_kb'] / 1024:.1f}", str(r.get("mtimes", "-"))]
+        )
+    rate = [["pages/s by stage", *STAGES]]
+    for name, r in rows:
+        cells = [r["pages"] / r["stages"][s] if r["stages"].get(s) else 0 for s in STAGES]
+        rate.append([name] + [f"{c:,.0f}" for c in cells])
+    for block in (lines, rate):
+        widths = [max(len(row[i]) for row in block) for i in range(len(block[0]))]
+        for row in block:
+            print(
+                "  ".join(
+                    c.ljust(w) if i == 0 else c.rjust(w)
+                    for i, (c, w) in enumerate(zip(row, widths, strict=True))
+                )
+            )
+        print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--gen", type=Path, default=GEN, help="path of gen_catalog.py")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--clean", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child[0], args.child[1], int(args.child[2]), args.clean)
+
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    work = Path(tempfile.mkdtemp(prefix="rivals-bench-", dir=shm))
+    data, out = work / "catalog", work / "site"
+    try:
+        gen = [sys.executable, str(args.gen), "--models", str(args.models)]
+        made = subprocess.run(
+            [*gen, "--seed", str(args.seed), "--out", str(data)], capture_output=True, text=True
+        )
+        if made.returncode:
+            sys.exit(f"gen_catalog.py failed:\n{made.stderr[-3000:]}")
+        print(
+            f"# {args.models} entries, seed {args.seed}, jobs {args.jobs or os.cpu_count()}, "
+            f"nproc {os.cpu_count()}, work {work}\n"
+        )
+        rows = [("full", run_build(data, out, args.jobs))]
+        before = mtimes(out)
+        noop = run_build(data, out, args.jobs)
+        after = mtimes(out)
+        rows.append(("no-op", noop | {"mtimes": changed(before, after)}))
+        edited = edit_one_entry(data / "models")
+        edit = run_build(data, out, args.jobs)
+        rows.append(("edit", edit | {"mtimes": changed(after, mtimes(out))}))
+        before = mtimes(out)
+        clean = run_build(data, out, args.jobs, clean=True)
+        rows.append(("clean", clean | {"mtimes": changed(before, mtimes(out))}))
+        table(rows)
+        full = rows[0][1]
+        stage_share = sum(edit["stages"].values()) / sum(full["stages"].values())
+        print(
+            f"# edit: one capability summary in models/{edited}; edit / full: "
+            f"{edit['wall'] / full['wall']:.1%} of wall time, {stage_share:.1%} of stage time"
+        )
+    finally:
+        if args.keep:
+            print(f"# kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
