@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from pydantic import ValidationError
 
 from rivals.extras import extra_files
 from rivals.load import Parsed, load_catalog, read_memo
 from rivals.pages import Page, api_record, page_context, page_key, plan_pages
 from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
-from rivals.render import make_environment, render, template_fingerprint
+from rivals.render import make_environment, render, template_fingerprint, template_names
 from rivals.schema import Catalog
 from rivals.search import SearchError, index_site
 from rivals.validate import validate_catalog
@@ -79,7 +80,12 @@ def load_and_validate(
     raw, problems = load_catalog(data, memo)
     catalog = validate_catalog(raw, problems)
     if base_url is not None:
-        site = catalog.site.model_validate(catalog.site.model_dump() | {"base_url": base_url})
+        settings = catalog.site.model_dump() | {"base_url": base_url}
+        try:
+            site = catalog.site.model_validate(settings)
+        except ValidationError as err:
+            message = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise CatalogError([Problem("--base-url", 1, "base_url", message)]) from None
         catalog = catalog.model_copy(update={"site": site})
     return catalog
 
@@ -89,7 +95,7 @@ def build_site(options: BuildOptions) -> BuildReport:
     report = BuildReport()
     clock = _Clock(report)
     memo = {} if options.clean else read_memo(cache_dir(options.out) / "catalog.pickle")
-    catalog = _checked_base_url(options, memo)
+    catalog = load_and_validate(options.data, options.base_url, memo)
     clock.lap("load+validate")
     board = rank(catalog)
     site = Site(catalog, board)
@@ -134,17 +140,6 @@ def build_site(options: BuildOptions) -> BuildReport:
     return report
 
 
-def _checked_base_url(options: BuildOptions, memo: dict[str, Parsed]) -> Catalog:
-    try:
-        return load_and_validate(options.data, options.base_url, memo)
-    except CatalogError:
-        raise
-    except ValueError as err:  # --base-url that is not an absolute URL
-        raise CatalogError(
-            [Problem("--base-url", 1, "base_url", str(err).splitlines()[-1])]
-        ) from None
-
-
 def _base_fingerprint(site: Site, env: jinja2.Environment) -> str:
     """Hash what every page depends on: the code, the templates and the catalog-wide settings."""
     digest = hashlib.sha256()
@@ -176,7 +171,7 @@ class Renderer:
         self.env = make_environment(templates, cache_dir(out) / "templates")
         self.env.globals["search_enabled"] = search
         self.writer = PageWriter(staging, out, previous)
-        self.known = frozenset(self.env.list_templates())
+        self.known = template_names(self.env)
 
     def render_page(self, page: Page) -> bytes:
         """Return the HTML (or, for a JSON twin, the JSON) of one page."""

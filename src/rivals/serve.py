@@ -19,7 +19,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from rivals.build import BuildError, BuildOptions, BuildReport, build_site
+from rivals.build import BuildError, BuildOptions, build_site
 from rivals.problems import CatalogError
 
 EVENTS = "/_rivals/events"
@@ -164,9 +164,8 @@ def serve(
         say("Stopped.")
 
 
-def _rebuild(
-    options: BuildOptions, state: LiveState, say: Callable[[str], None]
-) -> BuildReport | None:
+def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]) -> None:
+    """Build once; on failure keep serving the last good site and show the problems."""
     try:
         report = build_site(options)
     except CatalogError as err:
@@ -174,14 +173,13 @@ def _rebuild(
         for line in state.problems:
             say(line)
         say(f"{len(state.problems)} problem(s); still serving the last good build.")
-        return None
+        return
     except BuildError as err:
         state.problems = [str(err)]
         say(f"error: {err}")
-        return None
+        return
     state.problems = []
     say(f"Built {report.pages:,} pages ({report.rendered:,} rendered) in {report.seconds:.2f} s.")
-    return report
 
 
 def _watch(paths: list[Path]) -> Iterator[object]:
