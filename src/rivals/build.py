@@ -10,7 +10,7 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,15 @@ from pydantic import ValidationError
 
 from rivals.extras import extra_files
 from rivals.load import Parsed, load_catalog, read_memo
-from rivals.pages import Page, api_record, page_context, page_key, plan_pages
+from rivals.pages import (
+    Page,
+    api_record,
+    fixed_pages,
+    page_context,
+    page_key,
+    pair_pages,
+    plan_pages,
+)
 from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
 from rivals.render import make_environment, render, template_fingerprint, template_names
@@ -100,23 +108,18 @@ def build_site(options: BuildOptions) -> BuildReport:
     board = rank(catalog)
     site = Site(catalog, board)
     clock.lap("rank")
-    pages = list(plan_pages(catalog))
-    report.pages = len(pages)
     previous = load_manifest(options.out)
     staging = new_staging(options.out)
     try:
         reuse = {} if options.clean else previous
         renderer = Renderer(site, options.templates, staging, options.out, reuse, options.search)
-        for path, data in extra_files(site, pages, options.templates):
-            renderer.writer.write(path, data)
-        base = _base_fingerprint(site, renderer.env)
-        keyed = [(page, page_key(site, page, base)) for page in pages]
-        todo = [(page, key) for page, key in keyed if not renderer.writer.keep(page.path, key)]
-        report.rendered = len(todo)
+        report.pages = len(renderer.fixed) + 2 * len(renderer.pairs)
         clock.lap("plan")
-        seen, staged = renderer.render_all(todo, options.jobs, options.progress)
+        parts, staged, changed, report.rendered = renderer.render_all(
+            options.jobs, options.progress
+        )
         clock.lap("render+write")
-        result = commit(staging, options.out, seen, staged, previous)
+        result = commit(staging, options.out, parts, staged, previous, changed)
         save_memo(options.out, memo)
     except BaseException:
         discard(staging)
@@ -128,9 +131,9 @@ def build_site(options: BuildOptions) -> BuildReport:
         result.deleted,
     )
     if options.search:
-        changed = bool(result.written or result.deleted)
+        changed_files = bool(result.written or result.deleted)
         try:
-            index_site(options.out, changed)
+            index_site(options.out, changed_files)
         except SearchError as err:
             raise BuildError(
                 f"{err} (pages were built; the previous search index is kept)"
@@ -155,8 +158,21 @@ def _base_fingerprint(site: Site, env: jinja2.Environment) -> str:
     return digest.hexdigest()
 
 
+# A unit of work: ("extras",), ("fixed", start, end) or ("pairs", start, end), the ranges
+# indexing Renderer.fixed and Renderer.pairs.
+Unit = tuple[str, int, int]
+# What a unit hands back: its packed manifest rows, staged paths, changed rows, pages
+# rendered and pages done.
+Done = tuple[bytes, list[str], int, int, int]
+
+
 class Renderer:
-    """One Jinja environment and page writer per process, created once."""
+    """One Jinja environment and page writer per process, created once.
+
+    Workers are forked from the process that made it and inherit everything: the site,
+    the environment, the previous manifest and the plan (every pair page and its twin come
+    from `pairs`, every other page from `fixed`).
+    """
 
     def __init__(
         self,
@@ -164,14 +180,52 @@ class Renderer:
         templates: Path | None,
         staging: Path,
         out: Path,
-        previous: dict[str, Written],
+        previous: Mapping[str, Written],
         search: bool = False,
     ) -> None:
         self.site = site
+        self.templates = templates
         self.env = make_environment(templates, cache_dir(out) / "templates")
         self.env.globals["search_enabled"] = search
-        self.writer = PageWriter(staging, out, previous)
+        self.writer = PageWriter(str(staging), str(out), previous)
         self.known = template_names(self.env)
+        self.base = _base_fingerprint(site, self.env)
+        self.fixed = fixed_pages(site.catalog)
+        self.pairs = pair_slugs(site.catalog)
+
+    def units(self) -> list[Unit]:
+        """Return the work in chunks: the extra files, the other pages, then the pairs."""
+        units: list[Unit] = [("extras", 0, 0)]
+        step = CHUNK // 8  # model pages cost several pair pages each
+        for start in range(0, len(self.fixed), step):
+            units.append(("fixed", start, min(len(self.fixed), start + step)))
+        step = CHUNK // 2  # two files per pair
+        for start in range(0, len(self.pairs), step):
+            units.append(("pairs", start, min(len(self.pairs), start + step)))
+        return units
+
+    def run(self, unit: Unit) -> Done:
+        """Render and stage one unit's files; return what was done."""
+        kind, start, end = unit
+        rendered = done = 0
+        if kind == "extras":
+            pages = plan_pages(self.site.catalog)
+            for path, data in extra_files(self.site, pages, self.templates):
+                self.writer.write(path, data)
+        else:
+            if kind == "fixed":
+                todo: Iterator[Page] = iter(self.fixed[start:end])
+            else:
+                todo = (p for a, b in self.pairs[start:end] for p in pair_pages(a, b))
+            site, base, writer = self.site, self.base, self.writer
+            for page in todo:
+                key = page_key(site, page, base)
+                done += 1
+                if not writer.keep(page.path, key):
+                    writer.write(page.path, self.render_page(page), key)
+                    rendered += 1
+        packed, staged, changed = self.writer.take()
+        return packed, staged, changed, rendered, done
 
     def render_page(self, page: Page) -> bytes:
         """Return the HTML (or, for a JSON twin, the JSON) of one page."""
@@ -191,69 +245,53 @@ class Renderer:
             raise BuildError(f"{where}: template: {err}") from None
 
     def render_all(
-        self,
-        pages: list[tuple[Page, str]],
-        jobs: int | None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> tuple[dict[str, tuple[str, str]], list[str]]:
-        """Render and stage every page, over `jobs` processes; return digests and staged paths."""
+        self, jobs: int | None, progress: Callable[[int, int], None] | None = None
+    ) -> tuple[list[bytes], list[str], int, int]:
+        """Render and stage every page, over `jobs` processes.
+
+        Return the packed manifest rows (in unit order, whatever the workers' order), the
+        staged paths, how many rows changed and how many pages were rendered.
+        """
         jobs = jobs or os.cpu_count() or 1
         report = progress or (lambda done, total: None)
-        if jobs <= 1 or len(pages) < 2 * CHUNK:
-            for start, end in _chunks(len(pages)):
-                self._run(pages[start:end])
-                report(end, len(pages))
-            return dict(self.writer.seen), list(self.writer.staged)
-        self._warm_fragments()
-        global _ACTIVE, _PAGES
-        _ACTIVE, _PAGES = self, pages
-        seen, staged = dict(self.writer.seen), list(self.writer.staged)
-        before = len(seen)
+        units = self.units()
+        total = len(self.fixed) + 2 * len(self.pairs)
+        parts: list[bytes] = [b""] * len(units)
+        staged: list[str] = []
+        changed = rendered = done = 0
+
+        def collect(index: int, result: Done) -> None:
+            nonlocal changed, rendered, done
+            parts[index] = result[0]
+            staged.extend(result[1])
+            changed += result[2]
+            rendered += result[3]
+            done += result[4]
+            report(done, total)
+
+        if jobs <= 1 or total < 2 * CHUNK:
+            for index, unit in enumerate(units):
+                collect(index, self.run(unit))
+            return parts, staged, changed, rendered
+        global _ACTIVE
+        _ACTIVE = self
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(jobs) as pool:
-                for part_seen, part_staged in pool.imap_unordered(
-                    _render_chunk, _chunks(len(pages))
-                ):
-                    duplicate = seen.keys() & part_seen.keys()
-                    if duplicate:
-                        raise BuildError(f"two pages want the same path: {sorted(duplicate)[0]}")
-                    seen.update(part_seen)
-                    staged.extend(part_staged)
-                    report(len(seen) - before, len(pages))
+                for index, result in pool.imap_unordered(_run_unit, enumerate(units)):
+                    collect(index, result)
         finally:
-            _ACTIVE, _PAGES = None, []
-        return seen, staged
-
-    def _warm_fragments(self) -> None:
-        """Render each entry's shared fragments once here, so forked workers inherit them."""
-        fragment = self.env.globals["capabilities"]
-        shown = self.site.catalog.site.capabilities_shown
-        for entry in self.site.entries.values():
-            fragment(entry, shown)  # type: ignore[operator]
-            fragment(entry, len(entry.capabilities))  # type: ignore[operator]
-
-    def _run(self, pages: list[tuple[Page, str]]) -> None:
-        for page, key in pages:
-            self.writer.write(page.path, self.render_page(page), key)
+            _ACTIVE = None
+        return parts, staged, changed, rendered
 
 
 _ACTIVE: Renderer | None = None
-_PAGES: list[tuple[Page, str]] = []
 
 
-def _chunks(total: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, total, CHUNK):
-        yield start, min(total, start + CHUNK)
-
-
-def _render_chunk(bounds: tuple[int, int]) -> tuple[dict[str, tuple[str, str]], list[str]]:
-    """Worker: render pages[start:end] with the Renderer inherited through fork."""
+def _run_unit(job: tuple[int, Unit]) -> tuple[int, Done]:
+    """Worker: run one unit with the Renderer inherited through fork."""
     assert _ACTIVE is not None
-    writer = _ACTIVE.writer
-    writer.seen, writer.staged = {}, []
-    _ACTIVE._run(_PAGES[bounds[0] : bounds[1]])
-    return writer.seen, writer.staged
+    return job[0], _ACTIVE.run(job[1])
 
 
 class _Clock:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rivals.pages import Page
@@ -19,7 +19,7 @@ def escape(text: str) -> str:
 
 
 def extra_files(
-    site: Site, pages: list[Page], templates: Path | None
+    site: Site, pages: Iterable[Page], templates: Path | None
 ) -> Iterator[tuple[str, bytes]]:
     """Yield (path, bytes) for every file that is not a page of the plan."""
     yield from _assets(templates)
@@ -50,7 +50,7 @@ def _entry_dates(site: Site, slug: str) -> list[dt.date]:
     return dates
 
 
-def sitemaps(site: Site, pages: list[Page]) -> Iterator[tuple[str, bytes]]:
+def sitemaps(site: Site, pages: Iterable[Page]) -> Iterator[tuple[str, bytes]]:
     """Yield sitemap.xml, or a sitemap index and its parts past 50,000 URLs."""
     base = (site.catalog.site.base_url or "/").rstrip("/") + "/"
     entry_dates = {s: max(_entry_dates(site, s), default=None) for s in site.entries}

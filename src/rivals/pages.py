@@ -35,31 +35,53 @@ class Page(NamedTuple):
 
 def plan_pages(catalog: Catalog) -> Iterator[Page]:
     """Yield every page of the site, in a fixed order: HTML pages, then their JSON twins."""
-    yield Page("index.html", ("index.html",), "home")
-    yield Page("methodology/index.html", ("methodology.html",), "methodology")
-    yield Page("search/index.html", ("search.html",), "search")
-    yield Page("404.html", ("404.html",), "notfound")
-    for category in catalog.categories:
-        yield Page(
-            f"categories/{category}/index.html",
-            (f"categories/{category}.html", "category.html"),
-            "category",
-            (category,),
-        )
+    fixed = fixed_pages(catalog)
+    per_entry = ("model", "api-model", "api-models")
+    yield from (page for page in fixed if page.kind not in per_entry)
     for a, b in pair_slugs(catalog):
-        yield Page(
+        yield from pair_pages(a, b)
+    yield from (page for page in fixed if page.kind in per_entry)
+
+
+def fixed_pages(catalog: Catalog) -> list[Page]:
+    """Return the pages that are not pair pages (a few per entry): those come by pair_pages."""
+    pages = [
+        Page("index.html", ("index.html",), "home"),
+        Page("methodology/index.html", ("methodology.html",), "methodology"),
+        Page("search/index.html", ("search.html",), "search"),
+        Page("404.html", ("404.html",), "notfound"),
+    ]
+    for category in catalog.categories:
+        pages.append(
+            Page(
+                f"categories/{category}/index.html",
+                (f"categories/{category}.html", "category.html"),
+                "category",
+                (category,),
+            )
+        )
+    for slug in catalog.entries:
+        pages.append(
+            Page(
+                f"models/{slug}/index.html", (f"models/{slug}.html", "model.html"), "model", (slug,)
+            )
+        )
+        pages.append(Page(f"api/models/{slug}.json", (), "api-model", (slug,)))
+    pages.append(Page("api/models.json", (), "api-models"))
+    return pages
+
+
+def pair_pages(a: str, b: str) -> tuple[Page, Page]:
+    """Return the page of the pair a/b (a < b) and its JSON twin."""
+    return (
+        Page(
             f"compare/{a}-vs-{b}/index.html",
             (f"compare/{a}-vs-{b}.html", "compare.html"),
             "compare",
             (a, b),
-        )
-        yield Page(f"api/compare/{a}-vs-{b}.json", (), "api-compare", (a, b))
-    for slug in catalog.entries:
-        yield Page(
-            f"models/{slug}/index.html", (f"models/{slug}.html", "model.html"), "model", (slug,)
-        )
-        yield Page(f"api/models/{slug}.json", (), "api-model", (slug,))
-    yield Page("api/models.json", (), "api-models")
+        ),
+        Page(f"api/compare/{a}-vs-{b}.json", (), "api-compare", (a, b)),
+    )
 
 
 def page_key(site: Site, page: Page, base: str) -> str:
@@ -71,10 +93,9 @@ def page_key(site: Site, page: Page, base: str) -> str:
     kind = page.kind.removeprefix("api-")
     if kind == "compare":
         a, b = page.key
-        parts = [site.fingerprint(a), site.fingerprint(b), str(site.catalog.pair_count(a, b))]
         # The related links follow from both sides' alternatives and from which pairs exist
-        # (the base fingerprint covers the pair list).
-        parts += [site.neighbours(a), site.neighbours(b)]
+        # (the base fingerprint covers the pair list); pair_print covers the alternatives.
+        parts = [site.pair_print(a), site.pair_print(b), str(site.catalog.pair_count(a, b))]
     elif kind == "model":
         slug = page.key[0]
         parts = [site.fingerprint(slug)]

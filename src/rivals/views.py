@@ -143,6 +143,15 @@ class Site:
         """
         return [self.entries[s] for s in closeness(self.catalog)[slug][:limit]]
 
+    def pair_print(self, slug: str) -> str:
+        """Return a hash of what a pair page shows of one side: its views and alternatives."""
+        memo = self.__dict__.setdefault("_pair_prints", {})
+        found: str | None = memo.get(slug)
+        if found is None:
+            text = f"{self.fingerprint(slug)}\0{self.neighbours(slug)}"
+            found = memo[slug] = hashlib.sha256(text.encode()).hexdigest()[:32]
+        return found
+
     def neighbours(self, slug: str) -> str:
         """Return a short text naming an entry's alternatives (what its related links depend on)."""
         memo = self.__dict__.setdefault("_neighbours", {})

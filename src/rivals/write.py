@@ -1,38 +1,41 @@
 """Writing the site: a staging folder beside --out, no path written twice, then a swap.
 
 Nothing touches --out until every page has been rendered. A build manifest (beside the output,
-in `.rivals-cache/<out name>/manifest.json`) remembers, for every file the generator wrote, the
-hash of its bytes, its size and modification time, and the key of the inputs it was rendered
-from, so that the next build
+in `.rivals-cache/<out name>/manifest.bin`) remembers, for every file the generator wrote, its
+size and modification time and the key of the inputs it was rendered from, so that the next
+build
 
 * does not even render a page whose input key is unchanged and whose file is still as written,
-* leaves a file alone when its new bytes are the same (its mtime stays as it was),
+* leaves a file alone when its new bytes are the same as the file's (its mtime stays as it was),
 * deletes the files it wrote before and no longer writes (a removed entry's pages),
 * never deletes a file it did not write.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import marshal
 import os
 import pickle
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
-@dataclass(frozen=True)
-class Written:
-    """What the manifest keeps of one output file."""
+class Written(NamedTuple):
+    """What the manifest keeps of one output file (a tuple: there are 100,000s of them)."""
 
-    digest: str
     size: int
     mtime_ns: int
     key: str = ""
+
+
+# One manifest row: (path, size, mtime_ns, key).
+Row = tuple[str, int, int, str]
 
 
 @dataclass
@@ -52,11 +55,16 @@ def cache_dir(out: Path) -> Path:
 def load_manifest(out: Path) -> dict[str, Written]:
     """Return the previous build's manifest, or {} when there is none or it is unreadable."""
     try:
-        raw = json.loads((cache_dir(out) / "manifest.json").read_text("utf-8"))
-        if raw.get("version") != MANIFEST_VERSION:
+        data = (cache_dir(out) / "manifest.bin").read_bytes()
+        version, parts = marshal.loads(data)
+        if version != MANIFEST_VERSION:
             return {}
-        return {path: Written(*item) for path, item in raw["files"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
+        return {
+            path: Written(size, mtime, key)
+            for part in parts
+            for path, size, mtime, key in marshal.loads(part)
+        }
+    except (OSError, ValueError, EOFError, TypeError):
         return {}
 
 
@@ -72,59 +80,81 @@ def safe_relative(path: str) -> str:
 class PageWriter:
     """Writes pages into the staging folder, skipping those whose bytes are already in --out.
 
-    One per process: workers each have their own and hand back what they wrote.
+    One per process: workers each have their own and hand back what they did as manifest
+    rows (every file of the build) and staged paths (the files to move into --out).
     """
 
-    staging: Path
-    out: Path
-    previous: dict[str, Written]
-    seen: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (digest, key)
+    staging: str
+    out: str
+    previous: Mapping[str, Written]
+    rows: list[Row] = field(default_factory=list)
     staged: list[str] = field(default_factory=list)
+    changed: int = 0  # rows that differ from the previous manifest's
     _folders: set[str] = field(default_factory=set)
 
     def keep(self, path: str, key: str) -> bool:
         """Return True (and record the page) when --out holds it rendered from the same key."""
         old = self.previous.get(path)
-        where = os.path.join(self.out, path)
-        if old is None or not key or old.key != key or not _same_file(where, old):
+        if old is None or not key or old.key != key:
             return False
-        self._claim(path, old.digest, key)
+        try:
+            st = os.stat(os.path.join(self.out, path))
+        except OSError:
+            return False
+        if st.st_size != old.size or st.st_mtime_ns != old.mtime_ns:
+            return False
+        self.rows.append((path, old.size, old.mtime_ns, key))
         return True
 
     def write(self, path: str, data: bytes, key: str = "") -> None:
         """Stage `data` for `path` unless --out already holds exactly these bytes."""
         path = safe_relative(path)
-        digest = hashlib.sha256(data).hexdigest()[:32]
-        self._claim(path, digest, key)
-        old = self.previous.get(path)
-        if (
-            old is not None
-            and old.digest == digest
-            and _same_file(os.path.join(self.out, path), old)
-        ):
+        if path in self.previous and self._same_bytes(path, data, key):
             return
-        # Plain os calls on strings: this runs once per page, and pathlib costs more than
-        # the write itself on tmpfs.
+        # Plain os calls on strings: this runs once per page, and pathlib or a buffered
+        # file object costs more than the write itself on tmpfs.
         folder, _, _ = path.rpartition("/")
         if folder and folder not in self._folders:
             os.makedirs(os.path.join(self.staging, folder), exist_ok=True)
             self._folders.add(folder)
-        with open(os.path.join(self.staging, path), "wb") as handle:
-            handle.write(data)
+        fd = os.open(os.path.join(self.staging, path), _CREATE, 0o644)
+        try:
+            os.write(fd, data)
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        self.rows.append((path, st.st_size, st.st_mtime_ns, key))
         self.staged.append(path)
+        self.changed += 1
 
-    def _claim(self, path: str, digest: str, key: str) -> None:
-        if path in self.seen:
-            raise ValueError(f"two pages want the same path: {path}")
-        self.seen[path] = (digest, key)
+    def _same_bytes(self, path: str, data: bytes, key: str) -> bool:
+        """True (and the file recorded as it is) when --out holds `data` at `path` already."""
+        where = os.path.join(self.out, path)
+        try:
+            st = os.stat(where)
+            if st.st_size != len(data):
+                return False
+            with open(where, "rb") as handle:
+                if handle.read() != data:
+                    return False
+        except OSError:
+            return False
+        row = (path, st.st_size, st.st_mtime_ns, key)
+        self.rows.append(row)
+        self.changed += row[1:] != tuple(self.previous[path])
+        return True
+
+    def take(self) -> tuple[bytes, list[str], int]:
+        """Return what was recorded so far (packed rows, staged paths, changed rows); reset."""
+        taken = marshal.dumps(self.rows), self.staged, self.changed
+        self.rows, self.staged, self.changed = [], [], 0
+        return taken
 
 
-def _same_file(path: str, old: Written) -> bool:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
+def rows_of(parts: Iterable[bytes]) -> Iterable[Row]:
+    """Unpack the manifest rows that PageWriter.take packed."""
+    for part in parts:
+        yield from marshal.loads(part)
 
 
 def new_staging(out: Path) -> Path:
@@ -146,16 +176,23 @@ def discard(staging: Path) -> None:
 def commit(
     staging: Path,
     out: Path,
-    seen: dict[str, tuple[str, str]],
+    parts: list[bytes],
     staged: list[str],
-    previous: dict[str, Written],
+    previous: Mapping[str, Written],
+    changed: int,
 ) -> WriteReport:
-    """Move staged files into --out, delete stale generated files, and save the manifest."""
-    report = WriteReport(written=len(staged), unchanged=len(seen) - len(staged))
+    """Move staged files into --out, delete stale generated files, and save the manifest.
+
+    `parts` are the packed manifest rows of every file of this build, `staged` the files
+    written into the staging folder, `changed` how many rows differ from `previous`.
+    """
+    report = WriteReport(written=len(staged))
+    total = 0
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
         if out.exists():
             out.rmdir()
         os.replace(staging, out)
+        total = sum(1 for _ in rows_of(parts))
     else:
         made: set[str] = set()
         for path in sorted(staged):
@@ -165,9 +202,15 @@ def commit(
                 made.add(folder)
             os.replace(staging / path, out / path)
         shutil.rmtree(staging, ignore_errors=True)
-        for path in sorted(set(previous) - set(seen)):
+        current: set[str] = set()
+        for row in rows_of(parts):
+            current.add(row[0])
+        total = len(current)
+        for path in sorted(previous.keys() - current):
             report.deleted += _remove(out, path)
-    _save_manifest(out, seen, staged, previous)
+    report.unchanged = total - len(staged)
+    if changed or report.deleted or len(previous) != total:
+        _save_manifest(out, parts)
     return report
 
 
@@ -187,30 +230,13 @@ def _remove(out: Path, path: str) -> int:
     return 1
 
 
-def _save_manifest(
-    out: Path, seen: dict[str, tuple[str, str]], staged: list[str], previous: dict[str, Written]
-) -> None:
-    fresh = set(staged)
-    if (
-        not fresh
-        and set(previous) == set(seen)
-        and all(previous[p].digest == d and previous[p].key == k for p, (d, k) in seen.items())
-    ):
-        return  # a no-op build: the manifest on disk is already right
-    files: dict[str, list[object]] = {}
-    for path in sorted(seen):
-        digest, key = seen[path]
-        old = previous.get(path)
-        if path in fresh or old is None:
-            st = os.stat(out / path)
-            files[path] = [digest, st.st_size, st.st_mtime_ns, key]
-        else:
-            files[path] = [old.digest, old.size, old.mtime_ns, key]
+def _save_manifest(out: Path, parts: list[bytes]) -> None:
     folder = cache_dir(out)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "manifest.json.tmp"
-    tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "files": files}), "utf-8")
-    os.replace(tmp, folder / "manifest.json")
+    tmp = folder / "manifest.bin.tmp"
+    tmp.write_bytes(marshal.dumps((MANIFEST_VERSION, parts)))
+    os.replace(tmp, folder / "manifest.bin")
+    (folder / "manifest.json").unlink(missing_ok=True)  # the format of older versions
 
 
 def save_memo(out: Path, memo: Mapping[str, object]) -> None:
