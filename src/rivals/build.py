@@ -6,7 +6,6 @@ load -> validate -> rank -> plan -> render (in parallel) -> write (staging, then
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import time
@@ -21,7 +20,7 @@ from rivals.extras import extra_files
 from rivals.load import Parsed, load_catalog, read_memo
 from rivals.pages import (
     Page,
-    api_record,
+    api_text,
     fixed_pages,
     page_context,
     page_key,
@@ -30,7 +29,7 @@ from rivals.pages import (
 )
 from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
-from rivals.render import make_environment, render, template_fingerprint, template_names
+from rivals.render import Fragments, make_environment, render, template_fingerprint, template_names
 from rivals.schema import Catalog
 from rivals.search import SearchError, index_site
 from rivals.validate import validate_catalog
@@ -189,6 +188,7 @@ class Renderer:
         self.env.globals["search_enabled"] = search
         self.writer = PageWriter(str(staging), str(out), previous)
         self.known = template_names(self.env)
+        self.fragments = Fragments(self.env)
         self.base = _base_fingerprint(site, self.env)
         self.fixed = fixed_pages(site.catalog)
         self.pairs = pair_slugs(site.catalog)
@@ -230,12 +230,13 @@ class Renderer:
     def render_page(self, page: Page) -> bytes:
         """Return the HTML (or, for a JSON twin, the JSON) of one page."""
         if not page.templates:
-            record = api_record(self.site, page)
-            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-            return (text + "\n").encode("utf-8")
+            return (api_text(self.site, page) + "\n").encode("utf-8")
         names = tuple(n for n in page.templates if n in self.known) or page.templates[-1:]
         try:
-            return render(self.env, names, page_context(self.site, page)).encode("utf-8")
+            context = page_context(self.site, page)
+            if page.kind == "compare":
+                self.fragments.add_to(context)
+            return render(self.env, names, context).encode("utf-8")
         except jinja2.TemplateError as err:
             where = (
                 f"{err.filename}:{err.lineno}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -127,7 +128,10 @@ def page_context(site: Site, page: Page) -> dict[str, Any]:
         url=page.url,
         canonical=canonical,
         crumbs=crumbs,
-        jsonld=[_breadcrumbs(site, crumbs), *context.pop("jsonld", [])],
+        jsonld=[
+            item if isinstance(item, str) else _json(item)
+            for item in (_breadcrumbs(site, crumbs), *context.pop("jsonld", []))
+        ],
         og_type="article" if page.kind in ("compare", "model") else "website",
     )
     return context
@@ -147,16 +151,16 @@ def compare_context(site: Site, a_slug: str, b_slug: str) -> dict[str, Any]:
         "rows": feature_rows(site, a_slug, b_slug),
         "capability_rows": _capability_rows(site, a, b, cmp),
         "shown": site.catalog.site.capabilities_shown,
-        "related": [(x, y, _pair_url(x.slug, y.slug)) for x, y in site.related(a_slug, b_slug)],
+        "related": [
+            (f"{x.name} vs {y.name}", _pair_url(x.slug, y.slug))
+            for x, y in site.related(a_slug, b_slug)
+        ],
         "crumbs": [(a.name, a.url), (title, None)],
         "jsonld": [
-            {
-                "@context": "https://schema.org",
-                "@type": "WebPage",
-                "name": title,
-                "description": cmp.lead,
-                "mentions": [_software(site, a), _software(site, b)],
-            }
+            # Each side's part is the same on all its pair pages: dumped once, then spliced.
+            '{"@context":"https://schema.org","@type":"WebPage",'
+            f'"name":{_json(title)},"description":{_json(cmp.lead)},'
+            f'"mentions":[{_software_json(site, a)},{_software_json(site, b)}]}}'
         ],
     }
 
@@ -266,14 +270,24 @@ def home_context(site: Site) -> dict[str, Any]:
     }
 
 
-def api_record(site: Site, page: Page) -> Any:
+def api_text(site: Site, page: Page) -> str:
+    """Return the JSON twin of a page as text (UTF-8 as it is, compact, one line)."""
+    if page.kind != "api-compare":
+        return json.dumps(api_record(site, page), ensure_ascii=False, separators=(",", ":"))
+    a, b = page.key
+    rest = api_record(site, page, with_entries=False)
+    body = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
+    return f'{{"a":{_entry_json(site, a)},"b":{_entry_json(site, b)},{body[1:]}'
+
+
+def api_record(site: Site, page: Page, with_entries: bool = True) -> Any:
     """Return the JSON twin of a page: the same numbers and sentences, for reuse."""
     if page.kind == "api-compare":
         a, b = page.key
         cmp = site.comparison(a, b)
+        sides = {"a": entry_record(site, a), "b": entry_record(site, b)} if with_entries else {}
         return {
-            "a": entry_record(site, a),
-            "b": entry_record(site, b),
+            **sides,
             "lead": cmp.lead,
             "basis": cmp.basis,
             "verdict": list(cmp.verdict),
@@ -322,6 +336,30 @@ def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
             for u, t, r in e.sources
         ]
     return record
+
+
+def _entry_json(site: Site, slug: str) -> str:
+    """Return entry_record(slug) as JSON text, dumped once per build process."""
+    memo: dict[str, str] = site.__dict__.setdefault("_entry_json", {})
+    text = memo.get(slug)
+    if text is None:
+        text = memo[slug] = json.dumps(
+            entry_record(site, slug), ensure_ascii=False, separators=(",", ":")
+        )
+    return text
+
+
+def _json(data: Any) -> str:
+    """Return compact JSON text (ASCII: it goes into pages as it is)."""
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _software_json(site: Site, e: EntryView) -> str:
+    memo: dict[str, str] = site.__dict__.setdefault("_software_json", {})
+    text = memo.get(e.slug)
+    if text is None:
+        text = memo[e.slug] = _json(_software(site, e))
+    return text
 
 
 def _board(site: Site) -> list[EntryView]:
@@ -382,13 +420,13 @@ def _breadcrumbs(site: Site, crumbs: list[tuple[str, str | None]]) -> dict[str, 
 def _capability_rows(
     site: Site, a: EntryView, b: EntryView, cmp: Comparison
 ) -> list[tuple[str, str, CapabilityView | None, CapabilityView | None]]:
-    caps_a = {c.id: c for c in a.capabilities}
-    caps_b = {c.id: c for c in b.capabilities}
-    rows = []
-    for group, ids in (("shared", cmp.shared), ("a", cmp.only_a), ("b", cmp.only_b)):
-        for cap in ids:
-            name = site.catalog.capabilities[cap].name
-            rows.append((group, name, caps_a.get(cap), caps_b.get(cap)))
+    caps_a, caps_b = site.capability_map(a.slug), site.capability_map(b.slug)
+    rows: list[tuple[str, str, CapabilityView | None, CapabilityView | None]] = []
+    for cap in cmp.shared:
+        found = caps_a[cap]
+        rows.append(("shared", found.name, found, caps_b[cap]))
+    rows += [("a", caps_a[cap].name, caps_a[cap], None) for cap in cmp.only_a]
+    rows += [("b", caps_b[cap].name, None, caps_b[cap]) for cap in cmp.only_b]
     return rows
 
 

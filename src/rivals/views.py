@@ -136,6 +136,14 @@ class Site:
             self._pairs = set(pair_slugs(self.catalog))
         return (a, b) in self._pairs if a < b else (b, a) in self._pairs
 
+    def capability_map(self, slug: str) -> dict[str, CapabilityView]:
+        """Return an entry's capability views by capability id."""
+        memo = self.__dict__.setdefault("_capability_maps", {})
+        found: dict[str, CapabilityView] | None = memo.get(slug)
+        if found is None:
+            found = memo[slug] = {c.id: c for c in self.entries[slug].capabilities}
+        return found
+
     def alternatives(self, slug: str, limit: int = 6) -> list[EntryView]:
         """Return the entries closest to `slug`: shared capabilities, categories, match links.
 
@@ -161,29 +169,33 @@ class Site:
 
     def related(self, a: str, b: str, limit: int = 8) -> list[tuple[EntryView, EntryView]]:
         """Return up to `limit` other pair pages near the pair a/b (each side's alternatives)."""
-        memo = self.__dict__.setdefault("_related_memo", {})
-        if (a, b, limit) not in memo:
-            memo[(a, b, limit)] = self._related(a, b, limit)
-        return memo[(a, b, limit)]  # type: ignore[no-any-return]
-
-    def _related(self, a: str, b: str, limit: int) -> list[tuple[EntryView, EntryView]]:
         found: list[tuple[EntryView, EntryView]] = []
         seen: set[tuple[str, str]] = set()
-        sides = [self.alternatives(a, limit), self.alternatives(b, limit)]
+        near = closeness(self.catalog)
+        sides = ((a, near[a][:limit]), (b, near[b][:limit]))
+        if not hasattr(self, "_pairs"):
+            self._pairs = set(pair_slugs(self.catalog))
+        pairs = self._pairs
         for round_ in range(limit):
-            for own, alts in ((a, sides[0]), (b, sides[1])):
+            for own, alts in sides:
                 if round_ < len(alts):
-                    other = alts[round_].slug
-                    x, y = (own, other) if own < other else (other, own)
-                    if other not in (a, b) and (x, y) not in seen and self.has_pair(x, y):
-                        seen.add((x, y))
-                        found.append((self.entries[x], self.entries[y]))
+                    other = alts[round_]
+                    pair = (own, other) if own < other else (other, own)
+                    if other != a and other != b and pair not in seen and pair in pairs:
+                        seen.add(pair)
+                        found.append((self.entries[pair[0]], self.entries[pair[1]]))
         return found[:limit]
 
     def comparison(self, a: str, b: str) -> Comparison:
-        """Return the comparison of two slugs."""
+        """Return the comparison of two slugs (the last one is kept: a pair page and its
+        JSON twin are made one after the other)."""
+        last: tuple[str, str, Comparison] | None = self.__dict__.get("_last_comparison")
+        if last is not None and last[0] == a and last[1] == b:
+            return last[2]
         active = tuple(self.board.effective)
-        return compare(self.catalog, self.board.scores[a], self.board.scores[b], active)
+        found = compare(self.catalog, self.board.scores[a], self.board.scores[b], active)
+        self.__dict__["_last_comparison"] = (a, b, found)
+        return found
 
 
 def pair_slugs(catalog: Catalog) -> list[tuple[str, str]]:
@@ -272,16 +284,19 @@ def feature_rows(site: Site, *slugs: str) -> list[tuple[str, tuple[Cell, ...]]]:
     With two entries, the higher number of a row is marked as leading (never on a tie or
     when either side has no value), so the page never shows a lead the numbers don't.
     """
-    cells = [site.cells[s] for s in slugs]
-    rows = []
+    if len(slugs) == 1:
+        plain, _ = site.cells[slugs[0]]
+        return [(label, (plain[i],)) for i, label in enumerate(FEATURES)]
+    (plain_a, lead_a), (plain_b, lead_b) = site.cells[slugs[0]], site.cells[slugs[1]]
+    rows: list[tuple[str, tuple[Cell, ...]]] = []
     for i, label in enumerate(FEATURES):
-        row = tuple(plain[i] for plain, _ in cells)
-        if i in NUMERIC and len(row) == 2:
-            va, vb = row[0].bar, row[1].bar
-            if va is not None and vb is not None and va != vb:
-                win = 0 if va > vb else 1
-                row = tuple(cells[k][1 if k == win else 0][i] for k in range(2))
-        rows.append((label, row))
+        ca, cb = plain_a[i], plain_b[i]
+        if i in NUMERIC and ca.bar is not None and cb.bar is not None and ca.bar != cb.bar:
+            if ca.bar > cb.bar:
+                ca = lead_a[i]
+            else:
+                cb = lead_b[i]
+        rows.append((label, (ca, cb)))
     return rows
 
 

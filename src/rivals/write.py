@@ -98,7 +98,7 @@ class PageWriter:
         if old is None or not key or old.key != key:
             return False
         try:
-            st = os.stat(os.path.join(self.out, path))
+            st = os.stat(f"{self.out}/{path}")
         except OSError:
             return False
         if st.st_size != old.size or st.st_mtime_ns != old.mtime_ns:
@@ -115,9 +115,12 @@ class PageWriter:
         # file object costs more than the write itself on tmpfs.
         folder, _, _ = path.rpartition("/")
         if folder and folder not in self._folders:
-            os.makedirs(os.path.join(self.staging, folder), exist_ok=True)
+            try:  # most folders are one pair page's, in a folder that exists
+                os.mkdir(f"{self.staging}/{folder}")
+            except OSError:
+                os.makedirs(f"{self.staging}/{folder}", exist_ok=True)
             self._folders.add(folder)
-        fd = os.open(os.path.join(self.staging, path), _CREATE, 0o644)
+        fd = os.open(f"{self.staging}/{path}", _CREATE, 0o644)
         try:
             os.write(fd, data)
             st = os.fstat(fd)
