@@ -5,6 +5,7 @@ load -> validate -> rank -> plan -> render (in parallel) -> write (staging, then
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -276,6 +277,9 @@ class Renderer:
             return parts, staged, changed, rendered
         global _ACTIVE
         _ACTIVE = self
+        # What the workers inherit lives as long as they do: keep the garbage collector from
+        # walking it (and from touching, hence copying, the pages it sits on).
+        gc.freeze()
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(jobs) as pool:
@@ -283,6 +287,7 @@ class Renderer:
                     collect(index, result)
         finally:
             _ACTIVE = None
+            gc.unfreeze()
         return parts, staged, changed, rendered
 
 
