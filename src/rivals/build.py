@@ -25,6 +25,7 @@ from rivals.pages import (
     fixed_pages,
     page_context,
     page_key,
+    pair_key,
     pair_pages,
     plan_pages,
 )
@@ -214,13 +215,19 @@ class Renderer:
             for path, data in extra_files(self.site, pages, self.templates):
                 self.writer.write(path, data)
         else:
-            if kind == "fixed":
-                todo: Iterator[Page] = iter(self.fixed[start:end])
-            else:
-                todo = (p for a, b in self.pairs[start:end] for p in pair_pages(a, b))
             site, base, writer = self.site, self.base, self.writer
-            for page in todo:
-                key = page_key(site, page, base)
+            if kind == "fixed":
+                todo: Iterator[tuple[Page, str]] = (
+                    (page, page_key(site, page, base)) for page in self.fixed[start:end]
+                )
+            else:
+                todo = (
+                    (page, key)
+                    for a, b in self.pairs[start:end]
+                    for key in [pair_key(site, a, b, base)]
+                    for page in pair_pages(a, b)
+                )
+            for page, key in todo:
                 done += 1
                 if not writer.keep(page.path, key):
                     writer.write(page.path, self.render_page(page), key)

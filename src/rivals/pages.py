@@ -93,11 +93,8 @@ def page_key(site: Site, page: Page, base: str) -> str:
     """
     kind = page.kind.removeprefix("api-")
     if kind == "compare":
-        a, b = page.key
-        # The related links follow from both sides' alternatives and from which pairs exist
-        # (the base fingerprint covers the pair list); pair_print covers the alternatives.
-        parts = [site.pair_print(a), site.pair_print(b), str(site.catalog.pair_count(a, b))]
-    elif kind == "model":
+        return pair_key(site, page.key[0], page.key[1], base)
+    if kind == "model":
         slug = page.key[0]
         parts = [site.fingerprint(slug)]
         parts += [f"{r.slug}:{r.name}:{r.rank}" for r in site.rivals(slug)]
@@ -105,6 +102,17 @@ def page_key(site: Site, page: Page, base: str) -> str:
     else:  # home, categories, methodology, search, the leaderboard: they list every entry
         parts = [site.fingerprint(s) for s in site.entries]
     text = "\0".join((base, page.kind, page.path, *parts))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def pair_key(site: Site, a: str, b: str, base: str) -> str:
+    """Return the key of a pair page and of its JSON twin (they are made from the same inputs).
+
+    The related links follow from both sides' alternatives, which pair_print covers, and
+    from which pairs exist, which `base` covers.
+    """
+    text = f"{base}\0pair\0{a}\0{b}\0{site.pair_print(a)}\0{site.pair_print(b)}"
+    text += f"\0{site.catalog.pair_count(a, b)}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -129,8 +137,8 @@ def page_context(site: Site, page: Page) -> dict[str, Any]:
         canonical=canonical,
         crumbs=crumbs,
         jsonld=[
-            item if isinstance(item, str) else _json(item)
-            for item in (_breadcrumbs(site, crumbs), *context.pop("jsonld", []))
+            _breadcrumbs(site, crumbs),
+            *(item if isinstance(item, str) else _json(item) for item in context.pop("jsonld", [])),
         ],
         og_type="article" if page.kind in ("compare", "model") else "website",
     )
@@ -406,15 +414,29 @@ def _software(site: Site, e: EntryView) -> dict[str, Any]:
     return data
 
 
-def _breadcrumbs(site: Site, crumbs: list[tuple[str, str | None]]) -> dict[str, Any]:
-    base = (site.catalog.site.base_url or "/").rstrip("/") + "/"
-    items = []
-    for position, (name, url) in enumerate(crumbs, start=1):
-        item: dict[str, Any] = {"@type": "ListItem", "position": position, "name": name}
-        if url is not None:
-            item["item"] = base + url
-        items.append(item)
-    return {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
+def _breadcrumbs(site: Site, crumbs: list[tuple[str, str | None]]) -> str:
+    """Return the BreadcrumbList JSON of a page (all but the last crumb are shared, so they
+    are dumped once per build process)."""
+    memo: dict[tuple[tuple[str, str | None], ...], str] = site.__dict__.setdefault(
+        "_crumb_json", {}
+    )
+    head = tuple(crumbs[:-1])
+    text = memo.get(head)
+    if text is None:
+        items = [_crumb(site, position, name, url) for position, (name, url) in enumerate(head, 1)]
+        text = memo[head] = (
+            '{"@context":"https://schema.org","@type":"BreadcrumbList","itemListElement":['
+            + "".join(item + "," for item in items)
+        )
+    name, url = crumbs[-1]
+    return f"{text}{_crumb(site, len(crumbs), name, url)}]}}"
+
+
+def _crumb(site: Site, position: int, name: str, url: str | None) -> str:
+    item: dict[str, Any] = {"@type": "ListItem", "position": position, "name": name}
+    if url is not None:
+        item["item"] = (site.catalog.site.base_url or "/").rstrip("/") + "/" + url
+    return _json(item)
 
 
 def _capability_rows(

@@ -22,7 +22,6 @@ except ImportError:  # pragma: no cover - the pure-Python build of markupsafe
     _escape_text = lambda text: str(escape(text))  # noqa: E731
 
 
-
 def _theme_dir() -> Path:
     """Return the built-in theme: rivals/theme when installed, templates/ in a checkout."""
     here = Path(__file__).resolve().parent

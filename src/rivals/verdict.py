@@ -38,9 +38,7 @@ def compare(
     if a.slug > b.slug:
         a, b = b, a
     ea, eb = catalog.entries[a.slug], catalog.entries[b.slug]
-    caps_a = [c.id for c in ea.capabilities]
-    caps_b = [c.id for c in eb.capabilities]
-    set_a, set_b = set(caps_a), set(caps_b)
+    (caps_a, set_a), (caps_b, set_b) = _capability_ids(catalog, a.slug, b.slug)
     shared = tuple(c for c in caps_a if c in set_b)
     only_a = tuple(c for c in caps_a if c not in set_b)
     only_b = tuple(c for c in caps_b if c not in set_a)
@@ -67,6 +65,21 @@ def compare(
         only_b=only_b,
         times_matched_together=together,
     )
+
+
+def _capability_ids(catalog: Catalog, *slugs: str) -> list[tuple[tuple[str, ...], frozenset[str]]]:
+    """Return each entry's capability ids, in order and as a set (kept with the catalog)."""
+    memo: dict[str, tuple[tuple[str, ...], frozenset[str]]] = catalog.__dict__.setdefault(
+        "_capability_ids", {}
+    )
+    found = []
+    for slug in slugs:
+        ids = memo.get(slug)
+        if ids is None:
+            order = tuple(c.id for c in catalog.entries[slug].capabilities)
+            ids = memo[slug] = (order, frozenset(order))
+        found.append(ids)
+    return found
 
 
 def _headline(names: dict[str, str], a: Score, b: Score, verb: str) -> str:
