@@ -10,15 +10,12 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import Progress
 
 from rivals import __version__
 from rivals.build import BuildError, BuildOptions, BuildReport, build_site, load_and_validate
 from rivals.problems import CatalogError, did_you_mean
 from rivals.rank import rank
 from rivals.starter import create_entry, entry_schema
-from rivals.terminal import leaderboard_rows, print_comparison, print_leaderboard
 from rivals.views import Site
 
 T = TypeVar("T")
@@ -76,6 +73,8 @@ def build(
     if quiet or not sys.stdout.isatty():
         report = _run(lambda: build_site(options))
     else:
+        from rich.progress import Progress  # only on a terminal: it takes 35 ms to import
+
         with Progress(transient=True) as bar:
             task = bar.add_task("Rendering", total=None)
 
@@ -148,6 +147,8 @@ def rank_command(data: Path, as_json: bool, category: str | None) -> None:
     if category is not None and category not in site.catalog.categories:
         hint = did_you_mean(category, site.catalog.categories)
         _fail(f"unknown category '{category}'{hint}")
+    from rivals.terminal import Console, leaderboard_rows, print_leaderboard
+
     rows = leaderboard_rows(site, category)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -167,6 +168,8 @@ def compare_command(a: str, b: str, data: Path) -> None:
             _fail(f"unknown slug '{slug}'{did_you_mean(slug, site.entries)}")
     if a == b:
         _fail("give two different slugs")
+    from rivals.terminal import Console, print_comparison
+
     print_comparison(Console(), site, a, b)
 
 
