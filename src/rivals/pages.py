@@ -281,10 +281,10 @@ def home_context(site: Site) -> dict[str, Any]:
 def api_text(site: Site, page: Page) -> str:
     """Return the JSON twin of a page as text (UTF-8 as it is, compact, one line)."""
     if page.kind != "api-compare":
-        return json.dumps(api_record(site, page), ensure_ascii=False, separators=(",", ":"))
+        return _utf8_json(api_record(site, page))
     a, b = page.key
     rest = api_record(site, page, with_entries=False)
-    body = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
+    body = _utf8_json(rest)
     return f'{{"a":{_entry_json(site, a)},"b":{_entry_json(site, b)},{body[1:]}'
 
 
@@ -351,15 +351,18 @@ def _entry_json(site: Site, slug: str) -> str:
     memo: dict[str, str] = site.__dict__.setdefault("_entry_json", {})
     text = memo.get(slug)
     if text is None:
-        text = memo[slug] = json.dumps(
-            entry_record(site, slug), ensure_ascii=False, separators=(",", ":")
-        )
+        text = memo[slug] = _utf8_json(entry_record(site, slug))
     return text
+
+
+# Made once: json.dumps() with options builds a new encoder on every call.
+_utf8_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ascii_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _json(data: Any) -> str:
     """Return compact JSON text (ASCII: it goes into pages as it is)."""
-    return json.dumps(data, separators=(",", ":"))
+    return _ascii_json(data)
 
 
 def _software_json(site: Site, e: EntryView) -> str:
