@@ -10,14 +10,14 @@ import hashlib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 from pydantic import ValidationError
 
-from rivals.extras import extra_files
+from rivals.extras import asset_files, index_files, is_index_file
 from rivals.load import Parsed, load_catalog, read_memo
 from rivals.pages import (
     Page,
@@ -210,30 +210,42 @@ class Renderer:
         """Render and stage one unit's files; return what was done."""
         kind, start, end = unit
         rendered = done = 0
+        site, base, writer = self.site, self.base, self.writer
         if kind == "extras":
-            pages = plan_pages(self.site.catalog)
-            for path, data in extra_files(self.site, pages, self.templates):
-                self.writer.write(path, data)
-        else:
-            site, base, writer = self.site, self.base, self.writer
-            if kind == "fixed":
-                todo: Iterator[tuple[Page, str]] = (
-                    (page, page_key(site, page, base)) for page in self.fixed[start:end]
-                )
-            else:
-                todo = (
-                    (page, key)
-                    for a, b in self.pairs[start:end]
-                    for key in [pair_key(site, a, b, base)]
-                    for page in pair_pages(a, b)
-                )
-            for page, key in todo:
+            self._extras()
+        elif kind == "fixed":
+            for page in self.fixed[start:end]:
+                key = page_key(site, page, base)
                 done += 1
                 if not writer.keep(page.path, key):
                     writer.write(page.path, self.render_page(page), key)
                     rendered += 1
+        else:
+            for a, b in self.pairs[start:end]:
+                key = pair_key(site, a, b, base)
+                paths = (f"compare/{a}-vs-{b}/index.html", f"api/compare/{a}-vs-{b}.json")
+                done += 2
+                for index, path in enumerate(paths):
+                    if not writer.keep(path, key):  # a no-op build makes no Page at all
+                        writer.write(path, self.render_page(pair_pages(a, b)[index]), key)
+                        rendered += 1
         packed, staged, changed = self.writer.take()
         return packed, staged, changed, rendered, done
+
+    def _extras(self) -> None:
+        """Write the assets, and the sitemap and robots.txt unless the pages they list are the
+        same as last time (they list every page: worth skipping in a no-op build)."""
+        writer = self.writer
+        for path, data in asset_files(self.templates):
+            writer.write(path, data)
+        key = page_key(self.site, Page("sitemap.xml", (), "sitemap"), self.base)
+        known = sorted(p for p in writer.previous if is_index_file(p))
+        if "sitemap.xml" in known and all(writer.unchanged(p, key) for p in known):
+            for path in known:
+                writer.keep(path, key)
+            return
+        for path, data in index_files(self.site, plan_pages(self.site.catalog)):
+            writer.write(path, data, key)
 
     def render_page(self, page: Page) -> bytes:
         """Return the HTML (or, for a JSON twin, the JSON) of one page."""

@@ -18,13 +18,23 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def extra_files(
-    site: Site, pages: Iterable[Page], templates: Path | None
-) -> Iterator[tuple[str, bytes]]:
-    """Yield (path, bytes) for every file that is not a page of the plan."""
+def asset_files(templates: Path | None) -> Iterator[tuple[str, bytes]]:
+    """Yield (path, bytes) of the theme's static files, a site's own of the same name winning."""
     yield from _assets(templates)
+
+
+def index_files(site: Site, pages: Iterable[Page]) -> Iterator[tuple[str, bytes]]:
+    """Yield (path, bytes) of the files that list the pages: the sitemap(s) and robots.txt."""
     yield from sitemaps(site, pages)
     yield "robots.txt", _robots(site).encode("utf-8")
+
+
+def is_index_file(path: str) -> bool:
+    """True for a path index_files() may write (sitemap.xml, sitemap-N.xml, robots.txt)."""
+    if path in ("sitemap.xml", "robots.txt"):
+        return True
+    number = path.removeprefix("sitemap-").removesuffix(".xml")
+    return path.startswith("sitemap-") and path.endswith(".xml") and number.isdigit()
 
 
 def _assets(templates: Path | None) -> Iterator[tuple[str, bytes]]:

@@ -94,6 +94,14 @@ class PageWriter:
 
     def keep(self, path: str, key: str) -> bool:
         """Return True (and record the page) when --out holds it rendered from the same key."""
+        if not self.unchanged(path, key):
+            return False
+        old = self.previous[path]
+        self.rows.append((path, old.size, old.mtime_ns, key))
+        return True
+
+    def unchanged(self, path: str, key: str) -> bool:
+        """True when --out holds `path` as the previous build wrote it from the same key."""
         old = self.previous.get(path)
         if old is None or not key or old.key != key:
             return False
@@ -101,10 +109,7 @@ class PageWriter:
             st = os.stat(f"{self.out}/{path}")
         except OSError:
             return False
-        if st.st_size != old.size or st.st_mtime_ns != old.mtime_ns:
-            return False
-        self.rows.append((path, old.size, old.mtime_ns, key))
-        return True
+        return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
 
     def write(self, path: str, data: bytes, key: str = "") -> None:
         """Stage `data` for `path` unless --out already holds exactly these bytes."""
