@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -206,3 +208,39 @@ def test_staging_is_beside_out_not_inside(catalog: Path, tmp_path: Path) -> None
         "site",
     ]
     shutil.rmtree(out)
+
+
+def test_a_site_override_of_the_fragments_changes_every_pair_page(
+    catalog: Path, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    (templates / "partials").mkdir(parents=True)
+    theme = (TEMPLATES / "partials" / "fragments.html").read_text()
+    start = theme.index("{% macro feature_cell(cell)")
+    end = theme.index("{%- endmacro %}", start) + len("{%- endmacro %}")
+    mine = '{% macro feature_cell(cell) %}<td class="mine">{{ cell.text }}</td>{% endmacro %}'
+    (templates / "partials" / "fragments.html").write_text(theme[:start] + mine + theme[end:])
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, templates=templates, out=out, search=False))
+    pages = sorted((out / "compare").glob("*/index.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text()
+        assert html.count('<td class="mine">') == 2 * 10  # both sides, every feature row
+        assert "&#10003; Listed" in html  # the macros it did not replace still come from the theme
+
+
+def test_json_ld_cannot_close_its_script(catalog: Path, tmp_path: Path) -> None:
+    evil = (catalog / "models" / "beta-paint.yaml").read_text()
+    evil = evil.replace('name: "1.10"', "name: \"</script><script>alert(1)</script> & 'x'\"")
+    assert "</script>" in evil
+    (catalog / "models" / "beta-paint.yaml").write_text(evil)
+    out = tmp_path / "site"
+    build(catalog, out)
+    html = (out / "compare" / "alpha-vision-vs-beta-paint" / "index.html").read_text()
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert len(blocks) == 2
+    data = [json.loads(b) for b in blocks]
+    names = [m["name"] for m in data[1]["mentions"]]
+    assert "</script><script>alert(1)</script> & 'x'" in names
+    assert "<script>alert" not in html

@@ -1,0 +1,41 @@
+"""The Jinja environment: Rivals' compiled templates print exactly what stock Jinja prints."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+from markupsafe import Markup
+
+from rivals.render import make_environment
+
+TEMPLATES = {
+    "base.html": "<title>{% block title %}{{ title }}{% endblock %}</title>{% block body %}{% endblock %}",
+    "page.html": (
+        '{% extends "base.html" %}{% from "macros.html" import cell %}'
+        "{% block body %}<ul>{% for x in items %}<li>{{ x }} {{ loop.index }}</li>{% endfor %}</ul>"
+        "{{ cell(safe) }}{{ cell(text) }}{% if n > 2 %}{{ n }} big{% else %}{{ n }}{% endif %}"
+        "{% set joined %}{{ text }}|{{ safe }}{% endset %}[{{ joined }}]"
+        "{% autoescape false %}{{ text }}{% endautoescape %}{{ items|join(', ') }}"
+        "{{ text ~ safe }}{{ none_value }}{{ 3.5 }}{{ data|tojson }}{% endblock %}"
+    ),
+    "macros.html": "{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}",
+}
+CONTEXT = {
+    "title": "A & B <vs> \"C\"",
+    "items": ["<i>", "plain", Markup("<b>ok</b>"), 7],
+    "safe": Markup("<em>safe</em>"),
+    "text": "<script>alert('x')</script>",
+    "n": 3,
+    "none_value": None,
+    "data": {"k": "</script>"},
+}
+
+
+@pytest.mark.parametrize("name", ["page.html", "macros.html", "base.html"])
+def test_compiled_templates_print_what_stock_jinja_prints(name: str) -> None:
+    loader = jinja2.DictLoader(TEMPLATES)
+    stock = jinja2.Environment(loader=loader, autoescape=True)
+    ours = make_environment(None)
+    ours.loader = loader
+    assert ours.get_template(name).render(CONTEXT) == stock.get_template(name).render(CONTEXT)
+    assert "<script>alert" not in ours.get_template("page.html").render(CONTEXT).split("]")[0]
