@@ -21,7 +21,7 @@ TEMPLATES = {
     "macros.html": "{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}",
 }
 CONTEXT = {
-    "title": "A & B <vs> \"C\"",
+    "title": 'A & B <vs> "C"',
     "items": ["<i>", "plain", Markup("<b>ok</b>"), 7],
     "safe": Markup("<em>safe</em>"),
     "text": "<script>alert('x')</script>",
