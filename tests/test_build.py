@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, tree
-from rivals.build import BuildError, BuildOptions, build_site
+from rivals.build import BuildError, BuildOptions, build_site, load_and_validate
+from rivals.pages import plan_pages
 from rivals.problems import CatalogError
 
 GOLDEN = FIXTURES / "golden" / "alpha-vision-vs-beta-paint.html"
@@ -244,3 +245,9 @@ def test_json_ld_cannot_close_its_script(catalog: Path, tmp_path: Path) -> None:
     names = [m["name"] for m in data[1]["mentions"]]
     assert "</script><script>alert(1)</script> & 'x'" in names
     assert "<script>alert" not in html
+
+
+def test_the_plan_names_every_path_once(catalog: Path) -> None:
+    """The workers write without comparing notes: the plan must not name a path twice."""
+    paths = [page.path for page in plan_pages(load_and_validate(catalog))]
+    assert len(paths) == len(set(paths)) > 10

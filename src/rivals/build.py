@@ -27,6 +27,7 @@ from rivals.pages import (
     page_key,
     pair_key,
     pair_pages,
+    pair_paths,
     plan_pages,
 )
 from rivals.problems import CatalogError, Problem
@@ -114,7 +115,7 @@ def build_site(options: BuildOptions) -> BuildReport:
     try:
         reuse = {} if options.clean else previous
         renderer = Renderer(site, options.templates, staging, options.out, reuse, options.search)
-        report.pages = len(renderer.fixed) + 2 * len(renderer.pairs)
+        report.pages = renderer.page_count
         clock.lap("plan")
         parts, staged, changed, report.rendered = renderer.render_all(
             options.jobs, options.progress
@@ -159,8 +160,8 @@ def _base_fingerprint(site: Site, env: jinja2.Environment) -> str:
     return digest.hexdigest()
 
 
-# A unit of work: ("extras",), ("fixed", start, end) or ("pairs", start, end), the ranges
-# indexing Renderer.fixed and Renderer.pairs.
+# A unit of work: ("extras", 0, 0), ("fixed", start, end) or ("pairs", start, end), the
+# ranges indexing Renderer.fixed and Renderer.pairs.
 Unit = tuple[str, int, int]
 # What a unit hands back: its packed manifest rows, staged paths, changed rows, pages
 # rendered and pages done.
@@ -195,6 +196,11 @@ class Renderer:
         self.fixed = fixed_pages(site.catalog)
         self.pairs = pair_slugs(site.catalog)
 
+    @property
+    def page_count(self) -> int:
+        """Return how many pages and JSON twins the site has (two per pair)."""
+        return len(self.fixed) + 2 * len(self.pairs)
+
     def units(self) -> list[Unit]:
         """Return the work in chunks: the extra files, the other pages, then the pairs."""
         units: list[Unit] = [("extras", 0, 0)]
@@ -223,9 +229,8 @@ class Renderer:
         else:
             for a, b in self.pairs[start:end]:
                 key = pair_key(site, a, b, base)
-                paths = (f"compare/{a}-vs-{b}/index.html", f"api/compare/{a}-vs-{b}.json")
                 done += 2
-                for index, path in enumerate(paths):
+                for index, path in enumerate(pair_paths(a, b)):
                     if not writer.keep(path, key):  # a no-op build makes no Page at all
                         writer.write(path, self.render_page(pair_pages(a, b)[index]), key)
                         rendered += 1
@@ -276,7 +281,7 @@ class Renderer:
         jobs = jobs or os.cpu_count() or 1
         report = progress or (lambda done, total: None)
         units = self.units()
-        total = len(self.fixed) + 2 * len(self.pairs)
+        total = self.page_count
         parts: list[bytes] = [b""] * len(units)
         staged: list[str] = []
         changed = rendered = done = 0

@@ -147,7 +147,9 @@ def rank_command(data: Path, as_json: bool, category: str | None) -> None:
     if category is not None and category not in site.catalog.categories:
         hint = did_you_mean(category, site.catalog.categories)
         _fail(f"unknown category '{category}'{hint}")
-    from rivals.terminal import Console, leaderboard_rows, print_leaderboard
+    from rich.console import Console
+
+    from rivals.terminal import leaderboard_rows, print_leaderboard
 
     rows = leaderboard_rows(site, category)
     if as_json:
@@ -168,7 +170,9 @@ def compare_command(a: str, b: str, data: Path) -> None:
             _fail(f"unknown slug '{slug}'{did_you_mean(slug, site.entries)}")
     if a == b:
         _fail("give two different slugs")
-    from rivals.terminal import Console, print_comparison
+    from rich.console import Console
+
+    from rivals.terminal import print_comparison
 
     print_comparison(Console(), site, a, b)
 

@@ -72,16 +72,17 @@ def fixed_pages(catalog: Catalog) -> list[Page]:
     return pages
 
 
+def pair_paths(a: str, b: str) -> tuple[str, str]:
+    """Return the output paths of the pair a/b (a < b): its page and its JSON twin."""
+    return f"compare/{a}-vs-{b}/index.html", f"api/compare/{a}-vs-{b}.json"
+
+
 def pair_pages(a: str, b: str) -> tuple[Page, Page]:
     """Return the page of the pair a/b (a < b) and its JSON twin."""
+    page, twin = pair_paths(a, b)
     return (
-        Page(
-            f"compare/{a}-vs-{b}/index.html",
-            (f"compare/{a}-vs-{b}.html", "compare.html"),
-            "compare",
-            (a, b),
-        ),
-        Page(f"api/compare/{a}-vs-{b}.json", (), "api-compare", (a, b)),
+        Page(page, (f"compare/{a}-vs-{b}.html", "compare.html"), "compare", (a, b)),
+        Page(twin, (), "api-compare", (a, b)),
     )
 
 
@@ -355,14 +356,10 @@ def _entry_json(site: Site, slug: str) -> str:
     return text
 
 
-# Made once: json.dumps() with options builds a new encoder on every call.
+# Compact JSON, UTF-8 for the JSON twins and ASCII for what goes into pages. Made once:
+# json.dumps() with options builds a new encoder on every call.
 _utf8_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_ascii_json = json.JSONEncoder(separators=(",", ":")).encode
-
-
-def _json(data: Any) -> str:
-    """Return compact JSON text (ASCII: it goes into pages as it is)."""
-    return _ascii_json(data)
+_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _software_json(site: Site, e: EntryView) -> str:

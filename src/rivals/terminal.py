@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-
-__all__ = ["Console", "leaderboard_rows", "print_comparison", "print_leaderboard"]
 from rich.table import Table
 
 from rivals.pages import entry_record

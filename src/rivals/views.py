@@ -132,9 +132,12 @@ class Site:
 
     def has_pair(self, a: str, b: str) -> bool:
         """True when the pair of `a` and `b` has a page under the pair policy."""
+        return ((a, b) if a < b else (b, a)) in self._pair_set()
+
+    def _pair_set(self) -> set[tuple[str, str]]:
         if not hasattr(self, "_pairs"):
             self._pairs = set(pair_slugs(self.catalog))
-        return (a, b) in self._pairs if a < b else (b, a) in self._pairs
+        return self._pairs
 
     def capability_map(self, slug: str) -> dict[str, CapabilityView]:
         """Return an entry's capability views by capability id."""
@@ -173,9 +176,7 @@ class Site:
         seen: set[tuple[str, str]] = set()
         near = closeness(self.catalog)
         sides = ((a, near[a][:limit]), (b, near[b][:limit]))
-        if not hasattr(self, "_pairs"):
-            self._pairs = set(pair_slugs(self.catalog))
-        pairs = self._pairs
+        pairs = self._pair_set()
         for round_ in range(limit):
             for own, alts in sides:
                 if round_ < len(alts):

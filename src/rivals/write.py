@@ -1,4 +1,7 @@
-"""Writing the site: a staging folder beside --out, no path written twice, then a swap.
+"""Writing the site: a staging folder beside --out, then a swap.
+
+Paths are unique by construction (pages.py plans each once; slugs cannot contain `-vs-`), so
+the writers of the worker processes need not compare notes.
 
 Nothing touches --out until every page has been rendered. A build manifest (beside the output,
 in `.rivals-cache/<out name>/manifest.bin`) remembers, for every file the generator wrote, its
@@ -137,7 +140,7 @@ class PageWriter:
 
     def _same_bytes(self, path: str, data: bytes, key: str) -> bool:
         """True (and the file recorded as it is) when --out holds `data` at `path` already."""
-        where = os.path.join(self.out, path)
+        where = f"{self.out}/{path}"
         try:
             st = os.stat(where)
             if st.st_size != len(data):
