@@ -241,5 +241,26 @@ def template_names(env: jinja2.Environment) -> frozenset[str]:
 
 
 def render(env: jinja2.Environment, names: tuple[str, ...], context: Mapping[str, Any]) -> str:
-    """Render the first template of `names` that exists."""
-    return env.select_template(list(names)).render(context)
+    """Render the first template of `names` that exists.
+
+    The same as `env.select_template(list(names)).render(context)`, with two costs of every
+    page paid once per build instead: the choice of template is kept per `names` (templates
+    are not reloaded during a build), and the context starts from a plain merge of the
+    globals instead of a copy through the template's ChainMap of them.
+    """
+    chosen: dict[tuple[str, ...], tuple[jinja2.Template, dict[str, Any]]]
+    chosen = env.__dict__.setdefault("_rivals_chosen", {})
+    found = chosen.get(names)
+    if found is None:
+        template = env.select_template(list(names))
+        # Jinja makes a template's globals a ChainMap of its own and the environment's.
+        maps = getattr(template.globals, "maps", None)
+        own = dict(maps[0]) if maps is not None else dict(template.globals)
+        found = chosen[names] = (template, own)
+    template, own = found
+    parent = {**env.globals, **own, **context} if own else {**env.globals, **context}
+    state = env.context_class(env, parent, template.name, template.blocks)
+    try:
+        return env.concat(template.root_render_func(state))
+    except Exception:
+        env.handle_exception()
