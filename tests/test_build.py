@@ -12,8 +12,11 @@ import pytest
 
 from conftest import FIXTURES, REPO, tree
 from rivals.build import BuildError, BuildOptions, build_site, load_and_validate
-from rivals.pages import plan_pages
+from rivals.pages import api_record, api_text, plan_pages
 from rivals.problems import CatalogError
+from rivals.rank import rank
+from rivals.views import Site
+from rivals.write import safe_relative
 
 GOLDEN = FIXTURES / "golden" / "alpha-vision-vs-beta-paint.html"
 TEMPLATES = REPO / "templates"
@@ -251,3 +254,30 @@ def test_the_plan_names_every_path_once(catalog: Path) -> None:
     """The workers write without comparing notes: the plan must not name a path twice."""
     paths = [page.path for page in plan_pages(load_and_validate(catalog))]
     assert len(paths) == len(set(paths)) > 10
+
+
+def test_pair_twins_are_the_json_of_their_record(catalog: Path) -> None:
+    """The twins are written out by hand for speed; they must stay what json.dumps would write."""
+    for data in (catalog, REPO / "data"):
+        parsed = load_and_validate(data)
+        site = Site(parsed, rank(parsed))
+        twins = [page for page in plan_pages(parsed) if page.kind == "api-compare"]
+        assert twins
+        for page in twins:
+            record = api_record(site, page)
+            assert api_text(site, page) == json.dumps(
+                record, ensure_ascii=False, separators=(",", ":")
+            )
+
+
+@pytest.mark.parametrize(
+    "path", ["", "/etc/passwd", "a/", "a//b", "../a", "a/../../b", "a/./b", ".", "..", "a\\b"]
+)
+def test_no_path_leaves_the_output_folder(path: str) -> None:
+    with pytest.raises(ValueError):
+        safe_relative(path)
+
+
+def test_paths_inside_the_output_folder_are_kept() -> None:
+    for path in ("index.html", "compare/a-vs-b/index.html", ".well-known/x.txt", "a/.b"):
+        assert safe_relative(path) == path

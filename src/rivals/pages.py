@@ -160,15 +160,12 @@ def compare_context(site: Site, a_slug: str, b_slug: str) -> dict[str, Any]:
         "rows": feature_rows(site, a_slug, b_slug),
         "capability_rows": _capability_rows(site, a, b, cmp),
         "shown": site.catalog.site.capabilities_shown,
-        "related": [
-            (f"{x.name} vs {y.name}", _pair_url(x.slug, y.slug))
-            for x, y in site.related(a_slug, b_slug)
-        ],
+        "related": [_pair_link(site, pair) for pair in site.related(a_slug, b_slug)],
         "crumbs": [(a.name, a.url), (title, None)],
         "jsonld": [
             # Each side's part is the same on all its pair pages: dumped once, then spliced.
             '{"@context":"https://schema.org","@type":"WebPage",'
-            f'"name":{_json(title)},"description":{_json(cmp.lead)},'
+            f'"name":{_string(title)},"description":{_string(cmp.lead)},'
             f'"mentions":[{_software_json(site, a)},{_software_json(site, b)}]}}'
         ],
     }
@@ -283,10 +280,16 @@ def api_text(site: Site, page: Page) -> str:
     """Return the JSON twin of a page as text (UTF-8 as it is, compact, one line)."""
     if page.kind != "api-compare":
         return _utf8_json(api_record(site, page))
+    # api_record's JSON, written out: each side's record is dumped once per process.
     a, b = page.key
-    rest = api_record(site, page, with_entries=False)
-    body = _utf8_json(rest)
-    return f'{{"a":{_entry_json(site, a)},"b":{_entry_json(site, b)},{body[1:]}'
+    cmp = site.comparison(a, b)
+    text, lists = _utf8_string, _utf8_strings
+    return (
+        f'{{"a":{_entry_json(site, a)},"b":{_entry_json(site, b)},"lead":{text(cmp.lead)},'
+        f'"basis":{text(cmp.basis)},"verdict":{lists(cmp.verdict)},'
+        f'"shared_capabilities":{lists(cmp.shared)},"only_a":{lists(cmp.only_a)},'
+        f'"only_b":{lists(cmp.only_b)},"times_matched_together":{cmp.times_matched_together}}}'
+    )
 
 
 def api_record(site: Site, page: Page, with_entries: bool = True) -> Any:
@@ -360,6 +363,13 @@ def _entry_json(site: Site, slug: str) -> str:
 # json.dumps() with options builds a new encoder on every call.
 _utf8_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _json = json.JSONEncoder(separators=(",", ":")).encode
+# One string as JSON, the same as those encoders write it.
+_utf8_string: Callable[[str], str] = json.encoder.encode_basestring
+_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
+
+
+def _utf8_strings(items: tuple[str, ...]) -> str:
+    return f"[{','.join(map(_utf8_string, items))}]"
 
 
 def _software_json(site: Site, e: EntryView) -> str:
@@ -433,10 +443,10 @@ def _breadcrumbs(site: Site, crumbs: list[tuple[str, str | None]]) -> str:
 
 
 def _crumb(site: Site, position: int, name: str, url: str | None) -> str:
-    item: dict[str, Any] = {"@type": "ListItem", "position": position, "name": name}
-    if url is not None:
-        item["item"] = (site.catalog.site.base_url or "/").rstrip("/") + "/" + url
-    return _json(item)
+    text = f'{{"@type":"ListItem","position":{position},"name":{_string(name)}'
+    if url is None:
+        return text + "}"
+    return f'{text},"item":{_string((site.catalog.site.base_url or "/").rstrip("/") + "/" + url)}}}'
 
 
 def _capability_rows(
@@ -450,6 +460,17 @@ def _capability_rows(
     rows += [("a", caps_a[cap].name, caps_a[cap], None) for cap in cmp.only_a]
     rows += [("b", caps_b[cap].name, None, caps_b[cap]) for cap in cmp.only_b]
     return rows
+
+
+def _pair_link(site: Site, pair: tuple[str, str]) -> tuple[str, str]:
+    """Return the title and URL of a pair page (kept: related links repeat across pages)."""
+    memo: dict[tuple[str, str], tuple[str, str]] = site.__dict__.setdefault("_pair_links", {})
+    found = memo.get(pair)
+    if found is None:
+        a, b = pair
+        title = f"{site.entries[a].name} vs {site.entries[b].name}"
+        found = memo[pair] = (title, f"compare/{a}-vs-{b}/")
+    return found
 
 
 def _pair_url(a: str, b: str) -> str:

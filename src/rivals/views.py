@@ -170,22 +170,44 @@ class Site:
             memo[slug] = "|".join(f"{e.slug}:{e.name}" for e in self.alternatives(slug, 8))
         return memo[slug]  # type: ignore[no-any-return]
 
-    def related(self, a: str, b: str, limit: int = 8) -> list[tuple[EntryView, EntryView]]:
-        """Return up to `limit` other pair pages near the pair a/b (each side's alternatives)."""
-        found: list[tuple[EntryView, EntryView]] = []
+    def related(self, a: str, b: str, limit: int = 8) -> list[tuple[str, str]]:
+        """Return up to `limit` other pairs near the pair a/b (a < b), as (slug, slug) pairs.
+
+        The candidates are each side's `limit` closest entries, taken in turns: the closest
+        of a's, the closest of b's, the second of a's, and so on, keeping those that have a
+        pair page with their side and are not the other side.
+        """
+        found: list[tuple[str, str]] = []
         seen: set[tuple[str, str]] = set()
-        near = closeness(self.catalog)
-        sides = ((a, near[a][:limit]), (b, near[b][:limit]))
-        pairs = self._pair_set()
-        for round_ in range(limit):
-            for own, alts in sides:
-                if round_ < len(alts):
-                    other = alts[round_]
-                    pair = (own, other) if own < other else (other, own)
-                    if other != a and other != b and pair not in seen and pair in pairs:
-                        seen.add(pair)
-                        found.append((self.entries[pair[0]], self.entries[pair[1]]))
-        return found[:limit]
+        near_a, near_b = self._near_pairs(a, limit), self._near_pairs(b, limit)
+        i = j = 0
+        while len(found) < limit and (i < len(near_a) or j < len(near_b)):
+            # On the same turn a's candidate comes first.
+            if j >= len(near_b) or (i < len(near_a) and near_a[i][0] <= near_b[j][0]):
+                _, other, pair = near_a[i]
+                i += 1
+            else:
+                _, other, pair = near_b[j]
+                j += 1
+            if other != a and other != b and pair not in seen:
+                seen.add(pair)
+                found.append(pair)
+        return found
+
+    def _near_pairs(self, slug: str, limit: int) -> list[tuple[int, str, tuple[str, str]]]:
+        """Return (turn, other, pair) for the first `limit` entries close to `slug` that have a
+        pair page with it (kept per entry: every pair page of the entry asks for them)."""
+        memo = self.__dict__.setdefault("_near_pairs_memo", {})
+        found: list[tuple[int, str, tuple[str, str]]] | None = memo.get((slug, limit))
+        if found is None:
+            pairs = self._pair_set()
+            found = []
+            for turn, other in enumerate(closeness(self.catalog)[slug][:limit]):
+                pair = (slug, other) if slug < other else (other, slug)
+                if pair in pairs:
+                    found.append((turn, other, pair))
+            memo[(slug, limit)] = found
+        return found
 
     def comparison(self, a: str, b: str) -> Comparison:
         """Return the comparison of two slugs (the last one is kept: a pair page and its

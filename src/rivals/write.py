@@ -73,6 +73,10 @@ def load_manifest(out: Path) -> dict[str, Written]:
 
 def safe_relative(path: str) -> str:
     """Return `path` if it stays inside the output folder; raise ValueError otherwise."""
+    # Quick test first (it runs for every file): no empty part and no part starting with a dot.
+    wrapped = f"/{path}/"
+    if "//" not in wrapped and "/." not in wrapped and "\\" not in path:
+        return path
     parts = path.split("/")
     if not path or path.startswith("/") or "\\" in path or any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"refusing to write outside the output folder: {path!r}")
