@@ -12,7 +12,7 @@ from rivals.markup import plain_text
 from rivals.rank import METHOD, SUB_LABELS
 from rivals.schema import SUB_SCORES, Catalog
 from rivals.verdict import Comparison
-from rivals.views import CapabilityView, EntryView, Site, feature_rows, pair_slugs
+from rivals.views import CapabilityRow, EntryView, Site, feature_rows, pair_slugs
 
 
 class Page(NamedTuple):
@@ -451,14 +451,15 @@ def _crumb(site: Site, position: int, name: str, url: str | None) -> str:
 
 def _capability_rows(
     site: Site, a: EntryView, b: EntryView, cmp: Comparison
-) -> list[tuple[str, str, CapabilityView | None, CapabilityView | None]]:
+) -> list[CapabilityRow]:
     caps_a, caps_b = site.capability_map(a.slug), site.capability_map(b.slug)
-    rows: list[tuple[str, str, CapabilityView | None, CapabilityView | None]] = []
+    rows: list[CapabilityRow] = []
     for cap in cmp.shared:
         found = caps_a[cap]
         rows.append(("shared", found.name, found, caps_b[cap]))
-    rows += [("a", caps_a[cap].name, caps_a[cap], None) for cap in cmp.only_a]
-    rows += [("b", caps_b[cap].name, None, caps_b[cap]) for cap in cmp.only_b]
+    only_a, only_b = site.one_side_rows(a.slug, "a"), site.one_side_rows(b.slug, "b")
+    rows += [only_a[cap] for cap in cmp.only_a]
+    rows += [only_b[cap] for cap in cmp.only_b]
     return rows
 
 

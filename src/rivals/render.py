@@ -145,11 +145,11 @@ class Fragments:
         self._capability_cell = module.capability_cell  # type: ignore[attr-defined]
         self._capability_cells: dict[str, Markup] = {}
         self._link = module.pair_link  # type: ignore[attr-defined]
-        self._links: dict[tuple[str, str], Markup] = {}
+        self._links: dict[str, dict[str, Markup]] = {}
         # Cells are the long-lived objects of views.Site, so identity is a sound key; the
         # object is kept beside its HTML to make sure of it.
         self._cells: dict[int, tuple[object, Markup]] = {}
-        self._rows: dict[tuple[str, str], Markup] = {}
+        self._rows: dict[int, tuple[object, Markup]] = {}
 
     def cell(self, cell: object) -> Markup:
         """Return the <td> of one feature-table cell."""
@@ -161,17 +161,23 @@ class Fragments:
         return html
 
     def matrix(self, rows: list[tuple[str, str, Any, Any]]) -> Markup:
-        """Return the <tr> rows of a capability matrix; a row only one side has is cached."""
+        """Return the <tr> rows of a capability matrix; a row only one side has is cached.
+
+        One-sided rows are the long-lived tuples of `Site.one_side_rows`, so identity is a
+        sound key (the row is kept beside its HTML to make sure of it).
+        """
         parts = []
-        for group, name, ca, cb in rows:
-            if ca is not None and cb is not None:
-                parts.append(self._row(group, name, self._capability(ca), self._capability(cb)))
+        one_side = self._rows
+        for row in rows:
+            found = one_side.get(id(row))
+            if found is not None and found[0] is row:
+                parts.append(found[1])
                 continue
-            key = (group, (ca or cb).anchor)
-            html = self._rows.get(key)
-            if html is None:
-                cells = self._capability(ca), self._capability(cb)
-                html = self._rows[key] = ascii_html(self._row(group, name, *cells))
+            group, name, ca, cb = row
+            html = self._row(group, name, self._capability(ca), self._capability(cb))
+            if ca is None or cb is None:
+                html = ascii_html(html)
+                one_side[id(row)] = (row, html)
             parts.append(html)
         return Markup("".join(parts))
 
@@ -195,10 +201,11 @@ class Fragments:
     def links(self, root: str, pairs: list[tuple[str, str]]) -> Markup:
         """Return the <li> links to other pair pages, each rendered once per process."""
         parts = []
+        cache = self._links.setdefault(root, {})
         for title, href in pairs:
-            html = self._links.get((root, href))
+            html = cache.get(href)
             if html is None:
-                html = self._links[(root, href)] = ascii_html(self._link(root, href, title))
+                html = cache[href] = ascii_html(self._link(root, href, title))
             parts.append(html)
         return Markup("".join(parts))
 

@@ -7,15 +7,14 @@ have evidence for it, and a lead is never claimed on equal values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rivals.rank import SUB_LABELS, Score
 from rivals.schema import SUB_SCORES, Catalog
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """What a pair page says about two entries, `a` < `b` by slug."""
+class Comparison(NamedTuple):
+    """What a pair page says about two entries, `a` < `b` by slug (a tuple: one per pair)."""
 
     a: str
     b: str
@@ -37,20 +36,21 @@ def compare(
     """
     if a.slug > b.slug:
         a, b = b, a
-    ea, eb = catalog.entries[a.slug], catalog.entries[b.slug]
-    (caps_a, set_a), (caps_b, set_b) = _capability_ids(catalog, a.slug, b.slug)
+    side_a, side_b = _side(catalog, a.slug), _side(catalog, b.slug)
+    caps_a, set_a = side_a.capabilities, side_a.capability_set
+    caps_b, set_b = side_b.capabilities, side_b.capability_set
     shared = tuple(c for c in caps_a if c in set_b)
     only_a = tuple(c for c in caps_a if c not in set_b)
     only_b = tuple(c for c in caps_b if c not in set_a)
     together = catalog.pair_count(a.slug, b.slug)
-    names = {a.slug: ea.name, b.slug: eb.name}
+    names = {a.slug: side_a.name, b.slug: side_b.name}
     sentences = [_headline(names, a, b, "scores"), *_sub_score_sentences(names, a, b, active)]
-    free = {a.slug: ea.pricing.has_free_tier, b.slug: eb.pricing.has_free_tier}
+    free = {a.slug: side_a.free, b.slug: side_b.free}
     sentences += _free_tier(names, a, b, free)
     sentences += _uncertainty(names, a, b)
-    if not shared and not set(ea.categories) & set(eb.categories):
+    if not shared and not side_a.categories & side_b.categories:
         sentences.append(
-            f"{ea.name} and {eb.name} do different jobs: they share no category and no "
+            f"{side_a.name} and {side_b.name} do different jobs: they share no category and no "
             "capability, so the ranks say which is better established, not which to pick "
             "for a given task."
         )
@@ -67,18 +67,28 @@ def compare(
     )
 
 
-def _capability_ids(catalog: Catalog, *slugs: str) -> list[tuple[tuple[str, ...], frozenset[str]]]:
-    """Return each entry's capability ids, in order and as a set (kept with the catalog)."""
-    memo: dict[str, tuple[tuple[str, ...], frozenset[str]]] = catalog.__dict__.setdefault(
-        "_capability_ids", {}
-    )
-    found = []
-    for slug in slugs:
-        ids = memo.get(slug)
-        if ids is None:
-            order = tuple(c.id for c in catalog.entries[slug].capabilities)
-            ids = memo[slug] = (order, frozenset(order))
-        found.append(ids)
+class _Side(NamedTuple):
+    name: str
+    capabilities: tuple[str, ...]
+    capability_set: frozenset[str]
+    categories: frozenset[str]
+    free: bool
+
+
+def _side(catalog: Catalog, slug: str) -> _Side:
+    """Return what comparisons use of one entry (kept with the catalog: every pair asks)."""
+    memo: dict[str, _Side] = catalog.__dict__.setdefault("_verdict_sides", {})
+    found = memo.get(slug)
+    if found is None:
+        entry = catalog.entries[slug]
+        order = tuple(c.id for c in entry.capabilities)
+        found = memo[slug] = _Side(
+            entry.name,
+            order,
+            frozenset(order),
+            frozenset(entry.categories),
+            entry.pricing.has_free_tier,
+        )
     return found
 
 
@@ -105,6 +115,9 @@ def _basis(shared: int, unique: int, together: int) -> str:
     return f"The comparison rests on {caps}; the match graph has no record of the two together."
 
 
+_LOWER_LABELS = {name: label.lower() for name, label in SUB_LABELS.items()}
+
+
 def _sub_score_sentences(
     names: dict[str, str], a: Score, b: Score, active: tuple[str, ...]
 ) -> list[str]:
@@ -113,7 +126,7 @@ def _sub_score_sentences(
     level, unknown = [], []
     for name in active:
         va, vb = a.subs[name].value, b.subs[name].value
-        label = SUB_LABELS[name].lower()
+        label = _LOWER_LABELS[name]
         if va is None or vb is None:
             unknown.append((label, va is None, vb is None))
         elif va == vb:

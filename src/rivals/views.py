@@ -36,6 +36,10 @@ class CapabilityView:
     anchor: str
 
 
+# A row of a pair page's capability table: ("shared" | "a" | "b", name, A's view, B's view).
+CapabilityRow = tuple[str, str, "CapabilityView | None", "CapabilityView | None"]
+
+
 @dataclass(frozen=True)
 class SubView:
     name: str
@@ -145,6 +149,21 @@ class Site:
         found: dict[str, CapabilityView] | None = memo.get(slug)
         if found is None:
             found = memo[slug] = {c.id: c for c in self.entries[slug].capabilities}
+        return found
+
+    def one_side_rows(self, slug: str, side: str) -> dict[str, CapabilityRow]:
+        """Return, by capability id, the capability-table rows that only `slug` has, as side
+        "a" or "b" of a pair (kept: the same rows appear on all of the entry's pair pages)."""
+        memo = self.__dict__.setdefault("_one_side_rows", {})
+        found: dict[str, CapabilityRow] | None = memo.get((slug, side))
+        if found is None:
+            found = {}
+            for c in self.entries[slug].capabilities:
+                row: CapabilityRow = (
+                    (side, c.name, c, None) if side == "a" else (side, c.name, None, c)
+                )
+                found[c.id] = row
+            memo[(slug, side)] = found
         return found
 
     def alternatives(self, slug: str, limit: int = 6) -> list[EntryView]:
