@@ -230,9 +230,13 @@ class Renderer:
             for a, b in self.pairs[start:end]:
                 key = pair_key(site, a, b, base)
                 done += 2
-                for index, path in enumerate(pair_paths(a, b)):
-                    if not writer.keep(path, key):  # a no-op build makes no Page at all
-                        writer.write(path, self.render_page(pair_pages(a, b)[index]), key)
+                paths = pair_paths(a, b)
+                kept = writer.keep(paths[0], key), writer.keep(paths[1], key)
+                if kept[0] and kept[1]:
+                    continue  # a no-op build makes no Page at all
+                for page, keep in zip(pair_pages(a, b), kept, strict=True):
+                    if not keep:
+                        writer.write(page.path, self.render_page(page), key)
                         rendered += 1
         packed, staged, changed = self.writer.take()
         return packed, staged, changed, rendered, done
@@ -256,7 +260,7 @@ class Renderer:
         """Return the HTML (or, for a JSON twin, the JSON) of one page."""
         if not page.templates:
             return (api_text(self.site, page) + "\n").encode("utf-8")
-        names = tuple(n for n in page.templates if n in self.known) or page.templates[-1:]
+        names = tuple(filter(self.known.__contains__, page.templates)) or page.templates[-1:]
         try:
             context = page_context(self.site, page)
             if page.kind == "compare":

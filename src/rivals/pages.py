@@ -119,15 +119,7 @@ def pair_key(site: Site, a: str, b: str, base: str) -> str:
 
 def page_context(site: Site, page: Page) -> dict[str, Any]:
     """Return the template context of one page."""
-    makers: dict[str, Callable[..., dict[str, Any]]] = {
-        "compare": compare_context,
-        "model": model_context,
-        "category": category_context,
-        "methodology": methodology_context,
-        "search": search_context,
-        "notfound": notfound_context,
-    }
-    make: Callable[..., dict[str, Any]] = makers.get(page.kind, home_context)
+    make: Callable[..., dict[str, Any]] = _CONTEXTS.get(page.kind, home_context)
     context: dict[str, Any] = make(site, *page.key)
     canonical = None if page.kind == "notfound" else _canonical(site, page)
     crumbs: list[tuple[str, str | None]] = [("Home", ""), *context.pop("crumbs", [])]
@@ -242,6 +234,16 @@ def notfound_context(site: Site) -> dict[str, Any]:
     return {"title": "Page not found", "description": "There is no page at this address."}
 
 
+_CONTEXTS: dict[str, Callable[..., dict[str, Any]]] = {
+    "compare": compare_context,
+    "model": model_context,
+    "category": category_context,
+    "methodology": methodology_context,
+    "search": search_context,
+    "notfound": notfound_context,
+}
+
+
 def _site_path(site: Site) -> str:
     """Return the path the site is served under, e.g. `/` or `/docs/`, from base_url."""
     base = site.catalog.site.base_url
@@ -352,7 +354,7 @@ def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
 
 def _entry_json(site: Site, slug: str) -> str:
     """Return entry_record(slug) as JSON text, dumped once per build process."""
-    memo: dict[str, str] = site.__dict__.setdefault("_entry_json", {})
+    memo: dict[str, str] = site.memo["entry_json"]
     text = memo.get(slug)
     if text is None:
         text = memo[slug] = _utf8_json(entry_record(site, slug))
@@ -373,7 +375,7 @@ def _utf8_strings(items: tuple[str, ...]) -> str:
 
 
 def _software_json(site: Site, e: EntryView) -> str:
-    memo: dict[str, str] = site.__dict__.setdefault("_software_json", {})
+    memo: dict[str, str] = site.memo["software_json"]
     text = memo.get(e.slug)
     if text is None:
         text = memo[e.slug] = _json(_software(site, e))
@@ -427,9 +429,7 @@ def _software(site: Site, e: EntryView) -> dict[str, Any]:
 def _breadcrumbs(site: Site, crumbs: list[tuple[str, str | None]]) -> str:
     """Return the BreadcrumbList JSON of a page (all but the last crumb are shared, so they
     are dumped once per build process)."""
-    memo: dict[tuple[tuple[str, str | None], ...], str] = site.__dict__.setdefault(
-        "_crumb_json", {}
-    )
+    memo: dict[tuple[tuple[str, str | None], ...], str] = site.memo["crumb_json"]
     head = tuple(crumbs[:-1])
     text = memo.get(head)
     if text is None:
@@ -465,7 +465,7 @@ def _capability_rows(
 
 def _pair_link(site: Site, pair: tuple[str, str]) -> tuple[str, str]:
     """Return the title and URL of a pair page (kept: related links repeat across pages)."""
-    memo: dict[tuple[str, str], tuple[str, str]] = site.__dict__.setdefault("_pair_links", {})
+    memo: dict[tuple[str, str], tuple[str, str]] = site.memo["pair_links"]
     found = memo.get(pair)
     if found is None:
         a, b = pair

@@ -77,7 +77,9 @@ class _Side(NamedTuple):
 
 def _side(catalog: Catalog, slug: str) -> _Side:
     """Return what comparisons use of one entry (kept with the catalog: every pair asks)."""
-    memo: dict[str, _Side] = catalog.__dict__.setdefault("_verdict_sides", {})
+    memo: dict[str, _Side] | None = catalog.__dict__.get("_verdict_sides")
+    if memo is None:
+        memo = catalog.__dict__["_verdict_sides"] = {}
     found = memo.get(slug)
     if found is None:
         entry = catalog.entries[slug]

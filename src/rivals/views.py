@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
 from rivals.rank import SUB_LABELS, Leaderboard, Score
 from rivals.schema import SUB_SCORES, Catalog, Entry
@@ -107,6 +109,8 @@ class Site:
     entries: dict[str, EntryView] = field(default_factory=dict)
     cells: dict[str, tuple[tuple[Cell, ...], tuple[Cell, ...]]] = field(default_factory=dict)
     _prints: dict[str, str] = field(default_factory=dict)
+    # Caches kept for the life of the build process, by name (see pages.py and below).
+    memo: defaultdict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict))
 
     def __post_init__(self) -> None:
         for slug, entry in self.catalog.entries.items():
@@ -145,7 +149,7 @@ class Site:
 
     def capability_map(self, slug: str) -> dict[str, CapabilityView]:
         """Return an entry's capability views by capability id."""
-        memo = self.__dict__.setdefault("_capability_maps", {})
+        memo = self.memo["capability_maps"]
         found: dict[str, CapabilityView] | None = memo.get(slug)
         if found is None:
             found = memo[slug] = {c.id: c for c in self.entries[slug].capabilities}
@@ -154,7 +158,7 @@ class Site:
     def one_side_rows(self, slug: str, side: str) -> dict[str, CapabilityRow]:
         """Return, by capability id, the capability-table rows that only `slug` has, as side
         "a" or "b" of a pair (kept: the same rows appear on all of the entry's pair pages)."""
-        memo = self.__dict__.setdefault("_one_side_rows", {})
+        memo = self.memo["one_side_rows"]
         found: dict[str, CapabilityRow] | None = memo.get((slug, side))
         if found is None:
             found = {}
@@ -175,7 +179,7 @@ class Site:
 
     def pair_print(self, slug: str) -> str:
         """Return a hash of what a pair page shows of one side: its views and alternatives."""
-        memo = self.__dict__.setdefault("_pair_prints", {})
+        memo = self.memo["pair_prints"]
         found: str | None = memo.get(slug)
         if found is None:
             text = f"{self.fingerprint(slug)}\0{self.neighbours(slug)}"
@@ -184,7 +188,7 @@ class Site:
 
     def neighbours(self, slug: str) -> str:
         """Return a short text naming an entry's alternatives (what its related links depend on)."""
-        memo = self.__dict__.setdefault("_neighbours", {})
+        memo = self.memo["neighbours"]
         if slug not in memo:
             memo[slug] = "|".join(f"{e.slug}:{e.name}" for e in self.alternatives(slug, 8))
         return memo[slug]  # type: ignore[no-any-return]
@@ -216,7 +220,7 @@ class Site:
     def _near_pairs(self, slug: str, limit: int) -> list[tuple[int, str, tuple[str, str]]]:
         """Return (turn, other, pair) for the first `limit` entries close to `slug` that have a
         pair page with it (kept per entry: every pair page of the entry asks for them)."""
-        memo = self.__dict__.setdefault("_near_pairs_memo", {})
+        memo = self.memo["near_pairs"]
         found: list[tuple[int, str, tuple[str, str]]] | None = memo.get((slug, limit))
         if found is None:
             pairs = self._pair_set()
