@@ -39,9 +39,12 @@ def compare(
     side_a, side_b = _side(catalog, a.slug), _side(catalog, b.slug)
     caps_a, set_a = side_a.capabilities, side_a.capability_set
     caps_b, set_b = side_b.capabilities, side_b.capability_set
-    shared = tuple(c for c in caps_a if c in set_b)
-    only_a = tuple(c for c in caps_a if c not in set_b)
-    only_b = tuple(c for c in caps_b if c not in set_a)
+    both: list[str] = []
+    mine: list[str] = []
+    for cap in caps_a:
+        (both if cap in set_b else mine).append(cap)
+    shared, only_a = tuple(both), tuple(mine)
+    only_b = tuple([cap for cap in caps_b if cap not in set_a])
     together = catalog.pair_count(a.slug, b.slug)
     names = {a.slug: side_a.name, b.slug: side_b.name}
     sentences = [_headline(names, a, b, "scores"), *_sub_score_sentences(names, a, b, active)]
@@ -55,15 +58,15 @@ def compare(
             "for a given task."
         )
     return Comparison(
-        a=a.slug,
-        b=b.slug,
-        lead=_headline(names, a, b, "ranks"),
-        basis=_basis(len(shared), len(only_a) + len(only_b), together),
-        verdict=tuple(sentences),
-        shared=shared,
-        only_a=only_a,
-        only_b=only_b,
-        times_matched_together=together,
+        a.slug,
+        b.slug,
+        _headline(names, a, b, "ranks"),
+        _basis(len(shared), len(only_a) + len(only_b), together),
+        tuple(sentences),
+        shared,
+        only_a,
+        only_b,
+        together,
     )
 
 
@@ -124,27 +127,29 @@ def _sub_score_sentences(
     names: dict[str, str], a: Score, b: Score, active: tuple[str, ...]
 ) -> list[str]:
     """Say who leads on which sub-score; `active` leaves out those no entry has evidence for."""
-    leads: dict[str, list[str]] = {a.slug: [], b.slug: []}
+    lead_a: list[str] = []
+    lead_b: list[str] = []
     level, unknown = [], []
+    subs_a, subs_b = a.subs, b.subs
     for name in active:
-        va, vb = a.subs[name].value, b.subs[name].value
+        va, vb = subs_a[name].value, subs_b[name].value
         label = _LOWER_LABELS[name]
         if va is None or vb is None:
             unknown.append((label, va is None, vb is None))
         elif va == vb:
             level.append(f"{label} ({va} each)")
+        elif va > vb:
+            lead_a.append(f"{label} ({va} vs {vb})")
         else:
-            winner = a.slug if va > vb else b.slug
-            hi, lo = max(va, vb), min(va, vb)
-            leads[winner].append(f"{label} ({hi} vs {lo})")
+            lead_b.append(f"{label} ({vb} vs {va})")
     out = []
-    parts = [(s, leads[s]) for s in (a.slug, b.slug) if leads[s]]
-    if len(parts) == 2:
-        (s1, l1), (s2, l2) = parts
-        out.append(f"{names[s1]} leads on {_and(l1)}, while {names[s2]} is stronger on {_and(l2)}.")
-    elif parts:
-        ((s1, l1),) = parts
-        out.append(f"{names[s1]} leads on {_and(l1)}.")
+    name_a, name_b = names[a.slug], names[b.slug]
+    if lead_a and lead_b:
+        out.append(
+            f"{name_a} leads on {_and(lead_a)}, while {name_b} is stronger on {_and(lead_b)}."
+        )
+    elif lead_a or lead_b:
+        out.append(f"{name_a if lead_a else name_b} leads on {_and(lead_a or lead_b)}.")
     if level:
         out.append(f"They are level on {_and(level)}.")
     gaps: dict[str, list[str]] = {}
