@@ -281,3 +281,18 @@ def test_no_path_leaves_the_output_folder(path: str) -> None:
 def test_paths_inside_the_output_folder_are_kept() -> None:
     for path in ("index.html", "compare/a-vs-b/index.html", ".well-known/x.txt", "a/.b"):
         assert safe_relative(path) == path
+
+
+def test_templates_compiled_by_another_version_are_not_reused(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """Jinja's bytecode cache checks the template source, not the compiler: ours names it."""
+    out = tmp_path / "site"
+    build(catalog, out)
+    folder = tmp_path / ".rivals-cache" / "site" / "templates"
+    suffixes = {path.name.split("-", 1)[1] for path in folder.glob("*.cache")}
+    assert len(suffixes) == 1  # one compiler, named in every file
+    stale = folder / "0123-from-another-version.cache"
+    stale.write_bytes(b"not a compiled template")
+    build(catalog, out, clean=True)
+    assert not stale.exists()

@@ -45,8 +45,9 @@ class _CodeGenerator(CodeGenerator):
     """
 
     def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
-        if frame.buffer is not None or frame.require_output_check:
-            super().visit_Output(node, frame)
+        constant = len(node.nodes) == 1 and isinstance(node.nodes[0], nodes.TemplateData)
+        if frame.buffer is not None or frame.require_output_check or constant:
+            super().visit_Output(node, frame)  # a lone text is yielded as it is
             return
         # Collect into a local list (Jinja's own buffered output, as in macros), then yield
         # the joined text once.
@@ -107,11 +108,20 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> jinja
 
 
 def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between builds (Jinja checks each template's source time)."""
+    """Compiled templates kept between builds.
+
+    Jinja checks each template's source, not the compiler that compiled it: the pattern of
+    the cached files names a hash of this module (its code generator) and of Jinja's version.
+    """
     if folder is None:
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    compiler = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode())
+    suffix = f"-{compiler.hexdigest()[:16]}.cache"
+    for stale in folder.glob("*.cache"):
+        if not stale.name.endswith(suffix):
+            stale.unlink(missing_ok=True)  # made by another version: never read again
+    return jinja2.FileSystemBytecodeCache(str(folder), f"%s{suffix}")
 
 
 def jsonld(value: Any) -> Markup:
