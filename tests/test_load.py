@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from rivals.load import _LoadError, parse_document
+from rivals.load import _LoadError, _TextLoader, parse_document
 
 
 def parse(text: str | bytes):
@@ -88,3 +89,36 @@ def test_an_alias_bomb_stops_quickly() -> None:
 def test_a_byte_order_mark_is_accepted() -> None:
     doc, _ = parse(b"\xef\xbb\xbfname: x\n")
     assert doc.data == {"name": "x"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "~",
+        "null",
+        "Null",
+        "NULL",
+        "nul",
+        "None",
+        "~~",
+        "0",
+        "yes",
+        "null ",
+        "NULL\n",
+        "\n",
+        "~\n",
+        "x\n",
+    ],
+)
+def test_the_quick_resolver_agrees_with_yaml_tables(value: str) -> None:
+    """The loader decides null or text without PyYAML's regular expressions: same answers."""
+    table = _TextLoader.yaml_implicit_resolvers.get(value[:1] if value else "", [])
+    loader = _TextLoader("")
+    try:
+        for implicit in ((True, False), (False, True)):
+            expected = implicit[0] and any(rx.match(value) for _, rx in table)
+            found = loader.resolve(yaml.ScalarNode, value, implicit)
+            assert found == ("tag:yaml.org,2002:null" if expected else "tag:yaml.org,2002:str")
+    finally:
+        loader.dispose()

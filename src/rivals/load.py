@@ -32,6 +32,7 @@ REQUIRED_FILES = ("categories", "capabilities")
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STD = "tag:yaml.org,2002:"
 _TEXT_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "timestamp")}
+_NULLS = ("", "~", "null", "Null", "NULL")  # YAML 1.1's plain nulls
 
 
 class _TextLoader(_BaseLoader):  # type: ignore[misc]
@@ -41,6 +42,24 @@ class _TextLoader(_BaseLoader):  # type: ignore[misc]
         first: [(tag, rx) for tag, rx in resolvers if tag == f"{_STD}null"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+
+    # What the resolver above decides, without a regular expression per scalar: the parser
+    # asks for every node, and a catalog has tens of thousands. (Safe loaders have no path
+    # resolvers, so descending and ascending the tree has nothing to track.)
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0] and (
+                value in _NULLS or (value[-1:] == "\n" and value[:-1] in _NULLS[1:])
+            ):
+                return f"{_STD}null"  # (the expression's `$` also matches before a last "\n")
+            return f"{_STD}str"
+        return f"{_STD}seq" if kind is yaml.SequenceNode else f"{_STD}map"
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
 
 
 @dataclass
