@@ -109,12 +109,21 @@ def page_key(site: Site, page: Page, base: str) -> str:
 def pair_key(site: Site, a: str, b: str, base: str) -> str:
     """Return the key of a pair page and of its JSON twin (they are made from the same inputs).
 
-    The related links follow from both sides' alternatives, which pair_print covers, and
-    from which pairs exist, which `base` covers.
+    It joins a key per side (a hash of `base` and what the page shows of that side, made once
+    per entry) and how often the two were matched, so no page needs a hash of its own. The
+    related links follow from both sides' alternatives, which pair_print covers, and from
+    which pairs exist, which `base` covers.
     """
-    text = f"{base}\0pair\0{a}\0{b}\0{site.pair_print(a)}\0{site.pair_print(b)}"
-    text += f"\0{site.catalog.pair_count(a, b)}"
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    sides: dict[str, str] = site.memo[f"pair_keys {base}"]
+    key_a = sides.get(a) or _side_key(site, sides, a, base)
+    key_b = sides.get(b) or _side_key(site, sides, b, base)
+    return f"{key_a}{key_b}{site.catalog.pair_count(a, b)}"
+
+
+def _side_key(site: Site, sides: dict[str, str], slug: str, base: str) -> str:
+    text = f"{base}\0pair\0{slug}\0{site.pair_print(slug)}"
+    key = sides[slug] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return key
 
 
 def page_context(site: Site, page: Page) -> dict[str, Any]:
