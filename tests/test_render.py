@@ -20,9 +20,22 @@ TEMPLATES = {
     ),
     "macros.html": "{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}",
 }
+
+
+class _Html:
+    """Not Markup, but safe by the __html__ protocol."""
+
+    def __html__(self) -> str:
+        return "<u>html</u>"
+
+
+class _SafeText(Markup):
+    pass
+
+
 CONTEXT = {
     "title": 'A & B <vs> "C"',
-    "items": ["<i>", "plain", Markup("<b>ok</b>"), 7],
+    "items": ["<i>", "plain", Markup("<b>ok</b>"), 7, _Html(), _SafeText("<s>sub</s>"), "é & ü"],
     "safe": Markup("<em>safe</em>"),
     "text": "<script>alert('x')</script>",
     "n": 3,
