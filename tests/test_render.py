@@ -16,7 +16,8 @@ TEMPLATES = {
         "{{ cell(safe) }}{{ cell(text) }}{% if n > 2 %}{{ n }} big{% else %}{{ n }}{% endif %}"
         "{% set joined %}{{ text }}|{{ safe }}{% endset %}[{{ joined }}]"
         "{% autoescape false %}{{ text }}{% endautoescape %}{{ items|join(', ') }}"
-        "{{ text ~ safe }}{{ none_value }}{{ 3.5 }}{{ data|tojson }}{% endblock %}"
+        "{{ text ~ safe }}{{ none_value }}{{ 3.5 }}{{ data|tojson }}{{ data.k }}"
+        "{{ nested.inner.value }}{{ safe.upper() }}{% endblock %}"
     ),
     "macros.html": "{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}",
 }
@@ -41,6 +42,7 @@ CONTEXT = {
     "n": 3,
     "none_value": None,
     "data": {"k": "</script>"},
+    "nested": {"inner": {"value": "<deep>"}},
 }
 
 
@@ -52,3 +54,13 @@ def test_compiled_templates_print_what_stock_jinja_prints(name: str) -> None:
     ours.loader = loader
     assert ours.get_template(name).render(CONTEXT) == stock.get_template(name).render(CONTEXT)
     assert "<script>alert" not in ours.get_template("page.html").render(CONTEXT).split("]")[0]
+
+
+def test_a_missing_attribute_is_an_error_as_in_stock_jinja() -> None:
+    loader = jinja2.DictLoader({"t.html": "{{ data.nope }}"})
+    stock = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    ours = make_environment(None)
+    ours.loader = loader
+    for env in (stock, ours):
+        with pytest.raises(jinja2.UndefinedError, match="has no attribute 'nope'"):
+            env.get_template("t.html").render(data={"k": 1})

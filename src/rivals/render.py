@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from markupsafe import Markup, escape
 
 from rivals.markup import inline_markdown
@@ -75,6 +75,20 @@ class _CodeGenerator(CodeGenerator):
             )
         else:
             super()._output_child_post(node, frame, finalize)
+
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        """`a.name` as Python's getattr with Environment.getattr as the fallback (an item of
+        that name, else undefined), instead of a call to Environment.getattr every time."""
+        if self.environment.is_async:
+            super().visit_Getattr(node, frame)
+            return
+        self.write("(_rivals_r if (_rivals_r := getattr((_rivals_o := ")
+        self.visit(node.node, frame)
+        self.write(
+            f"), {node.attr!r}, missing)) is not missing"
+            f" else environment.getattr(_rivals_o, {node.attr!r}))"
+        )
 
     @staticmethod
     def _quick(frame: Frame, finalize: Any) -> bool:
