@@ -128,6 +128,8 @@ def _side_key(site: Site, sides: dict[str, str], slug: str, base: str) -> str:
 
 def page_context(site: Site, page: Page) -> dict[str, Any]:
     """Return the template context of one page."""
+    if page.kind == "compare":
+        return compare_context(site, page)
     make: Callable[..., dict[str, Any]] = _CONTEXTS.get(page.kind, home_context)
     context: dict[str, Any] = make(site, *page.key)
     canonical = None if page.kind == "notfound" else _canonical(site, page)
@@ -147,11 +149,14 @@ def page_context(site: Site, page: Page) -> dict[str, Any]:
     return context
 
 
-def compare_context(site: Site, a_slug: str, b_slug: str) -> dict[str, Any]:
-    """Return the view of a pair page."""
+def compare_context(site: Site, page: Page) -> dict[str, Any]:
+    """Return the context of a pair page (the keys page_context gives every page, made
+    directly: there are N*(N-1)/2 of these)."""
+    a_slug, b_slug = page.key
     a, b = site.entries[a_slug], site.entries[b_slug]
     cmp = site.comparison(a_slug, b_slug)
     title = f"{a.name} vs {b.name}"
+    crumbs: list[tuple[str, str | None]] = [("Home", ""), (a.name, a.url), (title, None)]
     return {
         "title": title,
         "description": f"{cmp.lead} {cmp.basis}",
@@ -162,13 +167,19 @@ def compare_context(site: Site, a_slug: str, b_slug: str) -> dict[str, Any]:
         "capability_rows": _capability_rows(site, a, b, cmp),
         "shown": site.catalog.site.capabilities_shown,
         "related": [_pair_link(site, pair) for pair in site.related(a_slug, b_slug)],
-        "crumbs": [(a.name, a.url), (title, None)],
+        "site": site.catalog.site,
+        "root": page.root,
+        "url": page.url,
+        "canonical": _canonical(site, page),
+        "crumbs": crumbs,
         "jsonld": [
+            _breadcrumbs(site, crumbs),
             # Each side's part is the same on all its pair pages: dumped once, then spliced.
             '{"@context":"https://schema.org","@type":"WebPage",'
             f'"name":{_string(title)},"description":{_string(cmp.lead)},'
-            f'"mentions":[{_software_json(site, a)},{_software_json(site, b)}]}}'
+            f'"mentions":[{_software_json(site, a)},{_software_json(site, b)}]}}',
         ],
+        "og_type": "article",
     }
 
 
@@ -244,7 +255,6 @@ def notfound_context(site: Site) -> dict[str, Any]:
 
 
 _CONTEXTS: dict[str, Callable[..., dict[str, Any]]] = {
-    "compare": compare_context,
     "model": model_context,
     "category": category_context,
     "methodology": methodology_context,
