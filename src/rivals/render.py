@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,30 @@ class _CodeGenerator(CodeGenerator):
 class _Environment(jinja2.Environment):
     code_generator_class = _CodeGenerator
     escape_text = staticmethod(_escape_text)  # str -> escaped str, for compiled templates
+
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        """Jinja's get_template, remembered: every page asks for its base template again, and
+        templates are not reloaded during a build (auto_reload is off)."""
+        if globals is not None or not isinstance(name, str):
+            return super().get_template(name, parent, globals)
+        key = (name, parent)
+        found = self._rivals_loaded.get(key)
+        if found is None:
+            found = self._rivals_loaded[key] = super().get_template(name, parent)
+        return found
+
+    @property
+    def _rivals_loaded(self) -> dict[tuple[str, str | None], jinja2.Template]:
+        loaded: dict[tuple[str, str | None], jinja2.Template] | None
+        loaded = self.__dict__.get("_rivals_templates")
+        if loaded is None:
+            loaded = self.__dict__["_rivals_templates"] = {}
+        return loaded
 
 
 def make_environment(templates: Path | None, cache: Path | None = None) -> jinja2.Environment:
