@@ -19,7 +19,22 @@ TEMPLATES = {
         "{{ text ~ safe }}{{ none_value }}{{ 3.5 }}{{ data|tojson }}{{ data.k }}"
         "{{ nested.inner.value }}{{ safe.upper() }}{% endblock %}"
     ),
-    "macros.html": "{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}",
+    "macros.html": (
+        "{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}"
+        "{% macro wrap() %}<w>{{ caller() }}</w>{% endmacro %}"
+    ),
+    "deep.html": (
+        '{% extends "page.html" %}{% block title %}[{{ super() }}]{% endblock %}'
+        '{% block body %}{% from "macros.html" import wrap %}{% include "inc.html" %}{% for x in items %}'
+        "{% block item scoped %}<{{ x }}>{% endblock %}{% if loop.first %}first{% endif %}"
+        "{% endfor %}{% filter upper %}{{ text }}{% endfilter %}"
+        "{% call wrap() %}{{ text }}{% endcall %}{{ super() }}{% endblock %}"
+    ),
+    "inc.html": "<inc>{{ text }}{{ n }}</inc>",
+    "dynamic.html": (
+        "{% if n > 2 %}{% extends 'base.html' %}{% endif %}outside {{ n }}"
+        "{% block title %}dyn {{ n }}{% endblock %}"
+    ),
 }
 
 
@@ -46,7 +61,9 @@ CONTEXT = {
 }
 
 
-@pytest.mark.parametrize("name", ["page.html", "macros.html", "base.html"])
+@pytest.mark.parametrize(
+    "name", ["page.html", "macros.html", "base.html", "deep.html", "dynamic.html"]
+)
 def test_compiled_templates_print_what_stock_jinja_prints(name: str) -> None:
     loader = jinja2.DictLoader(TEMPLATES)
     stock = jinja2.Environment(loader=loader, autoescape=True)
