@@ -494,8 +494,7 @@ def _pair_link(site: Site, pair: tuple[str, str]) -> tuple[str, str]:
 
 
 def _pair_url(a: str, b: str) -> str:
-    a, b = sorted((a, b))
-    return f"compare/{a}-vs-{b}/"
+    return f"compare/{a}-vs-{b}/" if a < b else f"compare/{b}-vs-{a}/"
 
 
 def _canonical(site: Site, page: Page) -> str | None:

@@ -41,8 +41,8 @@ class _CodeGenerator(CodeGenerator):
       each (a pair page has about 250 of them, and every `yield` passes through the
       generators of the page, its base template and the block).
     * `{{ value }}` escapes inline: safe Markup passes as it is, and a plain string goes
-      through markupsafe's C escaper without a function call of ours or a Markup object
-      (anything else is escaped as Jinja does, by `escape`).
+      through markupsafe's C escaper without a function call of ours or a Markup object,
+      an int is written as its digits (anything else is escaped as Jinja does, by `escape`).
     * A lone text is yielded as it is.
     """
 
@@ -92,7 +92,7 @@ class _CodeGenerator(CodeGenerator):
         if self._quick(frame, finalize):
             self.write(
                 ")) is Markup else environment.escape_text(_rivals_v) if _rivals_t is str"
-                " else escape(_rivals_v))"
+                " else str(_rivals_v) if _rivals_t is int else escape(_rivals_v))"
             )
         else:
             super()._output_child_post(node, frame, finalize)

@@ -127,8 +127,12 @@ class Site:
                 table[a].append(b)
                 table[b].append(a)
             self._rivals = table
-        found = [self.entries[s] for s in self._rivals[slug]]
-        return sorted(found, key=lambda e: (e.position, e.slug))
+        memo = self.memo["rivals"]
+        found: list[EntryView] | None = memo.get(slug)
+        if found is None:
+            found = [self.entries[s] for s in self._rivals[slug]]
+            found = memo[slug] = sorted(found, key=lambda e: (e.position, e.slug))
+        return list(found)
 
     def fingerprint(self, slug: str) -> str:
         """Return a hash of everything the site shows about one entry."""
