@@ -46,6 +46,12 @@ class _CodeGenerator(CodeGenerator):
     * A lone text is yielded as it is.
     """
 
+    def write_commons(self) -> None:
+        """Jinja's preamble of a root or block function, and the escaper as a local name
+        (macros and call blocks are nested in those functions and see it too)."""
+        super().write_commons()
+        self.writeline("_rivals_esc = environment.escape_text")
+
     def blockvisit(self, body: Iterable[nodes.Node], frame: Frame) -> None:
         """Buffer the whole output of a template's root and of each block, and yield it once.
 
@@ -91,7 +97,7 @@ class _CodeGenerator(CodeGenerator):
     def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         if self._quick(frame, finalize):
             self.write(
-                ")) is Markup else environment.escape_text(_rivals_v) if _rivals_t is str"
+                ")) is Markup else _rivals_esc(_rivals_v) if _rivals_t is str"
                 " else str(_rivals_v) if _rivals_t is int else escape(_rivals_v))"
             )
         else:
