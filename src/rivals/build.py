@@ -264,7 +264,7 @@ class Renderer:
         try:
             context = page_context(self.site, page)
             if page.kind == "compare":
-                self.fragments.add_to(context)
+                self.fragments.add_to(context, self.site.cells)
             return render(self.env, names, context).encode("utf-8")
         except jinja2.TemplateError as err:
             where = (

@@ -232,6 +232,7 @@ class Fragments:
         # object is kept beside its HTML to make sure of it.
         self._cells: dict[int, tuple[object, Markup]] = {}
         self._rows: dict[int, tuple[object, Markup]] = {}
+        self._by_entry: dict[int, tuple[object, tuple[Any, ...]]] = {}
 
     def cell(self, cell: object) -> Markup:
         """Return the <td> of one feature-table cell."""
@@ -270,15 +271,50 @@ class Fragments:
             html = self._capability_cells[key] = ascii_html(self._capability_cell(cap))
         return html
 
-    def add_to(self, context: dict[str, Any]) -> None:
+    def add_to(
+        self, context: dict[str, Any], cells: Mapping[str, tuple[tuple[Any, ...], tuple[Any, ...]]]
+    ) -> None:
         """Add a pair page's pre-rendered pieces: `feature_cells`, `capability_matrix` and
-        `related_links` (from `rows`, `capability_rows` and `related`)."""
-        cell = self.cell
-        context["feature_cells"] = [
-            (label, cell(cells[0]), cell(cells[1])) for label, cells in context["rows"]
-        ]
+        `related_links` (from `rows`, `capability_rows` and `related`).
+
+        `cells` are `Site.cells`: each entry's feature cells, plain and leading.
+        """
+        cell, cells_a, cells_b = self.cell, self._entry_cells(cells[context["a"].slug]), None
+        feature_cells = []
+        for index, (label, (ca, cb)) in enumerate(context["rows"]):
+            # Each cell is one of its entry's two variants (plain or leading), or else any
+            # Cell at all; the first two are looked up by position.
+            plain, lead, plain_html, lead_html = cells_a
+            html_a = (
+                plain_html[index]
+                if ca is plain[index]
+                else lead_html[index]
+                if ca is lead[index]
+                else cell(ca)
+            )
+            if cells_b is None:
+                cells_b = self._entry_cells(cells[context["b"].slug])
+            plain, lead, plain_html, lead_html = cells_b
+            html_b = (
+                plain_html[index]
+                if cb is plain[index]
+                else lead_html[index]
+                if cb is lead[index]
+                else cell(cb)
+            )
+            feature_cells.append((label, html_a, html_b))
+        context["feature_cells"] = feature_cells
         context["capability_matrix"] = self.matrix(context["capability_rows"])
         context["related_links"] = self.links(context["root"], context["related"])
+
+    def _entry_cells(self, cells: tuple[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
+        """Return an entry's feature cells, plain and leading, and the HTML of each."""
+        found = self._by_entry.get(id(cells))
+        if found is None or found[0] is not cells:
+            plain, lead = cells
+            html = tuple(self.cell(c) for c in plain), tuple(self.cell(c) for c in lead)
+            found = self._by_entry[id(cells)] = (cells, (plain, lead, *html))
+        return found[1]
 
     def links(self, root: str, pairs: list[tuple[str, str]]) -> Markup:
         """Return the <li> links to other pair pages, each rendered once per process."""
