@@ -309,7 +309,7 @@ FEATURES = (
     "Capabilities",
     "Times Matched",
 )
-NUMERIC = frozenset(range(1, 2 + len(SUB_SCORES)))  # rows whose higher value "leads"
+NUMERIC = range(1, 2 + len(SUB_SCORES))  # rows whose higher value "leads"
 
 
 def entry_cells(e: EntryView) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
@@ -338,15 +338,12 @@ def feature_rows(site: Site, *slugs: str) -> list[tuple[str, tuple[Cell, ...]]]:
         plain, _ = site.cells[slugs[0]]
         return [(label, (plain[i],)) for i, label in enumerate(FEATURES)]
     (plain_a, lead_a), (plain_b, lead_b) = site.cells[slugs[0]], site.cells[slugs[1]]
-    rows: list[tuple[str, tuple[Cell, ...]]] = []
-    for i, label in enumerate(FEATURES):
-        ca, cb = plain_a[i], plain_b[i]
-        if i in NUMERIC and ca.bar is not None and cb.bar is not None and ca.bar != cb.bar:
-            if ca.bar > cb.bar:
-                ca = lead_a[i]
-            else:
-                cb = lead_b[i]
-        rows.append((label, (ca, cb)))
+    rows: list[tuple[str, tuple[Cell, ...]]] = list(zip(FEATURES, zip(plain_a, plain_b)))
+    for i in NUMERIC:
+        bar_a, bar_b = plain_a[i].bar, plain_b[i].bar
+        if bar_a is not None and bar_b is not None and bar_a != bar_b:
+            pair = (lead_a[i], plain_b[i]) if bar_a > bar_b else (plain_a[i], lead_b[i])
+            rows[i] = (FEATURES[i], pair)
     return rows
 
 
