@@ -63,3 +63,17 @@ def plain_text(text: str) -> str:
         return " ".join(text.split())
     bare = nh3.clean(str(inline_markdown(text)), tags=set())
     return " ".join(html.unescape(bare).split())
+
+
+class ScriptJson(str):
+    """JSON text with <, >, & and ' escaped: it can go into a <script> as it is."""
+
+
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"))
+
+
+def script_json(text: str) -> ScriptJson:
+    """Return JSON text made safe for a <script> (the same JSON: only escapes change)."""
+    for char, code in _SCRIPT_ESCAPES:
+        text = text.replace(char, code)
+    return ScriptJson(text)

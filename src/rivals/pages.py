@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from rivals.markup import plain_text
+from rivals.markup import ScriptJson, plain_text, script_json
 from rivals.rank import METHOD, SUB_LABELS
 from rivals.schema import SUB_SCORES, Catalog
 from rivals.verdict import Comparison
@@ -175,9 +175,12 @@ def compare_context(site: Site, page: Page) -> dict[str, Any]:
         "jsonld": [
             _breadcrumbs(site, crumbs),
             # Each side's part is the same on all its pair pages: dumped once, then spliced.
-            '{"@context":"https://schema.org","@type":"WebPage",'
-            f'"name":{_string(title)},"description":{_string(cmp.lead)},'
-            f'"mentions":[{_software_json(site, a)},{_software_json(site, b)}]}}',
+            ScriptJson(
+                '{"@context":"https://schema.org","@type":"WebPage",'
+                f'"name":{script_json(_string(title))},'
+                f'"description":{script_json(_string(cmp.lead))},'
+                f'"mentions":[{_software_json(site, a)},{_software_json(site, b)}]}}'
+            ),
         ],
         "og_type": "article",
     }
@@ -397,7 +400,7 @@ def _software_json(site: Site, e: EntryView) -> str:
     memo: dict[str, str] = site.memo["software_json"]
     text = memo.get(e.slug)
     if text is None:
-        text = memo[e.slug] = _json(_software(site, e))
+        text = memo[e.slug] = script_json(_json(_software(site, e)))
     return text
 
 
@@ -453,12 +456,12 @@ def _breadcrumbs(site: Site, crumbs: list[tuple[str, str | None]]) -> str:
     text = memo.get(head)
     if text is None:
         items = [_crumb(site, position, name, url) for position, (name, url) in enumerate(head, 1)]
-        text = memo[head] = (
+        text = memo[head] = script_json(
             '{"@context":"https://schema.org","@type":"BreadcrumbList","itemListElement":['
             + "".join(item + "," for item in items)
         )
     name, url = crumbs[-1]
-    return f"{text}{_crumb(site, len(crumbs), name, url)}]}}"
+    return ScriptJson(f"{text}{script_json(_crumb(site, len(crumbs), name, url))}]}}")
 
 
 def _crumb(site: Site, position: int, name: str, url: str | None) -> str:

@@ -13,7 +13,7 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from markupsafe import Markup, escape
 
-from rivals.markup import inline_markdown
+from rivals.markup import ScriptJson, inline_markdown, script_json
 
 _escape_text: Callable[[str], str]
 try:  # markupsafe's C escaper, without the Markup object that escape() wraps around it
@@ -199,10 +199,11 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
 def jsonld(value: Any) -> Markup:
     """Return JSON for a <script type="application/ld+json">: JSON text as it is, or a value
     dumped; either way with <, >, & and ' escaped so that nothing can close the script."""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
-        text = text.replace(char, code)
-    return Markup(text)
+    if type(value) is ScriptJson:
+        return Markup(value)  # escaped when it was made
+    return Markup(
+        script_json(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
+    )
 
 
 def ascii_html(html: str) -> Markup:

@@ -338,7 +338,8 @@ def feature_rows(site: Site, *slugs: str) -> list[tuple[str, tuple[Cell, ...]]]:
         plain, _ = site.cells[slugs[0]]
         return [(label, (plain[i],)) for i, label in enumerate(FEATURES)]
     (plain_a, lead_a), (plain_b, lead_b) = site.cells[slugs[0]], site.cells[slugs[1]]
-    rows: list[tuple[str, tuple[Cell, ...]]] = list(zip(FEATURES, zip(plain_a, plain_b)))
+    pairs = zip(plain_a, plain_b, strict=True)
+    rows: list[tuple[str, tuple[Cell, ...]]] = list(zip(FEATURES, pairs, strict=True))
     for i in NUMERIC:
         bar_a, bar_b = plain_a[i].bar, plain_b[i].bar
         if bar_a is not None and bar_b is not None and bar_a != bar_b:
