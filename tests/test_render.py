@@ -6,7 +6,7 @@ import jinja2
 import pytest
 from markupsafe import Markup
 
-from rivals.render import make_environment
+from rivals.render import _direct, make_environment
 
 TEMPLATES = {
     "base.html": "<title>{% block title %}{{ title }}{% endblock %}</title>{% block body %}{% endblock %}",
@@ -81,3 +81,26 @@ def test_a_missing_attribute_is_an_error_as_in_stock_jinja() -> None:
     for env in (stock, ours):
         with pytest.raises(jinja2.UndefinedError, match="has no attribute 'nope'"):
             env.get_template("t.html").render(data={"k": 1})
+
+
+def test_macros_called_directly_print_what_jinja_prints() -> None:
+    """Fragments call small macros' compiled bodies; any other macro goes through Jinja."""
+    env = make_environment(None)
+    env.loader = jinja2.DictLoader(
+        {
+            "m.html": (
+                "{% macro row(a, b, c, d) %}<tr>{{ a }}{{ b }}{{ c }}{{ d }}</tr>{% endmacro %}"
+                "{% macro opt(a, b='<b>') %}{{ a }}{{ b }}{% endmacro %}"
+                "{% macro rest() %}{{ varargs|join(',') }}{% endmacro %}"
+            )
+        }
+    )
+    module = env.get_template("m.html").module
+    for macro, args in (
+        (module.row, ("<a>", Markup("<b/>"), 3, None)),
+        (module.opt, ("<x>",)),
+        (module.rest, ("<p>", "q")),
+    ):
+        direct = _direct(macro)
+        assert direct(*args) == macro(*args)
+        assert isinstance(direct(*args), Markup)

@@ -215,6 +215,27 @@ def ascii_html(html: str) -> Markup:
     return Markup(html.encode("ascii", "xmlcharrefreplace").decode("ascii"))
 
 
+def _direct(macro: Any) -> Callable[..., Markup]:
+    """Return a function that calls a macro's compiled body with positional arguments.
+
+    What Jinja's Macro.__call__ does first (binding keyword arguments, defaults, `caller`,
+    varargs) is not needed when every argument is given by position, and that binding costs
+    more than the body of a small macro. A macro that needs any of it is called as usual.
+    """
+    body = getattr(macro, "_func", None)
+    plain = not (macro.catch_kwargs or macro.catch_varargs or macro.caller)
+    if body is None or not plain or macro._environment.is_async:
+        return macro  # type: ignore[no-any-return]
+    count = len(macro.arguments)
+
+    def call(*args: Any) -> Markup:
+        if len(args) != count:
+            return macro(*args)  # type: ignore[no-any-return]
+        return Markup(body(*args))
+
+    return call
+
+
 class Fragments:
     """The pieces of pair pages that belong to one entry, rendered once per build process.
 
@@ -224,7 +245,7 @@ class Fragments:
     def __init__(self, env: jinja2.Environment) -> None:
         module = env.get_template("partials/fragments.html").module
         self._cell = module.feature_cell  # type: ignore[attr-defined]
-        self._row = module.capability_row  # type: ignore[attr-defined]
+        self._row = _direct(module.capability_row)  # type: ignore[attr-defined]
         self._capability_cell = module.capability_cell  # type: ignore[attr-defined]
         self._capability_cells: dict[str, Markup] = {}
         self._link = module.pair_link  # type: ignore[attr-defined]
