@@ -207,9 +207,12 @@ class Renderer:
         step = CHUNK // 8  # model pages cost several pair pages each
         for start in range(0, len(self.fixed), step):
             units.append(("fixed", start, min(len(self.fixed), start + step)))
-        step = CHUNK // 2  # two files per pair
-        for start in range(0, len(self.pairs), step):
-            units.append(("pairs", start, min(len(self.pairs), start + step)))
+        # Two files per pair; the last units are smaller, so that the workers finish together.
+        start, total = 0, len(self.pairs)
+        while start < total:
+            step = CHUNK // 2 if total - start > 4 * CHUNK else CHUNK // 8
+            units.append(("pairs", start, min(total, start + step)))
+            start += step
         return units
 
     def run(self, unit: Unit) -> Done:
