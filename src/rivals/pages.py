@@ -308,12 +308,25 @@ def api_text(site: Site, page: Page) -> str:
     a, b = page.key
     cmp = site.comparison(a, b)
     text, lists = _utf8_string, _utf8_strings
+    ids = site.memo["id_json"]  # capability ids: a small set, each dumped once
+    if not isinstance(ids, _Dumped):
+        ids = site.memo["id_json"] = _Dumped()
     return (
         f'{{"a":{_entry_json(site, a)},"b":{_entry_json(site, b)},"lead":{text(cmp.lead)},'
         f'"basis":{text(cmp.basis)},"verdict":{lists(cmp.verdict)},'
-        f'"shared_capabilities":{lists(cmp.shared)},"only_a":{lists(cmp.only_a)},'
-        f'"only_b":{lists(cmp.only_b)},"times_matched_together":{cmp.times_matched_together}}}'
+        f'"shared_capabilities":[{",".join(map(ids.__getitem__, cmp.shared))}],'
+        f'"only_a":[{",".join(map(ids.__getitem__, cmp.only_a))}],'
+        f'"only_b":[{",".join(map(ids.__getitem__, cmp.only_b))}],'
+        f'"times_matched_together":{cmp.times_matched_together}}}'
     )
+
+
+class _Dumped(dict[str, str]):
+    """Strings and their JSON, dumped on first use."""
+
+    def __missing__(self, text: str) -> str:
+        dumped = self[text] = _utf8_string(text)
+        return dumped
 
 
 def api_record(site: Site, page: Page, with_entries: bool = True) -> Any:
