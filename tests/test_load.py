@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from rivals.load import _LoadError, _TextLoader, parse_document
+from rivals.load import (
+    PARALLEL_PARSE,
+    _LoadError,
+    _parse_each,
+    _TextLoader,
+    parse_document,
+    parse_many,
+)
 
 
 def parse(text: str | bytes):
@@ -122,3 +129,18 @@ def test_the_quick_resolver_agrees_with_yaml_tables(value: str) -> None:
             assert found == ("tag:yaml.org,2002:null" if expected else "tag:yaml.org,2002:str")
     finally:
         loader.dispose()
+
+
+def test_parsing_many_files_on_two_cores_gives_what_one_core_gives() -> None:
+    """Many files are parsed half in a forked child; documents and problems must not differ."""
+    items = [(f"m{i}.yaml", f"name: Model {i}\nlist: [a, {i}]\n".encode()) for i in range(60)]
+    items[7] = ("bad.yaml", b"name: [unclosed\n")
+    items[30] = ("dup.yaml", b"a: 1\na: 2\n")
+    together = parse_many(items)
+    one_by_one = _parse_each(items)
+    assert len(together) == len(items) > PARALLEL_PARSE
+    assert [(d and (d.path, d.data, d.lines), f) for d, f in together] == [
+        (d and (d.path, d.data, d.lines), f) for d, f in one_by_one
+    ]
+    assert together[7][0] is None and together[7][1]
+    assert together[30][1]

@@ -131,8 +131,8 @@ def load_catalog(
     if not models.is_dir():
         problems.append(Problem(str(models), 1, "(folder)", "models folder not found"))
         return raw, problems
-    for path in _model_files(models, problems):
-        doc = load(path, problems)
+    paths = list(_model_files(models, problems))
+    for path, doc in zip(paths, load.many(paths, problems), strict=True):
         if doc is not None:
             raw.models[path.stem] = doc
     load.forget_unused()
@@ -167,6 +167,82 @@ class _Memo:
         self.memo[str(path)] = (digest, doc, found)
         problems.extend(found)
         return doc
+
+    def many(self, paths: list[Path], problems: list[Problem]) -> list[Document | None]:
+        """Load several files, parsing those not remembered on two cores when there are many."""
+        done: list[tuple[Document | None, list[Problem]] | None] = []
+        pending: list[tuple[int, str, bytes, str]] = []
+        for path in paths:
+            self.used.add(str(path))
+            try:
+                data = path.read_bytes()
+            except OSError:
+                found: list[Problem] = []
+                done.append((load_document(path, found), found))  # reports why
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            known = self.memo.get(str(path))
+            if known is not None and known[0] == digest:
+                done.append((known[1], known[2]))
+                continue
+            pending.append((len(done), str(path), data, digest))
+            done.append(None)
+        parsed = parse_many([(shown, data) for _, shown, data, _ in pending])
+        for (index, shown, _, digest), (doc, found) in zip(pending, parsed, strict=True):
+            self.memo[shown] = (digest, doc, found)
+            done[index] = (doc, found)
+        docs = []
+        for item in done:
+            assert item is not None
+            problems.extend(item[1])
+            docs.append(item[0])
+        return docs
+
+
+# Below this many files, parsing in one process is quicker than forking a second one.
+PARALLEL_PARSE = 48
+
+
+def parse_many(items: list[tuple[str, bytes]]) -> list[tuple[Document | None, list[Problem]]]:
+    """Parse (shown path, bytes) items in order; with many, half of them in a forked child.
+
+    The child sends its documents back pickled through a pipe. If it fails, or fork is not
+    available, everything is parsed here: the result is the same either way.
+    """
+    if len(items) < PARALLEL_PARSE or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return _parse_each(items)
+    half = len(items) // 2
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: parse the second half, send it, and leave without cleanup
+        code = 1
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(pickle.dumps(_parse_each(items[half:]), pickle.HIGHEST_PROTOCOL))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    reader = os.fdopen(read, "rb")
+    try:
+        first = _parse_each(items[:half])
+        data = reader.read()
+    finally:
+        reader.close()  # a child still writing gets a broken pipe and exits
+        _, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        return first + _parse_each(items[half:])
+    second: list[tuple[Document | None, list[Problem]]] = pickle.loads(data)
+    return first + second
+
+
+def _parse_each(items: list[tuple[str, bytes]]) -> list[tuple[Document | None, list[Problem]]]:
+    parsed = []
+    for shown, data in items:
+        found: list[Problem] = []
+        parsed.append((_parse(shown, data, found), found))
+    return parsed
 
 
 def read_memo(path: Path) -> dict[str, Parsed]:
