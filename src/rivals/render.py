@@ -249,6 +249,7 @@ class Fragments:
         self._capability_cell = module.capability_cell  # type: ignore[attr-defined]
         self._capability_cells: dict[str, Markup] = {}
         self._link = module.pair_link  # type: ignore[attr-defined]
+        self._capabilities: Callable[[Any, int], Markup] = env.globals["capabilities"]  # type: ignore[assignment]
         self._links: dict[str, dict[str, Markup]] = {}
         # Cells are the long-lived objects of views.Site, so identity is a sound key; the
         # object is kept beside its HTML to make sure of it.
@@ -296,8 +297,9 @@ class Fragments:
     def add_to(
         self, context: dict[str, Any], cells: Mapping[str, tuple[tuple[Any, ...], tuple[Any, ...]]]
     ) -> None:
-        """Add a pair page's pre-rendered pieces: `feature_cells`, `capability_matrix` and
-        `related_links` (from `rows`, `capability_rows` and `related`).
+        """Add a pair page's pre-rendered pieces: `feature_cells`, `capability_matrix`,
+        `related_links` (from `rows`, `capability_rows` and `related`) and `capabilities_a`
+        and `capabilities_b` (what `capabilities(a, shown)` and `capabilities(b, shown)` give).
 
         `cells` are `Site.cells`: each entry's feature cells, plain and leading.
         """
@@ -327,6 +329,9 @@ class Fragments:
             feature_cells.append((label, html_a, html_b))
         context["feature_cells"] = feature_cells
         context["capability_matrix"] = self.matrix(context["capability_rows"])
+        shown, capabilities = context["shown"], self._capabilities
+        context["capabilities_a"] = capabilities(context["a"], shown)
+        context["capabilities_b"] = capabilities(context["b"], shown)
         context["related_links"] = self.links(context["root"], context["related"])
 
     def _entry_cells(self, cells: tuple[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
