@@ -96,6 +96,8 @@ def test_macros_called_directly_print_what_jinja_prints() -> None:
         }
     )
     module = env.get_template("m.html").module
+    assert _direct(module.row) is not module.row  # the fast path is taken for a plain macro
+    assert _direct(module.rest) is module.rest  # varargs: Jinja binds them
     for macro, args in (
         (module.row, ("<a>", Markup("<b/>"), 3, None)),
         (module.opt, ("<x>",)),

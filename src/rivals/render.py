@@ -223,9 +223,12 @@ def _direct(macro: Any) -> Callable[..., Markup]:
     varargs) is not needed when every argument is given by position, and that binding costs
     more than the body of a small macro. A macro that needs any of it is called as usual.
     """
+    # Jinja's internals: anything missing (another Jinja version) means "call it as usual".
     body = getattr(macro, "_func", None)
-    plain = not (macro.catch_kwargs or macro.catch_varargs or macro.caller)
-    if body is None or not plain or macro._environment.is_async:
+    needs = ("catch_kwargs", "catch_varargs", "caller")
+    plain = all(getattr(macro, name, True) is False for name in needs)
+    is_async = getattr(getattr(macro, "_environment", None), "is_async", True)
+    if body is None or not plain or is_async is not False:
         return macro  # type: ignore[no-any-return]
     count = len(macro.arguments)
 
