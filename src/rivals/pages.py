@@ -329,12 +329,12 @@ class _Dumped(dict[str, str]):
         return dumped
 
 
-def api_record(site: Site, page: Page, with_entries: bool = True) -> Any:
+def api_record(site: Site, page: Page) -> Any:
     """Return the JSON twin of a page: the same numbers and sentences, for reuse."""
     if page.kind == "api-compare":
         a, b = page.key
         cmp = site.comparison(a, b)
-        sides = {"a": entry_record(site, a), "b": entry_record(site, b)} if with_entries else {}
+        sides = {"a": entry_record(site, a), "b": entry_record(site, b)}
         return {
             **sides,
             "lead": cmp.lead,
