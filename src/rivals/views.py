@@ -110,7 +110,9 @@ class Site:
     cells: dict[str, tuple[tuple[Cell, ...], tuple[Cell, ...]]] = field(default_factory=dict)
     _prints: dict[str, str] = field(default_factory=dict)
     # Caches kept for the life of the build process, by name (see pages.py and below).
-    memo: defaultdict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict))
+    memo: defaultdict[str, dict[Any, Any]] = field(
+        default_factory=lambda: defaultdict(dict), repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for slug, entry in self.catalog.entries.items():
