@@ -32,7 +32,13 @@ from rivals.pages import (
 )
 from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
-from rivals.render import Fragments, make_environment, render, template_fingerprint, template_names
+from rivals.render import (
+    Fragments,
+    make_environment,
+    render,
+    template_fingerprint,
+    template_names,
+)
 from rivals.schema import Catalog
 from rivals.search import SearchError, index_site
 from rivals.validate import validate_catalog

@@ -152,21 +152,7 @@ class _Memo:
             del self.memo[key]
 
     def __call__(self, path: Path, problems: list[Problem]) -> Document | None:
-        self.used.add(str(path))
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return load_document(path, problems)
-        digest = hashlib.sha256(data).hexdigest()
-        known = self.memo.get(str(path))
-        if known is not None and known[0] == digest:
-            problems.extend(known[2])
-            return known[1]
-        found: list[Problem] = []
-        doc = _parse(str(path), data, found)
-        self.memo[str(path)] = (digest, doc, found)
-        problems.extend(found)
-        return doc
+        return self.many([path], problems)[0]
 
     def many(self, paths: list[Path], problems: list[Problem]) -> list[Document | None]:
         """Load several files, parsing those not remembered on two cores when there are many."""

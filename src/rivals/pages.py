@@ -114,7 +114,10 @@ def pair_key(site: Site, a: str, b: str, base: str) -> str:
     related links follow from both sides' alternatives, which pair_print covers, and from
     which pairs exist, which `base` covers.
     """
-    sides: dict[str, str] = site.memo[f"pair_keys {base}"]
+    by_base: dict[str, dict[str, str]] = site.memo["pair_keys"]
+    sides = by_base.get(base)
+    if sides is None:
+        sides = by_base[base] = {}
     key_a = sides.get(a) or _side_key(site, sides, a, base)
     key_b = sides.get(b) or _side_key(site, sides, b, base)
     return f"{key_a}{key_b}{site.catalog.pair_count(a, b)}"
@@ -308,9 +311,9 @@ def api_text(site: Site, page: Page) -> str:
     a, b = page.key
     cmp = site.comparison(a, b)
     text, lists = _utf8_string, _utf8_strings
-    ids = site.memo["id_json"]  # capability ids: a small set, each dumped once
-    if not isinstance(ids, _Dumped):
-        ids = site.memo["id_json"] = _Dumped()
+    ids: dict[str, str] = site.memo["capability_id_json"]  # every id, dumped once
+    if not ids:
+        ids.update((cid, _utf8_string(cid)) for cid in site.catalog.capabilities)
     return (
         f'{{"a":{_entry_json(site, a)},"b":{_entry_json(site, b)},"lead":{text(cmp.lead)},'
         f'"basis":{text(cmp.basis)},"verdict":{lists(cmp.verdict)},'
@@ -319,14 +322,6 @@ def api_text(site: Site, page: Page) -> str:
         f'"only_b":[{",".join(map(ids.__getitem__, cmp.only_b))}],'
         f'"times_matched_together":{cmp.times_matched_together}}}'
     )
-
-
-class _Dumped(dict[str, str]):
-    """Strings and their JSON, dumped on first use."""
-
-    def __missing__(self, text: str) -> str:
-        dumped = self[text] = _utf8_string(text)
-        return dumped
 
 
 def api_record(site: Site, page: Page) -> Any:

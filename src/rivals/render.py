@@ -124,9 +124,18 @@ class _CodeGenerator(CodeGenerator):
         return bool(eval_ctx.autoescape and not eval_ctx.volatile and finalize.src is None)
 
 
-class _Environment(jinja2.Environment):
+class Environment(jinja2.Environment):
+    """Jinja's Environment with Rivals' code generator, and templates remembered by name
+    (templates are not reloaded during a build: auto_reload is off)."""
+
     code_generator_class = _CodeGenerator
     escape_text = staticmethod(_escape_text)  # str -> escaped str, for compiled templates
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.loaded: dict[tuple[str, str | None], jinja2.Template] = {}
+        # For render(): the template chosen for a tuple of names, and its own globals.
+        self.chosen: dict[tuple[str, ...], tuple[jinja2.Template, dict[str, Any]]] = {}
 
     def get_template(
         self,
@@ -134,26 +143,17 @@ class _Environment(jinja2.Environment):
         parent: str | None = None,
         globals: MutableMapping[str, Any] | None = None,
     ) -> jinja2.Template:
-        """Jinja's get_template, remembered: every page asks for its base template again, and
-        templates are not reloaded during a build (auto_reload is off)."""
+        """Jinja's get_template, remembered: every page asks for its base template again."""
         if globals is not None or not isinstance(name, str):
             return super().get_template(name, parent, globals)
         key = (name, parent)
-        found = self._rivals_loaded.get(key)
+        found = self.loaded.get(key)
         if found is None:
-            found = self._rivals_loaded[key] = super().get_template(name, parent)
+            found = self.loaded[key] = super().get_template(name, parent)
         return found
 
-    @property
-    def _rivals_loaded(self) -> dict[tuple[str, str | None], jinja2.Template]:
-        loaded: dict[tuple[str, str | None], jinja2.Template] | None
-        loaded = self.__dict__.get("_rivals_templates")
-        if loaded is None:
-            loaded = self.__dict__["_rivals_templates"] = {}
-        return loaded
 
-
-def make_environment(templates: Path | None, cache: Path | None = None) -> jinja2.Environment:
+def make_environment(templates: Path | None, cache: Path | None = None) -> Environment:
     """Return the one Environment: the site's templates first, then the built-in theme.
 
     A site template can extend the built-in one it replaces as `theme/<name>`.
@@ -163,7 +163,7 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> jinja
     if templates is not None and templates.is_dir() and templates.resolve() != THEME_DIR:
         loaders.append(jinja2.FileSystemLoader(str(templates)))
     loaders += [builtin, jinja2.PrefixLoader({"theme": builtin})]
-    env = _Environment(
+    env = Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -307,27 +307,26 @@ class Fragments:
 
         `cells` are `Site.cells`: each entry's feature cells, plain and leading.
         """
-        cell, cells_a, cells_b = self.cell, self._entry_cells(cells[context["a"].slug]), None
+        cell = self.cell
+        plain_a, lead_a, plain_html_a, lead_html_a = self._entry_cells(cells[context["a"].slug])
+        plain_b, lead_b, plain_html_b, lead_html_b = self._entry_cells(cells[context["b"].slug])
         feature_cells = []
+        # Each cell is one of its entry's two variants (plain or leading), looked up by
+        # position, or else any Cell at all. Written out for both sides: a loop over the two
+        # costs about 5 % of a pair page's instructions.
         for index, (label, (ca, cb)) in enumerate(context["rows"]):
-            # Each cell is one of its entry's two variants (plain or leading), or else any
-            # Cell at all; the first two are looked up by position.
-            plain, lead, plain_html, lead_html = cells_a
             html_a = (
-                plain_html[index]
-                if ca is plain[index]
-                else lead_html[index]
-                if ca is lead[index]
+                plain_html_a[index]
+                if ca is plain_a[index]
+                else lead_html_a[index]
+                if ca is lead_a[index]
                 else cell(ca)
             )
-            if cells_b is None:
-                cells_b = self._entry_cells(cells[context["b"].slug])
-            plain, lead, plain_html, lead_html = cells_b
             html_b = (
-                plain_html[index]
-                if cb is plain[index]
-                else lead_html[index]
-                if cb is lead[index]
+                plain_html_b[index]
+                if cb is plain_b[index]
+                else lead_html_b[index]
+                if cb is lead_b[index]
                 else cell(cb)
             )
             feature_cells.append((label, html_a, html_b))
@@ -396,7 +395,7 @@ def template_names(env: jinja2.Environment) -> frozenset[str]:
     return frozenset(env.list_templates())
 
 
-def render(env: jinja2.Environment, names: tuple[str, ...], context: Mapping[str, Any]) -> str:
+def render(env: Environment, names: tuple[str, ...], context: Mapping[str, Any]) -> str:
     """Render the first template of `names` that exists.
 
     The same as `env.select_template(list(names)).render(context)`, with two costs of every
@@ -404,15 +403,13 @@ def render(env: jinja2.Environment, names: tuple[str, ...], context: Mapping[str
     are not reloaded during a build), and the context starts from a plain merge of the
     globals instead of a copy through the template's ChainMap of them.
     """
-    chosen: dict[tuple[str, ...], tuple[jinja2.Template, dict[str, Any]]]
-    chosen = env.__dict__.setdefault("_rivals_chosen", {})
-    found = chosen.get(names)
+    found = env.chosen.get(names)
     if found is None:
         template = env.select_template(list(names))
         # Jinja makes a template's globals a ChainMap of its own and the environment's.
         maps = getattr(template.globals, "maps", None)
         own = dict(maps[0]) if maps is not None else dict(template.globals)
-        found = chosen[names] = (template, own)
+        found = env.chosen[names] = (template, own)
     template, own = found
     parent = {**env.globals, **own, **context} if own else {**env.globals, **context}
     state = env.context_class(env, parent, template.name, template.blocks)
