@@ -104,6 +104,31 @@ def test_missing_data_folder_is_a_catalog_error(runner: CliRunner, tmp_path: Pat
     assert "catalog folder not found" in result.stderr
 
 
+def _script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rivals", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_the_script_flushes_its_output_and_keeps_exit_codes(
+    catalog: Path, tmp_path: Path
+) -> None:
+    # main() leaves through os._exit: what it printed into pipes must still come out.
+    out = tmp_path / "site"
+    built = _script("build", "--data", str(catalog), "--out", str(out), "--no-search")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("Built ") and f"into {out}/" in built.stdout
+    assert (out / "index.html").is_file()
+    overlay(INVALID / "fields", catalog)
+    failed = _script("check", "--data", str(catalog))
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines()[-1].endswith("problems found.")
+    assert "summry: unknown field" in failed.stderr
+    usage = _script("build", "--jobs", "0")
+    assert usage.returncode == 2
+    assert "Invalid value for '--jobs'" in usage.stderr
+
+
 def test_python_dash_m_rivals_works(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "rivals", "check", "--data", str(REPO / "data")],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -224,5 +225,21 @@ def _fail(message: str) -> NoReturn:
 
 
 def main() -> None:
-    """Entry point of the `rivals` console script."""
-    cli(prog_name="rivals")
+    """Entry point of the `rivals` console script.
+
+    Once a verb is done and its output flushed, the process leaves through `os._exit`:
+    freeing a big build's objects one by one only delays the exit (by 45 ms for 200
+    entries). An exception other than SystemExit is left to Python, traceback and all.
+    """
+    try:
+        cli(prog_name="rivals")
+    except SystemExit as leaving:
+        code = leaving.code
+    else:
+        code = 0
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)  # what Python does with sys.exit("message")
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
