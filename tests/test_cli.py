@@ -110,9 +110,7 @@ def _script(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_script_flushes_its_output_and_keeps_exit_codes(
-    catalog: Path, tmp_path: Path
-) -> None:
+def test_the_script_flushes_its_output_and_keeps_exit_codes(catalog: Path, tmp_path: Path) -> None:
     # main() leaves through os._exit: what it printed into pipes must still come out.
     out = tmp_path / "site"
     built = _script("build", "--data", str(catalog), "--out", str(out), "--no-search")
