@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 import yaml
 
+import rivals.load
 from rivals.load import (
     PARALLEL_PARSE,
+    ParseAhead,
     _LoadError,
     _parse_each,
     _TextLoader,
+    load_catalog,
     parse_document,
     parse_many,
 )
@@ -144,3 +150,72 @@ def test_parsing_many_files_on_two_cores_gives_what_one_core_gives() -> None:
     ]
     assert together[7][0] is None and together[7][1]
     assert together[30][1]
+
+
+def _catalog_of(root: Path, count: int) -> Path:
+    (root / "models").mkdir(parents=True)
+    (root / "categories.yaml").write_text("chat:\n  name: Chat\n")
+    (root / "capabilities.yaml").write_text("- id: x\n  name: X\n")
+    for i in range(count):
+        (root / "models" / f"m{i:02}.yaml").write_text(f"name: Model {i}\nlist: [a, {i}]\n")
+    (root / "models" / "m07.yaml").write_text("name: [unclosed\n")
+    return root
+
+
+def _loaded(root: Path, ahead: ParseAhead | None) -> tuple[object, ...]:
+    raw, problems = load_catalog(root, {}, ahead)
+    docs = {k: (d.path, d.data, d.lines) for k, d in (raw.files | raw.models).items()}
+    return docs, problems
+
+
+@pytest.mark.parametrize("ahead_bytes", [10**9, 0])
+def test_parsing_ahead_gives_what_loading_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead_bytes: int
+) -> None:
+    """The child parses all 32 files, or (ahead_bytes=0) about half; the rest is parsed here."""
+    root = _catalog_of(tmp_path / "data", 30)
+    expected = _loaded(root, None)
+    monkeypatch.setattr(rivals.load, "AHEAD_BYTES", ahead_bytes)
+    monkeypatch.setattr(rivals.load, "PARALLEL_PARSE", 1000)
+    ahead = ParseAhead.start(root)
+    assert ahead is not None
+    here: list[str] = []
+    parse = rivals.load._parse
+    monkeypatch.setattr(
+        rivals.load, "_parse", lambda shown, *a: here.append(shown) or parse(shown, *a)
+    )
+    assert _loaded(root, ahead) == expected
+    assert len(here) == 0 if ahead_bytes else 14 <= len(here) <= 18
+    assert ahead.take() == {}  # taken once; the child was waited for
+    with pytest.raises(ChildProcessError):
+        os.waitpid(ahead.pid, os.WNOHANG)
+
+
+def test_a_file_changed_after_the_child_parsed_it_is_parsed_again(tmp_path: Path) -> None:
+    root = _catalog_of(tmp_path / "data", 30)
+    ahead = ParseAhead.start(root)
+    assert ahead is not None
+    parsed = ahead.take()
+    (root / "models" / "m03.yaml").write_text("name: Renamed\n")
+    raw, _ = load_catalog(root, dict(parsed))
+    assert raw.models["m03"].data == {"name": "Renamed"}
+    assert raw.models["m04"].data == {"name": "Model 4", "list": ["a", "4"]}
+
+
+def test_parsing_ahead_is_skipped_when_it_would_not_pay_off(tmp_path: Path) -> None:
+    small = _catalog_of(tmp_path / "small", 5)
+    assert ParseAhead.start(small) is None
+    big = _catalog_of(tmp_path / "big", 30)
+    memo = tmp_path / "catalog.pickle"
+    memo.write_bytes(b"")
+    assert ParseAhead.start(big, memo) is None  # an incremental build parses what changed
+    assert ParseAhead.start(tmp_path / "nowhere") is None
+
+
+def test_a_child_nobody_waits_for_is_stopped(tmp_path: Path) -> None:
+    ahead = ParseAhead.start(_catalog_of(tmp_path / "data", 30))
+    assert ahead is not None
+    ahead.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(ahead.pid, os.WNOHANG)
+    assert ahead.take() == {}

@@ -18,7 +18,7 @@ import jinja2
 from pydantic import ValidationError
 
 from rivals.extras import asset_files, index_files, is_index_file
-from rivals.load import Parsed, load_catalog, read_memo
+from rivals.load import ParseAhead, Parsed, load_catalog, read_memo
 from rivals.pages import (
     Page,
     api_text,
@@ -50,6 +50,7 @@ from rivals.write import (
     commit,
     discard,
     load_manifest,
+    memo_path,
     new_staging,
     save_memo,
 )
@@ -68,6 +69,8 @@ class BuildOptions:
     clean: bool = False
     # Called with (pages done, pages to render) as rendering goes; the CLI draws a bar with it.
     progress: Callable[[int, int], None] | None = None
+    # The catalog's files, being parsed since before this module was imported (see the CLI).
+    ahead: ParseAhead | None = None
 
 
 @dataclass
@@ -90,10 +93,13 @@ class BuildError(Exception):
 
 
 def load_and_validate(
-    data: Path, base_url: str | None = None, memo: dict[str, Parsed] | None = None
+    data: Path,
+    base_url: str | None = None,
+    memo: dict[str, Parsed] | None = None,
+    ahead: ParseAhead | None = None,
 ) -> Catalog:
     """Return the validated catalog of `data`, or raise CatalogError with every problem."""
-    raw, problems = load_catalog(data, memo)
+    raw, problems = load_catalog(data, memo, ahead)
     catalog = validate_catalog(raw, problems)
     if base_url is not None:
         settings = catalog.site.model_dump() | {"base_url": base_url}
@@ -110,8 +116,8 @@ def build_site(options: BuildOptions) -> BuildReport:
     """Validate, rank and render the whole site into options.out; return what was done."""
     report = BuildReport()
     clock = _Clock(report)
-    memo = {} if options.clean else read_memo(cache_dir(options.out) / "catalog.pickle")
-    catalog = load_and_validate(options.data, options.base_url, memo)
+    memo = {} if options.clean else read_memo(memo_path(options.out))
+    catalog = load_and_validate(options.data, options.base_url, memo, options.ahead)
     clock.lap("load+validate")
     board = rank(catalog)
     site = Site(catalog, board)

@@ -8,16 +8,20 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
 from rivals import __version__
-from rivals.build import BuildError, BuildOptions, BuildReport, build_site, load_and_validate
+from rivals.load import ParseAhead
 from rivals.problems import CatalogError, did_you_mean
-from rivals.rank import rank
-from rivals.starter import create_entry, entry_schema
-from rivals.views import Site
+from rivals.write import memo_path
+
+# The verbs import the rest of rivals (Jinja, pydantic) when they run: `build` has the
+# catalog parsed on another core meanwhile.
+if TYPE_CHECKING:
+    from rivals.build import BuildReport
+    from rivals.views import Site
 
 T = TypeVar("T")
 TEMPLATES = click.option(
@@ -70,19 +74,27 @@ def build(
     verbose: bool,
 ) -> None:
     """Validate, rank and render the whole site."""
-    options = BuildOptions(data, templates, out, base_url, jobs, not no_search, clean)
-    if quiet or not sys.stdout.isatty():
-        report = _run(lambda: build_site(options))
-    else:
-        from rich.progress import Progress  # only on a terminal: it takes 35 ms to import
+    ahead = ParseAhead.start(data, None if clean else memo_path(out))
+    try:
+        from rivals.build import BuildOptions, build_site
 
-        with Progress(transient=True) as bar:
-            task = bar.add_task("Rendering", total=None)
+        options = BuildOptions(data, templates, out, base_url, jobs, not no_search, clean)
+        options = replace(options, ahead=ahead)
+        if quiet or not sys.stdout.isatty():
+            report = _run(lambda: build_site(options))
+        else:
+            from rich.progress import Progress  # only on a terminal: it takes 35 ms to import
 
-            def advance(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+            with Progress(transient=True) as bar:
+                task = bar.add_task("Rendering", total=None)
 
-            report = _run(lambda: build_site(replace(options, progress=advance)))
+                def advance(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                report = _run(lambda: build_site(replace(options, progress=advance)))
+    finally:
+        if ahead is not None:
+            ahead.close()
     if verbose:
         for stage, seconds in report.stages.items():
             click.echo(f"  {stage:<14} {seconds:7.3f} s")
@@ -108,6 +120,7 @@ def build(
 )
 def serve(data: Path, templates: Path, port: int, host: str) -> None:
     """Build, serve on 127.0.0.1, rebuild on change, reload the open page."""
+    from rivals.build import BuildOptions
     from rivals.serve import serve as run_server
 
     options = BuildOptions(data, templates, Path("site"), None, None, False, False)
@@ -120,6 +133,8 @@ def serve(data: Path, templates: Path, port: int, host: str) -> None:
 @DATA
 def new(slug: str, name: str | None, data: Path) -> None:
     """Write a starter models/SLUG.yaml to fill in."""
+    from rivals.starter import create_entry
+
     path = _run(lambda: create_entry(data, slug, name))
     click.echo(f"Wrote {path}. Fill in every TODO, then run `rivals check --data {data}`.")
 
@@ -130,6 +145,8 @@ def new(slug: str, name: str | None, data: Path) -> None:
 )
 def schema(out: Path | None) -> None:
     """Print the JSON Schema of a model file, for editors."""
+    from rivals.starter import entry_schema
+
     text = json.dumps(entry_schema(), indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
@@ -182,7 +199,14 @@ def compare_command(a: str, b: str, data: Path) -> None:
 @DATA
 def check(data: Path) -> None:
     """Validate the catalog; write nothing."""
-    catalog = _run(lambda: load_and_validate(data))
+    ahead = ParseAhead.start(data)
+    try:
+        from rivals.build import load_and_validate
+
+        catalog = _run(lambda: load_and_validate(data, ahead=ahead))
+    finally:
+        if ahead is not None:
+            ahead.close()
     click.echo(
         f"{data}/ is valid: {len(catalog.entries)} entries, {len(catalog.categories)} categories, "
         f"{len(catalog.capabilities)} capabilities."
@@ -191,6 +215,8 @@ def check(data: Path) -> None:
 
 def _run(action: Callable[[], T]) -> T:
     """Run a stage; print problems one per line on stderr and exit 1, without a traceback."""
+    from rivals.build import BuildError
+
     try:
         return action()
     except CatalogError as err:
@@ -215,6 +241,10 @@ def _summary(report: BuildReport, out: Path) -> str:
 
 
 def _site(data: Path) -> Site:
+    from rivals.build import load_and_validate
+    from rivals.rank import rank
+    from rivals.views import Site
+
     catalog = load_and_validate(data)
     return Site(catalog, rank(catalog))
 

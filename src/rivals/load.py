@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,15 +106,18 @@ Parsed = tuple[str, "Document | None", list[Problem]]
 
 
 def load_catalog(
-    root: Path, memo: dict[str, Parsed] | None = None
+    root: Path, memo: dict[str, Parsed] | None = None, ahead: ParseAhead | None = None
 ) -> tuple[RawCatalog, list[Problem]]:
     """Read every file of the catalog folder; return the documents and the problems found.
 
     `memo` (path -> what parsing it gave) lets a file whose bytes are unchanged skip parsing;
-    it is updated in place with what this call read.
+    it is updated in place with what this call read. What `ahead` parsed is used the same way.
     """
     raw = RawCatalog(root)
-    load = _Memo(memo if memo is not None else {})
+    memo = memo if memo is not None else {}
+    if ahead is not None:
+        memo.update(ahead.take())
+    load = _Memo(memo)
     problems: list[Problem] = []
     if not root.is_dir():
         problems.append(Problem(str(root), 1, "(folder)", "catalog folder not found"))
@@ -228,6 +232,107 @@ def _parse_each(items: list[tuple[str, bytes]]) -> list[tuple[Document | None, l
     for shown, data in items:
         found: list[Problem] = []
         parsed.append((_parse(shown, data, found), found))
+    return parsed
+
+
+def catalog_paths(root: Path) -> list[Path]:
+    """Return the files load_catalog reads in `root`, in its order (not checking anything)."""
+    paths = [root / f"{name}.yaml" for name in CATALOG_FILES]
+    try:
+        return paths + list(_model_files(root / "models", []))
+    except OSError:
+        return paths
+
+
+# What parsing costs about as long as the rest of rivals takes to import (bytes of YAML).
+AHEAD_BYTES = 2_500_000
+AHEAD_MIN_FILES = 16
+
+
+class ParseAhead:
+    """A forked child that parses a catalog's files while this process imports the rest.
+
+    `rivals build` starts one before it imports Jinja and pydantic, which takes about as long
+    as parsing 200 entry files. The child parses the first files (all of them, unless parsing
+    would outlast the imports; this process parses the rest when it gets to loading), then
+    sends {path: (hash of its bytes, document, problems)} pickled through a pipe.
+    load_catalog takes that as a memo: a result is used only if the file still has the bytes
+    that were parsed, and whatever is missing is parsed as usual.
+    """
+
+    def __init__(self, pid: int, read: int, rest: list[Path]) -> None:
+        self.pid, self.read, self.rest = pid, read, rest
+
+    @classmethod
+    def start(cls, root: Path, memo: Path | None = None) -> ParseAhead | None:
+        """Fork the child for the catalog in `root`; None when it would not pay off.
+
+        That includes when the file `memo` exists: a build that finds the parsed catalog of
+        the one before parses only the files that changed.
+        """
+        if memo is not None and memo.is_file():
+            return None
+        paths = [path for path in catalog_paths(root) if path.is_file()]
+        if len(paths) < AHEAD_MIN_FILES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+            return None
+        sizes = [path.stat().st_size for path in paths]
+        # The parent parses what is left after its imports: split so that both finish together.
+        budget, share, count = (AHEAD_BYTES + sum(sizes)) // 2, 0, 0
+        while count < len(paths) and share < budget:
+            share += sizes[count]
+            count += 1
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: parse, send, and leave without cleanup
+            code = 1
+            try:
+                os.close(read)
+                parsed = _parse_files(paths[:count])
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        return cls(pid, read, paths[count:])
+
+    def take(self) -> dict[str, Parsed]:
+        """Parse the files left to this process, wait for the child and return both's work.
+
+        Files that cannot be read are left out, for load_catalog to report. A second call
+        returns {}, as does the child's share if the child failed.
+        """
+        if self.read < 0:
+            return {}
+        parsed = _parse_files(self.rest)
+        with os.fdopen(self.read, "rb") as reader:
+            self.read = -1
+            data = reader.read()
+        _, status = os.waitpid(self.pid, 0)
+        if status == 0 and data:
+            parsed.update(pickle.loads(data))
+        return parsed
+
+    def close(self) -> None:
+        """Stop the child if nothing took its work (a build that failed before loading)."""
+        if self.read >= 0:
+            os.close(self.read)
+            self.read = -1
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+
+
+def _parse_files(paths: list[Path]) -> dict[str, Parsed]:
+    """Return {path: (hash of its bytes, document, problems)} for the files that can be read."""
+    parsed = {}
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        found: list[Problem] = []
+        doc = _parse(str(path), data, found)
+        parsed[str(path)] = (hashlib.sha256(data).hexdigest(), doc, found)
     return parsed
 
 

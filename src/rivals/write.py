@@ -254,14 +254,19 @@ def _save_manifest(out: Path, parts: list[bytes]) -> None:
     (folder / "manifest.json").unlink(missing_ok=True)  # the format of older versions
 
 
+def memo_path(out: Path) -> Path:
+    """Return where builds into `out` keep the parsed catalog."""
+    return cache_dir(out) / "catalog.pickle"
+
+
 def save_memo(out: Path, memo: Mapping[str, object]) -> None:
     """Keep the parsed catalog beside the output, for the next build to skip parsing."""
-    folder = cache_dir(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "catalog.pickle.tmp"
+    path = memo_path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
     with tmp.open("wb") as handle:
         pickle.dump(memo, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, folder / "catalog.pickle")
+    os.replace(tmp, path)
 
 
 def write_new_file(path: Path, text: str) -> None:
