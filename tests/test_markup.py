@@ -1,0 +1,39 @@
+"""Markdown fields: plain text is only escaped, markdown is rendered and sanitized."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from rivals.markup import _MARKDOWN_HINT, _may_be_markdown, inline_markdown, plain_text
+
+# Characters that make, or nearly make, the hint match: markdown marks, digits (a Unicode
+# one and a superscript too), and whitespace that \s, str.lstrip and ^ treat in their ways.
+ALPHABET = [*"ab .1-+#*_`[\\<>:/hpst", "\n", "\r", "\t", "\x85", "\u2028", "\xa0", "٣", "²"]
+
+
+def test_the_quick_markdown_test_agrees_with_the_expression() -> None:
+    pick = random.Random(5)
+    texts = ["", "plain words", "<https://x.org>", "<http:nope", " 12. item", "x\n  - item"]
+    texts += ["".join(pick.choices(ALPHABET, k=pick.randint(1, 12))) for _ in range(20_000)]
+    for text in texts:
+        assert _may_be_markdown(text) == bool(_MARKDOWN_HINT.search(text)), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("Plain & <b>simple</b>", "Plain &amp; &lt;b&gt;simple&lt;/b&gt;"),
+        ("Some **bold** text", "Some <strong>bold</strong> text"),
+        ("2. second", "<ol>\n<li>second</li>\n</ol>"),
+        ("[x](javascript:alert(1))", '<a rel="nofollow noopener noreferrer">x</a>'),
+    ],
+)
+def test_inline_markdown(text: str, html: str) -> None:
+    assert inline_markdown(text) == html
+
+
+def test_plain_text_drops_the_markup() -> None:
+    assert plain_text("Some **bold**\n  text") == "Some bold text"
+    assert plain_text("No  marks\nhere") == "No marks here"
