@@ -205,6 +205,10 @@ class Catalog(BaseModel):
         """Return how often `a` and `b` were matched together (0 when never)."""
         return self._pair_counts().get((a, b) if a < b else (b, a), 0)
 
+    def match_counts(self) -> dict[tuple[str, str], int]:
+        """Return {(a, b): how often they were matched} for the pairs ever matched, a < b."""
+        return dict(self._pair_counts())
+
     def times_matched(self, slug: str) -> int:
         """Return the sum of the counts of the pairs `slug` belongs to."""
         return self._times_matched().get(slug, 0)

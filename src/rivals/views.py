@@ -285,19 +285,24 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
     cached: dict[str, list[str]] | None = catalog.__dict__.get("_closeness")
     if cached is not None:
         return cached
-    sets = {
-        s: ({c.id for c in e.capabilities}, set(e.categories)) for s, e in catalog.entries.items()
-    }
-    order = {}
-    for slug, (caps, cats) in sets.items():
-        scored = []
-        for other, (other_caps, other_cats) in sets.items():
-            if other != slug:
-                score = 3 * len(caps & other_caps) + 2 * len(cats & other_cats)
-                score += catalog.pair_count(slug, other)
-                if score:
-                    scored.append((-score, other))
-        order[slug] = [other for _, other in sorted(scored)]
+    sides = [
+        (s, {c.id for c in e.capabilities}, set(e.categories), {})
+        for s, e in catalog.entries.items()
+    ]
+    matched: dict[str, dict[str, int]] = {s: matches for s, _, _, matches in sides}
+    for (a, b), count in catalog.match_counts().items():
+        if a in matched and b in matched:
+            matched[a][b] = matched[b][a] = count
+    scored: dict[str, list[tuple[int, str]]] = {s: [] for s, _, _, _ in sides}
+    for i, (slug, caps, cats, matches) in enumerate(sides):  # each pair once: it is symmetric
+        mine = scored[slug]
+        for other, other_caps, other_cats, _ in sides[i + 1 :]:
+            score = 3 * len(caps & other_caps) + 2 * len(cats & other_cats)
+            score += matches.get(other, 0)
+            if score:
+                mine.append((-score, other))
+                scored[other].append((-score, slug))
+    order = {slug: [other for _, other in sorted(found)] for slug, found in scored.items()}
     catalog.__dict__["_closeness"] = order
     return order
 
