@@ -31,6 +31,13 @@ TEMPLATES = {
         "{% call wrap() %}{{ text }}{% endcall %}{{ super() }}{% endblock %}"
     ),
     "inc.html": "<inc>{{ text }}{{ n }}</inc>",
+    # A child's top-level set reaches the parent's blocks (the context has variables of its
+    # own); an include in a loop sees the loop variable.
+    "vars.html": (
+        '{% extends "base.html" %}{% set title = "child " ~ n %}{% block body %}{{ title }}'
+        '{% for x in items[:2] %}{% include "inc2.html" %}{% endfor %}{% endblock %}'
+    ),
+    "inc2.html": "<{{ x }}|{{ text }}|{{ title }}>",
     "dynamic.html": (
         "{% if n > 2 %}{% extends 'base.html' %}{% endif %}outside {{ n }}"
         "{% block title %}dyn {{ n }}{% endblock %}"
@@ -62,7 +69,7 @@ CONTEXT = {
 
 
 @pytest.mark.parametrize(
-    "name", ["page.html", "macros.html", "base.html", "deep.html", "dynamic.html"]
+    "name", ["page.html", "macros.html", "base.html", "deep.html", "dynamic.html", "vars.html"]
 )
 def test_compiled_templates_print_what_stock_jinja_prints(name: str) -> None:
     loader = jinja2.DictLoader(TEMPLATES)
@@ -73,14 +80,18 @@ def test_compiled_templates_print_what_stock_jinja_prints(name: str) -> None:
     assert "<script>alert" not in ours.get_template("page.html").render(CONTEXT).split("]")[0]
 
 
-def test_a_missing_attribute_is_an_error_as_in_stock_jinja() -> None:
-    loader = jinja2.DictLoader({"t.html": "{{ data.nope }}"})
+def test_a_missing_attribute_or_name_is_an_error_as_in_stock_jinja() -> None:
+    loader = jinja2.DictLoader(
+        {"t.html": "{{ data.nope }}", "n.html": "{% block b %}{{ nobody }}{% endblock %}"}
+    )
     stock = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
     ours = make_environment(None)
     ours.loader = loader
     for env in (stock, ours):
         with pytest.raises(jinja2.UndefinedError, match="has no attribute 'nope'"):
             env.get_template("t.html").render(data={"k": 1})
+        with pytest.raises(jinja2.UndefinedError, match="'nobody' is undefined"):
+            env.get_template("n.html").render(data={"k": 1})
 
 
 def test_macros_called_directly_print_what_jinja_prints() -> None:

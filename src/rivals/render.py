@@ -11,6 +11,7 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.idtracking import VAR_LOAD_RESOLVE
 from markupsafe import Markup, escape
 
 from rivals.markup import ScriptJson, inline_markdown, script_json
@@ -48,10 +49,34 @@ class _CodeGenerator(CodeGenerator):
     """
 
     def write_commons(self) -> None:
-        """Jinja's preamble of a root or block function, and the escaper as a local name
-        (macros and call blocks are nested in those functions and see it too)."""
+        """Jinja's preamble of a root or block function, the escaper as a local name (macros
+        and call blocks are nested in those functions and see it too), and the lookup of the
+        names the function starts by loading (see `enter_frame`)."""
         super().write_commons()
         self.writeline("_rivals_esc = environment.escape_text")
+        self.writeline(
+            "_rivals_get = (lambda key, _: resolve(key)) if context.vars else context.parent.get"
+        )
+        self._rivals_fresh = True  # the next frame entered starts this function
+
+    def enter_frame(self, frame: Frame) -> None:
+        """Load a root or block function's names with a dict lookup when the context has no
+        variables of its own yet (what Context.resolve_or_missing would find, without a call
+        of it per name); nested frames load as Jinja does."""
+        start = getattr(self, "_rivals_fresh", False) and (frame.rootlevel or frame.block_frame)
+        self._rivals_fresh = False
+        if not start or self.environment.is_async or self.get_resolve_func() != "resolve":
+            super().enter_frame(frame)
+            return
+        loads = frame.symbols.loads
+        resolved = {t: p for t, (action, p) in loads.items() if action == VAR_LOAD_RESOLVE}
+        frame.symbols.loads = {t: load for t, load in loads.items() if t not in resolved}
+        try:
+            for target, param in resolved.items():
+                self.writeline(f"{target} = _rivals_get({param!r}, missing)")
+            super().enter_frame(frame)
+        finally:
+            frame.symbols.loads = loads
 
     def blockvisit(self, body: Iterable[nodes.Node], frame: Frame) -> None:
         """Buffer the whole output of a template's root and of each block, and yield it once.

@@ -285,7 +285,7 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
     cached: dict[str, list[str]] | None = catalog.__dict__.get("_closeness")
     if cached is not None:
         return cached
-    sides = [
+    sides: list[tuple[str, set[str], set[str], dict[str, int]]] = [
         (s, {c.id for c in e.capabilities}, set(e.categories), {})
         for s, e in catalog.entries.items()
     ]
