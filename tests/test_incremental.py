@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from conftest import REPO, tree
 from rivals.build import BuildOptions, build_site
+from rivals.write import load_manifest
 
 
 def build(data: Path, out: Path, templates: Path = REPO / "templates", **kw) -> object:
@@ -112,3 +114,47 @@ def test_clean_renders_everything_again(catalog: Path, tmp_path: Path) -> None:
     assert report.rendered == report.pages
     assert report.written == len(tree(out))  # --clean trusts nothing an earlier build left
     same_as_clean(catalog, out, tmp_path)
+
+
+def test_a_same_size_change_by_hand_is_rendered_again(catalog: Path, tmp_path: Path) -> None:
+    """Written files are checked by size and by the build's window of times."""
+    out = tmp_path / "site"
+    build(catalog, out)
+    page = out / "models" / "alpha-vision" / "index.html"
+    text = page.read_text()
+    page.write_text(text.replace("<h1", "<h2", 1))
+    later = page.stat().st_mtime_ns + 2_000_000_000  # surely after the build's window
+    os.utime(page, ns=(later, later))
+    report = build(catalog, out)
+    assert report.written == 1 and page.read_text() == text
+
+
+def test_the_manifest_keeps_a_window_for_written_files_and_times_for_kept_ones(
+    catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    first = load_manifest(out)
+    low, high = first.window
+    assert low <= high
+    for path, row in first.files.items():
+        assert row.mtime_ns == 0  # all written by that build
+        assert low <= (out / path).stat().st_mtime_ns <= high
+    report = build(catalog, out)
+    assert report.rendered == 0 and report.written == 0
+    second = load_manifest(out)
+    assert {p: r.mtime_ns for p, r in second.files.items()} == stamps(out)
+
+
+def test_a_file_touched_outside_the_window_is_checked_but_not_rewritten(
+    catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    page = out / "compare" / "alpha-vision-vs-beta-paint" / "index.html"
+    old = 1_000_000_000_000_000_000  # 2001: before the window
+    os.utime(page, ns=(old, old))
+    report = build(catalog, out)
+    assert report.rendered >= 1 and report.written == 0  # same bytes: left as it is
+    assert page.stat().st_mtime_ns == old
+    assert build(catalog, out).rendered == 0  # its exact time is known now

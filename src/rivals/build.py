@@ -10,7 +10,7 @@ import hashlib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,11 +44,12 @@ from rivals.search import SearchError, index_site
 from rivals.validate import validate_catalog
 from rivals.views import Site, pair_slugs
 from rivals.write import (
+    Manifest,
     PageWriter,
-    Written,
     cache_dir,
     commit,
     discard,
+    file_time,
     load_manifest,
     memo_path,
     new_staging,
@@ -125,15 +126,17 @@ def build_site(options: BuildOptions) -> BuildReport:
     previous = load_manifest(options.out)
     staging = new_staging(options.out)
     try:
-        reuse = {} if options.clean else previous
+        start = file_time(staging)
+        reuse = Manifest() if options.clean else previous
         renderer = Renderer(site, options.templates, staging, options.out, reuse, options.search)
         report.pages = renderer.page_count
         clock.lap("plan")
         parts, staged, changed, report.rendered = renderer.render_all(
             options.jobs, options.progress
         )
+        window = (start, file_time(staging))
         clock.lap("render+write")
-        result = commit(staging, options.out, parts, staged, previous, changed)
+        result = commit(staging, options.out, parts, staged, previous.files, changed, window)
         save_memo(options.out, memo)
     except BaseException:
         discard(staging)
@@ -194,14 +197,14 @@ class Renderer:
         templates: Path | None,
         staging: Path,
         out: Path,
-        previous: Mapping[str, Written],
+        previous: Manifest,
         search: bool = False,
     ) -> None:
         self.site = site
         self.templates = templates
         self.env = make_environment(templates, cache_dir(out) / "templates")
         self.env.globals["search_enabled"] = search
-        self.writer = PageWriter(str(staging), str(out), previous)
+        self.writer = PageWriter(str(staging), str(out), previous.files, previous.window)
         self.known = template_names(self.env)
         self.fragments = Fragments(self.env)
         self.base = _base_fingerprint(site, self.env)

@@ -12,6 +12,12 @@ build
 * leaves a file alone when its new bytes are the same as the file's (its mtime stays as it was),
 * deletes the files it wrote before and no longer writes (a removed entry's pages),
 * never deletes a file it did not write.
+
+A file written by a build is not asked for its modification time (a system call per file, and
+system calls slow down the rendering around them): its row says 0, and the manifest keeps the
+build's window instead, the file-system times before its first write and after its last. The
+file is as written if its size is and its time falls in that window. Files a build kept are
+stat()ed anyway, and their rows get their exact times.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-MANIFEST_VERSION = 3
+MANIFEST_VERSION = 4
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -33,12 +39,22 @@ class Written(NamedTuple):
     """What the manifest keeps of one output file (a tuple: there are 100,000s of them)."""
 
     size: int
-    mtime_ns: int
+    mtime_ns: int  # 0: written by the build that saved the manifest, within its window
     key: str = ""
 
 
 # One manifest row: (path, size, mtime_ns, key).
 Row = tuple[str, int, int, str]
+# The file-system times before a build's first write and after its last.
+Window = tuple[int, int]
+
+
+@dataclass
+class Manifest:
+    """The previous build's files, and the window of the files it wrote."""
+
+    files: dict[str, Written] = field(default_factory=dict)
+    window: Window = (0, -1)
 
 
 @dataclass
@@ -55,20 +71,32 @@ def cache_dir(out: Path) -> Path:
     return out.resolve().parent / ".rivals-cache" / out.resolve().name
 
 
-def load_manifest(out: Path) -> dict[str, Written]:
-    """Return the previous build's manifest, or {} when there is none or it is unreadable."""
+def load_manifest(out: Path) -> Manifest:
+    """Return the previous build's manifest; an empty one when there is none or it is unreadable."""
     try:
         data = (cache_dir(out) / "manifest.bin").read_bytes()
-        version, parts = marshal.loads(data)
+        version, (low, high), parts = marshal.loads(data)
         if version != MANIFEST_VERSION:
-            return {}
-        return {
+            return Manifest()
+        files = {
             path: Written(size, mtime, key)
             for part in parts
             for path, size, mtime, key in marshal.loads(part)
         }
+        return Manifest(files, (int(low), int(high)))
     except (OSError, ValueError, EOFError, TypeError):
-        return {}
+        return Manifest()
+
+
+def file_time(folder: Path) -> int:
+    """Return the file system's time now, as it would stamp a file written in `folder`."""
+    probe = folder / ".rivals-time"
+    fd = os.open(probe, _CREATE, 0o644)
+    try:
+        return os.fstat(fd).st_mtime_ns
+    finally:
+        os.close(fd)
+        probe.unlink()
 
 
 def safe_relative(path: str) -> str:
@@ -94,6 +122,7 @@ class PageWriter:
     staging: str
     out: str
     previous: Mapping[str, Written]
+    window: Window = (0, -1)  # of the previous build (see the module's docstring)
     rows: list[Row] = field(default_factory=list)
     staged: list[str] = field(default_factory=list)
     changed: int = 0  # rows that differ from the previous manifest's
@@ -101,22 +130,31 @@ class PageWriter:
 
     def keep(self, path: str, key: str) -> bool:
         """Return True (and record the page) when --out holds it rendered from the same key."""
-        if not self.unchanged(path, key):
+        mtime = self.unchanged(path, key)
+        if not mtime:
             return False
-        old = self.previous[path]
-        self.rows.append((path, old.size, old.mtime_ns, key))
+        row = (path, self.previous[path].size, mtime, key)
+        self.rows.append(row)
+        self.changed += row[1:] != tuple(self.previous[path])
         return True
 
-    def unchanged(self, path: str, key: str) -> bool:
-        """True when --out holds `path` as the previous build wrote it from the same key."""
+    def unchanged(self, path: str, key: str) -> int:
+        """Return the modification time of `path` in --out if it is as the previous build
+        wrote it from the same key, else 0."""
         old = self.previous.get(path)
         if old is None or not key or old.key != key:
-            return False
+            return 0
         try:
             st = os.stat(f"{self.out}/{path}")
         except OSError:
-            return False
-        return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
+            return 0
+        if st.st_size != old.size:
+            return 0
+        mtime = st.st_mtime_ns
+        if old.mtime_ns:
+            return mtime if mtime == old.mtime_ns else 0
+        low, high = self.window
+        return mtime if low <= mtime <= high else 0
 
     def write(self, path: str, data: bytes, key: str = "") -> None:
         """Stage `data` for `path` unless --out already holds exactly these bytes."""
@@ -134,11 +172,11 @@ class PageWriter:
             self._folders.add(folder)
         fd = os.open(f"{self.staging}/{path}", _CREATE, 0o644)
         try:
-            os.write(fd, data)
-            st = os.fstat(fd)
+            if os.write(fd, data) != len(data):
+                raise OSError(f"short write to {path}")
         finally:
             os.close(fd)
-        self.rows.append((path, st.st_size, st.st_mtime_ns, key))
+        self.rows.append((path, len(data), 0, key))  # 0: see the module's docstring
         self.staged.append(path)
         self.changed += 1
 
@@ -195,11 +233,13 @@ def commit(
     staged: list[str],
     previous: Mapping[str, Written],
     changed: int,
+    window: Window,
 ) -> WriteReport:
     """Move staged files into --out, delete stale generated files, and save the manifest.
 
     `parts` are the packed manifest rows of every file of this build, `staged` the files
-    written into the staging folder, `changed` how many rows differ from `previous`.
+    written into the staging folder, `changed` how many rows differ from `previous`, and
+    `window` the times of this build's writes.
     """
     report = WriteReport(written=len(staged))
     total = 0
@@ -225,7 +265,7 @@ def commit(
             report.deleted += _remove(out, path)
     report.unchanged = total - len(staged)
     if changed or report.deleted or len(previous) != total:
-        _save_manifest(out, parts)
+        _save_manifest(out, parts, window)
     return report
 
 
@@ -245,11 +285,11 @@ def _remove(out: Path, path: str) -> int:
     return 1
 
 
-def _save_manifest(out: Path, parts: list[bytes]) -> None:
+def _save_manifest(out: Path, parts: list[bytes], window: Window) -> None:
     folder = cache_dir(out)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "manifest.bin.tmp"
-    tmp.write_bytes(marshal.dumps((MANIFEST_VERSION, parts)))
+    tmp.write_bytes(marshal.dumps((MANIFEST_VERSION, window, parts)))
     os.replace(tmp, folder / "manifest.bin")
     (folder / "manifest.json").unlink(missing_ok=True)  # the format of older versions
 
