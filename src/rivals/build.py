@@ -206,6 +206,9 @@ class Renderer:
         self.env.globals["search_enabled"] = search
         self.writer = PageWriter(str(staging), str(out), previous.files, previous.window)
         self.known = template_names(self.env)
+        # Without a template for one pair (compare/<a>-vs-<b>.html) every pair page uses this.
+        overrides = any(name.startswith("compare/") for name in self.known)
+        self.compare_names: tuple[str, ...] = () if overrides else ("compare.html",)
         self.fragments = Fragments(self.env)
         self.base = _base_fingerprint(site, self.env)
         self.fixed = fixed_pages(site.catalog)
@@ -245,19 +248,29 @@ class Renderer:
                     writer.write(page.path, self.render_page(page), key)
                     rendered += 1
         else:
-            for a, b in self.pairs[start:end]:
-                key = pair_key(site, a, b, base)
-                done += 2
+            rendered, done = self._pairs(start, end)
+        packed, staged, changed = self.writer.take()
+        return packed, staged, changed, rendered, done
+
+    def _pairs(self, start: int, end: int) -> tuple[int, int]:
+        """Render and stage pairs start:end; return how many pages were rendered and done."""
+        site, base, writer = self.site, self.base, self.writer
+        checks = bool(writer.previous)  # with no previous build, nothing can be kept
+        kept = (False, False)
+        rendered = 0
+        pairs = self.pairs[start:end]
+        for a, b in pairs:
+            key = pair_key(site, a, b, base)
+            if checks:
                 paths = pair_paths(a, b)
                 kept = writer.keep(paths[0], key), writer.keep(paths[1], key)
                 if kept[0] and kept[1]:
                     continue  # a no-op build makes no Page at all
-                for page, keep in zip(pair_pages(a, b), kept, strict=True):
-                    if not keep:
-                        writer.write(page.path, self.render_page(page), key)
-                        rendered += 1
-        packed, staged, changed = self.writer.take()
-        return packed, staged, changed, rendered, done
+            for page, keep in zip(pair_pages(a, b), kept, strict=True):
+                if not keep:
+                    writer.write(page.path, self.render_page(page), key)
+                    rendered += 1
+        return rendered, 2 * len(pairs)
 
     def _extras(self) -> None:
         """Write the assets, and the sitemap and robots.txt unless the pages they list are the
@@ -278,7 +291,10 @@ class Renderer:
         """Return the HTML (or, for a JSON twin, the JSON) of one page."""
         if not page.templates:
             return (api_text(self.site, page) + "\n").encode("utf-8")
-        names = tuple(filter(self.known.__contains__, page.templates)) or page.templates[-1:]
+        if page.kind == "compare" and self.compare_names:
+            names = self.compare_names
+        else:
+            names = tuple(filter(self.known.__contains__, page.templates)) or page.templates[-1:]
         try:
             context = page_context(self.site, page)
             if page.kind == "compare":
