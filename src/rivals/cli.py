@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -75,6 +76,8 @@ def build(
 ) -> None:
     """Validate, rank and render the whole site."""
     ahead = ParseAhead.start(data, None if clean else memo_path(out))
+    collecting = gc.isenabled()
+    gc.disable()  # until the build runs: see build.paused_gc
     try:
         from rivals.build import BuildOptions, build_site
 
@@ -93,6 +96,8 @@ def build(
 
                 report = _run(lambda: build_site(replace(options, progress=advance)))
     finally:
+        if collecting:
+            gc.enable()
         if ahead is not None:
             ahead.close()
     if verbose:
