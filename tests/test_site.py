@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from rivals.build import BuildOptions, build_site
+from rivals.build import BuildOptions, build_site, load_and_validate
+from rivals.pages import plan_pages
+from rivals.rank import rank
+from rivals.views import Site
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +122,39 @@ def test_sitemap_lists_every_html_page_with_data_dates(default_site: Path) -> No
         "Sitemap: https://rivals.example.org/sitemap.xml"
         in (default_site / "robots.txt").read_text()
     )
+
+
+def test_the_sitemap_follows_the_plan_with_each_page_dated_by_its_entries(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """The sitemap lists plan_pages' HTML pages in order; a page's lastmod is the newest
+    date of the entries it shows, or of the whole catalog for pages about all of them."""
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=False))
+    parsed = load_and_validate(catalog)
+    site = Site(parsed, rank(parsed))
+
+    def newest(slugs: list[str]) -> str:
+        found = [d for s in slugs for _, _, d in site.entries[s].sources if d]
+        found += [site.entries[s].as_of for s in slugs if site.entries[s].as_of]
+        return max(found).isoformat() if found else ""
+
+    everyone = list(site.entries)
+    expected = []
+    for page in plan_pages(parsed):
+        if not page.path.endswith("index.html"):
+            continue
+        if page.kind in ("compare", "model"):
+            slugs = list(page.key)
+        elif page.kind == "category":
+            slugs = [s for s in everyone if page.key[0] in dict(site.entries[s].categories)]
+        else:
+            slugs = everyone
+        expected.append((f"https://test.example.org/{page.url}", newest(slugs)))
+    assert len({date for _, date in expected}) > 2  # the fixture's entries differ in dates
+    sitemap = (out / "sitemap.xml").read_text()
+    found = re.findall(r"<url><loc>(.*?)</loc>(?:<lastmod>(.*?)</lastmod>)?</url>", sitemap)
+    assert found == expected
 
 
 def test_the_sitemap_splits_past_fifty_thousand_urls(

@@ -29,7 +29,6 @@ from rivals.pages import (
     pair_key,
     pair_pages,
     pair_paths,
-    plan_pages,
 )
 from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
@@ -307,7 +306,7 @@ class Renderer:
             for path in known:
                 writer.keep(path, key)
             return
-        for path, data in index_files(self.site, plan_pages(self.site.catalog)):
+        for path, data in index_files(self.site):
             writer.write(path, data, key)
 
     def render_page(self, page: Page) -> bytes:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-from rivals.pages import Page
+from rivals.pages import fixed_pages
 from rivals.render import THEME_DIR
-from rivals.views import Site
+from rivals.views import Site, pair_slugs
 
 SITEMAP_LIMIT = 50_000
 
@@ -23,9 +23,9 @@ def asset_files(templates: Path | None) -> Iterator[tuple[str, bytes]]:
     yield from _assets(templates)
 
 
-def index_files(site: Site, pages: Iterable[Page]) -> Iterator[tuple[str, bytes]]:
+def index_files(site: Site) -> Iterator[tuple[str, bytes]]:
     """Yield (path, bytes) of the files that list the pages: the sitemap(s) and robots.txt."""
-    yield from sitemaps(site, pages)
+    yield from sitemaps(site)
     yield "robots.txt", _robots(site).encode("utf-8")
 
 
@@ -60,45 +60,53 @@ def _entry_dates(site: Site, slug: str) -> list[dt.date]:
     return dates
 
 
-def sitemaps(site: Site, pages: Iterable[Page]) -> Iterator[tuple[str, bytes]]:
-    """Yield sitemap.xml, or a sitemap index and its parts past 50,000 URLs."""
-    base = (site.catalog.site.base_url or "/").rstrip("/") + "/"
-    entry_dates = {s: max(_entry_dates(site, s), default=None) for s in site.entries}
-    newest = max((d for d in entry_dates.values() if d), default=None)
+def sitemaps(site: Site) -> Iterator[tuple[str, bytes]]:
+    """Yield sitemap.xml, or a sitemap index and its parts past 50,000 URLs.
+
+    It lists the HTML pages of plan_pages, in its order, each dated by the newest date of
+    the entries it shows (the whole catalog's newest for pages about every entry).
+    """
+    base = escape((site.catalog.site.base_url or "/").rstrip("/") + "/")
+    newest_of = {s: max(_entry_dates(site, s), default=None) for s in site.entries}
+    # ISO dates sort as the dates do, so a pair page takes the larger of two strings.
+    dates = {s: d.isoformat() if d else "" for s, d in newest_of.items()}
+    newest = max(dates.values(), default="")
     members: dict[str, list[str]] = {c: [] for c in site.catalog.categories}
     for slug, view in site.entries.items():
         for category, _ in view.categories:
             members[category].append(slug)
-    urls = []
-    for page in pages:
-        if not page.path.endswith("index.html"):
-            continue  # JSON twins are data and 404.html is no page to index
-        if page.kind in ("compare", "model"):
-            dates = [entry_dates[s] for s in page.key]
-        elif page.kind == "category":
-            dates = [entry_dates[s] for s in members[page.key[0]]]
+    fixed = [p for p in fixed_pages(site.catalog) if p.path.endswith("index.html")]
+    urls: list[str] = []
+    for page in fixed:
+        if page.kind == "category":
+            date = max((dates[s] for s in members[page.key[0]]), default="")
+        elif page.kind != "model":
+            date = newest
         else:
-            dates = [newest]
-        known = [d for d in dates if d is not None]
-        urls.append((base + page.url, max(known) if known else None))
+            continue  # after the pairs, as in plan_pages
+        urls.append(_url(base + escape(page.url), date))
+    slugs = {s: escape(s) for s in site.entries}
+    for a, b in pair_slugs(site.catalog):
+        date = max(dates[a], dates[b])
+        urls.append(_url(f"{base}compare/{slugs[a]}-vs-{slugs[b]}/", date))
+    urls += [_url(base + escape(p.url), dates[p.key[0]]) for p in fixed if p.kind == "model"]
     if len(urls) <= SITEMAP_LIMIT:
-        yield "sitemap.xml", _urlset(urls)
+        yield "sitemap.xml", _xml("urlset", "".join(urls))
         return
     parts = []
     for number, start in enumerate(range(0, len(urls), SITEMAP_LIMIT), start=1):
         name = f"sitemap-{number}.xml"
         parts.append(name)
-        yield name, _urlset(urls[start : start + SITEMAP_LIMIT])
-    body = "".join(f"<sitemap><loc>{escape(base + n)}</loc></sitemap>\n" for n in parts)
+        yield name, _xml("urlset", "".join(urls[start : start + SITEMAP_LIMIT]))
+    body = "".join(f"<sitemap><loc>{base}{escape(n)}</loc></sitemap>\n" for n in parts)
     yield "sitemap.xml", _xml("sitemapindex", body)
 
 
-def _urlset(urls: list[tuple[str, dt.date | None]]) -> bytes:
-    rows = []
-    for loc, date in urls:
-        last = f"<lastmod>{date.isoformat()}</lastmod>" if date else ""
-        rows.append(f"<url><loc>{escape(loc)}</loc>{last}</url>\n")
-    return _xml("urlset", "".join(rows))
+def _url(loc: str, date: str) -> str:
+    """Return one <url> of a sitemap; `loc` is escaped, `date` an ISO date or ""."""
+    if date:
+        return f"<url><loc>{loc}</loc><lastmod>{date}</lastmod></url>\n"
+    return f"<url><loc>{loc}</loc></url>\n"
 
 
 def _xml(root: str, body: str) -> bytes:
