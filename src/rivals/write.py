@@ -26,12 +26,13 @@ import marshal
 import os
 import pickle
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
-MANIFEST_VERSION = 4
+MANIFEST_VERSION = 5
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -45,6 +46,7 @@ class Written(NamedTuple):
 
 # One manifest row: (path, size, mtime_ns, key).
 Row = tuple[str, int, int, str]
+_written: Callable[[tuple[int, int, str]], Written] = partial(tuple.__new__, Written)
 # The file-system times before a build's first write and after its last.
 Window = tuple[int, int]
 
@@ -78,11 +80,13 @@ def load_manifest(out: Path) -> Manifest:
         version, (low, high), parts = marshal.loads(data)
         if version != MANIFEST_VERSION:
             return Manifest()
-        files = {
-            path: Written(size, mtime, key)
-            for part in parts
-            for path, size, mtime, key in marshal.loads(part)
-        }
+        files: dict[str, Written] = {}
+        for part in parts:
+            paths, sizes, mtimes, keys = marshal.loads(part)
+            # Without a Python call per row: 40,000 rows at 200 entries.
+            files.update(
+                zip(paths, map(_written, zip(sizes, mtimes, keys, strict=True)), strict=True)
+            )
         return Manifest(files, (int(low), int(high)))
     except (OSError, ValueError, EOFError, TypeError):
         return Manifest()
@@ -198,16 +202,20 @@ class PageWriter:
         return True
 
     def take(self) -> tuple[bytes, list[str], int]:
-        """Return what was recorded so far (packed rows, staged paths, changed rows); reset."""
-        taken = marshal.dumps(self.rows), self.staged, self.changed
+        """Return what was recorded so far (packed rows, staged paths, changed rows); reset.
+
+        Rows are packed by column, (paths, sizes, mtimes, keys), for load_manifest.
+        """
+        columns = tuple(zip(*self.rows, strict=True)) or ((), (), (), ())
+        taken = marshal.dumps(columns), self.staged, self.changed
         self.rows, self.staged, self.changed = [], [], 0
         return taken
 
 
-def rows_of(parts: Iterable[bytes]) -> Iterable[Row]:
-    """Unpack the manifest rows that PageWriter.take packed."""
+def paths_of(parts: Iterable[bytes]) -> Iterator[str]:
+    """Return the paths of the manifest rows that PageWriter.take packed."""
     for part in parts:
-        yield from marshal.loads(part)
+        yield from marshal.loads(part)[0]
 
 
 def new_staging(out: Path) -> Path:
@@ -247,7 +255,7 @@ def commit(
         if out.exists():
             out.rmdir()
         os.replace(staging, out)
-        total = sum(1 for _ in rows_of(parts))
+        total = sum(1 for _ in paths_of(parts))
     else:
         made: set[str] = set()
         for path in sorted(staged):
@@ -257,9 +265,7 @@ def commit(
                 made.add(folder)
             os.replace(staging / path, out / path)
         shutil.rmtree(staging, ignore_errors=True)
-        current: set[str] = set()
-        for row in rows_of(parts):
-            current.add(row[0])
+        current = set(paths_of(parts))
         total = len(current)
         for path in sorted(previous.keys() - current):
             report.deleted += _remove(out, path)
