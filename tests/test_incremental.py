@@ -10,7 +10,8 @@ import pytest
 
 from conftest import REPO, tree
 from rivals.build import BuildOptions, build_site
-from rivals.write import load_manifest
+from rivals.load import read_memo
+from rivals.write import load_manifest, memo_path
 
 
 def build(data: Path, out: Path, templates: Path = REPO / "templates", **kw) -> object:
@@ -158,3 +159,19 @@ def test_a_file_touched_outside_the_window_is_checked_but_not_rewritten(
     assert report.rendered >= 1 and report.written == 0  # same bytes: left as it is
     assert page.stat().st_mtime_ns == old
     assert build(catalog, out).rendered == 0  # its exact time is known now
+
+
+def test_the_parsed_catalog_is_saved_only_when_a_file_was_parsed(
+    catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    build(catalog, out)
+    memo = memo_path(out)
+    first = memo.stat().st_mtime_ns
+    os.utime(memo, ns=(first - 10**9, first - 10**9))
+    build(catalog, out)
+    assert memo.stat().st_mtime_ns == first - 10**9  # nothing parsed: not written again
+    edit_summary(catalog, "alpha-vision", "An open vision", "An open, edited vision")
+    build(catalog, out)
+    assert memo.stat().st_mtime_ns != first - 10**9
+    assert read_memo(memo)[str(catalog / "models" / "alpha-vision.yaml")][1] is not None

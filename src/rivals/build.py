@@ -140,6 +140,7 @@ def _build(options: BuildOptions) -> BuildReport:
     report = BuildReport()
     clock = _Clock(report)
     memo = {} if options.clean else read_memo(memo_path(options.out))
+    remembered = dict(memo)
     catalog = load_and_validate(options.data, options.base_url, memo, options.ahead)
     clock.lap("load+validate")
     board = rank(catalog)
@@ -159,7 +160,8 @@ def _build(options: BuildOptions) -> BuildReport:
         window = (start, file_time(staging))
         clock.lap("render+write")
         result = commit(staging, options.out, parts, staged, previous.files, changed, window)
-        save_memo(options.out, memo)
+        if memo.keys() != remembered.keys() or any(memo[k] is not v for k, v in remembered.items()):
+            save_memo(options.out, memo)  # some file was parsed again, added or removed
     except BaseException:
         discard(staging)
         raise
