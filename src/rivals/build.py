@@ -303,7 +303,7 @@ class Renderer:
         for path, data in asset_files(self.templates):
             writer.write(path, data)
         key = page_key(self.site, Page("sitemap.xml", (), "sitemap"), self.base)
-        known = sorted(p for p in writer.previous if is_index_file(p))
+        known = sorted(p for p in writer.previous if "/" not in p and is_index_file(p))
         if "sitemap.xml" in known and all(writer.unchanged(p, key) for p in known):
             for path in known:
                 writer.keep(path, key)

@@ -137,9 +137,9 @@ class PageWriter:
         mtime = self.unchanged(path, key)
         if not mtime:
             return False
-        row = (path, self.previous[path].size, mtime, key)
-        self.rows.append(row)
-        self.changed += row[1:] != tuple(self.previous[path])
+        old = self.previous[path]
+        self.rows.append((path, old.size, mtime, key))
+        self.changed += mtime != old.mtime_ns  # size and key are the same
         return True
 
     def unchanged(self, path: str, key: str) -> int:
