@@ -10,7 +10,7 @@ import hashlib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,8 +161,8 @@ def _build(options: BuildOptions) -> BuildReport:
         window = (start, file_time(staging))
         clock.lap("render+write")
         result = commit(staging, options.out, parts, staged, previous.files, changed, window)
-        if memo.keys() != remembered.keys() or any(memo[k] is not v for k, v in remembered.items()):
-            save_memo(options.out, memo)  # some file was parsed again, added or removed
+        if _reparsed(remembered, memo):
+            save_memo(options.out, memo)
     except BaseException:
         discard(staging)
         raise
@@ -183,6 +183,11 @@ def _build(options: BuildOptions) -> BuildReport:
         clock.lap("search index")
     report.seconds = sum(report.stages.values())
     return report
+
+
+def _reparsed(before: Mapping[str, Parsed], after: Mapping[str, Parsed]) -> bool:
+    """True when loading parsed a file again, or added or dropped one (the memo changed)."""
+    return before.keys() != after.keys() or any(after[k] is not v for k, v in before.items())
 
 
 def _base_fingerprint(site: Site, env: jinja2.Environment) -> str:

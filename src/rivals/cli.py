@@ -6,7 +6,8 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
@@ -75,14 +76,11 @@ def build(
     verbose: bool,
 ) -> None:
     """Validate, rank and render the whole site."""
-    ahead = ParseAhead.start(data, None if clean else memo_path(out))
-    collecting = gc.isenabled()
-    gc.disable()  # until the build runs: see build.paused_gc
-    try:
+    with _parsing_ahead(data, None if clean else memo_path(out)) as ahead:
         from rivals.build import BuildOptions, build_site
 
-        options = BuildOptions(data, templates, out, base_url, jobs, not no_search, clean)
-        options = replace(options, ahead=ahead)
+        search = not no_search
+        options = BuildOptions(data, templates, out, base_url, jobs, search, clean, ahead=ahead)
         if quiet or not sys.stdout.isatty():
             report = _run(lambda: build_site(options))
         else:
@@ -95,11 +93,6 @@ def build(
                     bar.update(task, completed=done, total=total)
 
                 report = _run(lambda: build_site(replace(options, progress=advance)))
-    finally:
-        if collecting:
-            gc.enable()
-        if ahead is not None:
-            ahead.close()
     if verbose:
         for stage, seconds in report.stages.items():
             click.echo(f"  {stage:<14} {seconds:7.3f} s")
@@ -204,18 +197,30 @@ def compare_command(a: str, b: str, data: Path) -> None:
 @DATA
 def check(data: Path) -> None:
     """Validate the catalog; write nothing."""
-    ahead = ParseAhead.start(data)
-    try:
+    with _parsing_ahead(data) as ahead:
         from rivals.build import load_and_validate
 
         catalog = _run(lambda: load_and_validate(data, ahead=ahead))
-    finally:
-        if ahead is not None:
-            ahead.close()
     click.echo(
         f"{data}/ is valid: {len(catalog.entries)} entries, {len(catalog.categories)} categories, "
         f"{len(catalog.capabilities)} capabilities."
     )
+
+
+@contextmanager
+def _parsing_ahead(data: Path, memo: Path | None = None) -> Iterator[ParseAhead | None]:
+    """Have the catalog parsed on another core while the block imports the rest of rivals
+    (see load.ParseAhead), without the garbage collector (see build.paused_gc)."""
+    ahead = ParseAhead.start(data, memo)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield ahead
+    finally:
+        if collecting:
+            gc.enable()
+        if ahead is not None:
+            ahead.close()
 
 
 def _run(action: Callable[[], T]) -> T:
