@@ -26,6 +26,14 @@ def stamps(folder: Path) -> dict[str, int]:
     }
 
 
+@pytest.fixture
+def built(catalog: Path, tmp_path: Path) -> Path:
+    """The output folder of a first build of the valid catalog."""
+    out = tmp_path / "site"
+    build(catalog, out)
+    return out
+
+
 def same_as_clean(data: Path, out: Path, tmp: Path, templates: Path = REPO / "templates") -> None:
     clean = tmp / "clean"
     shutil.rmtree(clean, ignore_errors=True)
@@ -89,18 +97,18 @@ def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) ->
         assert not any(gone in p for p in after)
 
 
-def test_a_noop_rebuild_renders_and_writes_nothing(catalog: Path, tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    build(catalog, out)
+def test_a_noop_rebuild_renders_and_writes_nothing(catalog: Path, built: Path) -> None:
+    out = built
     before = stamps(out)
     report = build(catalog, out)
     assert report.rendered == 0 and report.written == 0 and report.deleted == 0
     assert stamps(out) == before
 
 
-def test_a_page_changed_by_hand_is_rendered_again(catalog: Path, tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    build(catalog, out)
+def test_a_page_changed_by_hand_is_rendered_again(
+    catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    out = built
     page = out / "models" / "alpha-vision" / "index.html"
     page.write_text("tampered")
     build(catalog, out)
@@ -108,19 +116,17 @@ def test_a_page_changed_by_hand_is_rendered_again(catalog: Path, tmp_path: Path)
     same_as_clean(catalog, out, tmp_path)
 
 
-def test_clean_renders_everything_again(catalog: Path, tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    build(catalog, out)
+def test_clean_renders_everything_again(catalog: Path, built: Path, tmp_path: Path) -> None:
+    out = built
     report = build(catalog, out, clean=True)
     assert report.rendered == report.pages
     assert report.written == len(tree(out))  # --clean trusts nothing an earlier build left
     same_as_clean(catalog, out, tmp_path)
 
 
-def test_a_same_size_change_by_hand_is_rendered_again(catalog: Path, tmp_path: Path) -> None:
+def test_a_same_size_change_by_hand_is_rendered_again(catalog: Path, built: Path) -> None:
     """Written files are checked by size and by the build's window of times."""
-    out = tmp_path / "site"
-    build(catalog, out)
+    out = built
     page = out / "models" / "alpha-vision" / "index.html"
     text = page.read_text()
     page.write_text(text.replace("<h1", "<h2", 1))
@@ -131,10 +137,9 @@ def test_a_same_size_change_by_hand_is_rendered_again(catalog: Path, tmp_path: P
 
 
 def test_the_manifest_keeps_a_window_for_written_files_and_times_for_kept_ones(
-    catalog: Path, tmp_path: Path
+    catalog: Path, built: Path
 ) -> None:
-    out = tmp_path / "site"
-    build(catalog, out)
+    out = built
     first = load_manifest(out)
     low, high = first.window
     assert low <= high
@@ -148,10 +153,9 @@ def test_the_manifest_keeps_a_window_for_written_files_and_times_for_kept_ones(
 
 
 def test_a_file_touched_outside_the_window_is_checked_but_not_rewritten(
-    catalog: Path, tmp_path: Path
+    catalog: Path, built: Path
 ) -> None:
-    out = tmp_path / "site"
-    build(catalog, out)
+    out = built
     page = out / "compare" / "alpha-vision-vs-beta-paint" / "index.html"
     old = 1_000_000_000_000_000_000  # 2001: before the window
     os.utime(page, ns=(old, old))
@@ -162,10 +166,9 @@ def test_a_file_touched_outside_the_window_is_checked_but_not_rewritten(
 
 
 def test_the_parsed_catalog_is_saved_only_when_a_file_was_parsed(
-    catalog: Path, tmp_path: Path
+    catalog: Path, built: Path
 ) -> None:
-    out = tmp_path / "site"
-    build(catalog, out)
+    out = built
     memo = memo_path(out)
     first = memo.stat().st_mtime_ns
     os.utime(memo, ns=(first - 10**9, first - 10**9))
