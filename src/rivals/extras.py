@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-from rivals.pages import fixed_pages
+from rivals.pages import fixed_pages, pair_url
 from rivals.render import THEME_DIR
 from rivals.views import Site, pair_slugs
 
@@ -85,10 +85,8 @@ def sitemaps(site: Site) -> Iterator[tuple[str, bytes]]:
         else:
             continue  # after the pairs, as in plan_pages
         urls.append(_url(base + escape(page.url), date))
-    slugs = {s: escape(s) for s in site.entries}
     for a, b in pair_slugs(site.catalog):
-        date = max(dates[a], dates[b])
-        urls.append(_url(f"{base}compare/{slugs[a]}-vs-{slugs[b]}/", date))
+        urls.append(_url(base + escape(pair_url(a, b)), max(dates[a], dates[b])))
     urls += [_url(base + escape(p.url), dates[p.key[0]]) for p in fixed if p.kind == "model"]
     if len(urls) <= SITEMAP_LIMIT:
         yield "sitemap.xml", _xml("urlset", "".join(urls))

@@ -198,9 +198,9 @@ def model_context(site: Site, slug: str) -> dict[str, Any]:
         "description": plain_text(entry.summary),
         "e": entry,
         "rows": feature_rows(site, slug),
-        "rivals": [(r, _pair_url(slug, r.slug)) for r in site.rivals(slug)],
+        "rivals": [(r, pair_url(slug, r.slug)) for r in site.rivals(slug)],
         "alternatives": [
-            (alt, _pair_url(slug, alt.slug) if site.has_pair(slug, alt.slug) else None)
+            (alt, pair_url(slug, alt.slug) if site.has_pair(slug, alt.slug) else None)
             for alt in site.alternatives(slug)
         ],
         "method": _method(site),
@@ -215,7 +215,7 @@ def category_context(site: Site, category: str) -> dict[str, Any]:
     members = [e for e in _board(site) if category in {c for c, _ in e.categories}]
     slugs = [e.slug for e in members]
     pairs = [
-        (site.entries[a], site.entries[b], _pair_url(a, b))
+        (site.entries[a], site.entries[b], pair_url(a, b))
         for i, a in enumerate(sorted(slugs))
         for b in sorted(slugs)[i + 1 :]
         if site.has_pair(a, b)
@@ -280,7 +280,7 @@ def home_context(site: Site) -> dict[str, Any]:
     catalog = site.catalog
     top = sorted(catalog.matches, key=lambda m: (-m.count, sorted(m.pair)))
     matched = [
-        (site.entries[a], site.entries[b], _pair_url(a, b), m.count)
+        (site.entries[a], site.entries[b], pair_url(a, b), m.count)
         for m in top
         for a, b in [sorted(m.pair)]
         if site.has_pair(a, b)
@@ -500,11 +500,12 @@ def _pair_link(site: Site, pair: tuple[str, str]) -> tuple[str, str]:
     if found is None:
         a, b = pair
         title = f"{site.entries[a].name} vs {site.entries[b].name}"
-        found = memo[pair] = (title, f"compare/{a}-vs-{b}/")
+        found = memo[pair] = (title, pair_url(a, b))
     return found
 
 
-def _pair_url(a: str, b: str) -> str:
+def pair_url(a: str, b: str) -> str:
+    """Return the URL path of the pair page of `a` and `b`, in either order."""
     return f"compare/{a}-vs-{b}/" if a < b else f"compare/{b}-vs-{a}/"
 
 

@@ -85,10 +85,8 @@ class _CodeGenerator(CodeGenerator):
         generators of the page, its base template and the block.
         """
         whole = frame.rootlevel or frame.block_frame
-        if not whole or frame.buffer is not None or frame.require_output_check:
-            super().blockvisit(body, frame)
-            return
-        if self.environment.is_async:
+        plain = frame.buffer is None and not frame.require_output_check
+        if not whole or not plain or self.environment.is_async:
             super().blockvisit(body, frame)
             return
         frame.buffer = "_rivals_buf"
