@@ -48,7 +48,17 @@ def edit_summary(catalog: Path, slug: str, old: str, new: str) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    ["edit", "add", "delete", "rename", "rank-shift", "template", "site-setting"],
+    [
+        "edit",
+        "add",
+        "delete",
+        "rename",
+        "rank-shift",
+        "template",
+        "site-setting",
+        "date",
+        "category",
+    ],
 )
 def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
@@ -72,6 +82,10 @@ def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) ->
         (templates / "model.html").write_text(
             "{% extends 'theme/model.html' %}{% block main %}<p>changed</p>{{ super() }}{% endblock %}"
         )
+    elif change == "date":  # the sitemap dates each page by its entries' newest date
+        edit_summary(catalog, "gamma-studio", "as_of: 2026-09-15", "as_of: 2026-11-02")
+    elif change == "category":  # ...and a category page by its members' newest
+        edit_summary(catalog, "alpha-vision", "categories: [vision]", "categories: [painting]")
     elif change == "site-setting":
         site = catalog / "site.yaml"
         site.write_text(site.read_text().replace("capabilities_shown: 2", "capabilities_shown: 1"))
@@ -92,6 +106,8 @@ def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) ->
             "compare/delta-api-vs-gamma-studio/index.html",
             "models/gamma-studio/index.html",
         }
+    if change in ("date", "category"):
+        assert after["sitemap.xml"] != before["sitemap.xml"]
     if change in ("delete", "rename"):
         gone = "beta-paint" if change == "delete" else "delta-api"
         assert not any(gone in p for p in after)

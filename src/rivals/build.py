@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 from pydantic import ValidationError
 
-from rivals.extras import asset_files, index_files, is_index_file
+from rivals.extras import asset_files, index_files, index_key, is_index_file
 from rivals.load import ParseAhead, Parsed, load_catalog, read_memo
 from rivals.pages import (
     Page,
@@ -325,7 +325,7 @@ class Renderer:
         writer = self.writer
         for path, data in asset_files(self.templates):
             writer.write(path, data)
-        key = page_key(self.site, Page("sitemap.xml", (), "sitemap"), self.base)
+        key = index_key(self.site, self.base)
         known = sorted(p for p in writer.previous if "/" not in p and is_index_file(p))
         if "sitemap.xml" in known and all(writer.unchanged(p, key) for p in known):
             for path in known:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,17 @@ def index_files(site: Site) -> Iterator[tuple[str, bytes]]:
     """Yield (path, bytes) of the files that list the pages: the sitemap(s) and robots.txt."""
     yield from sitemaps(site)
     yield "robots.txt", _robots(site).encode("utf-8")
+
+
+def index_key(site: Site, base: str) -> str:
+    """Return the key of the files index_files() writes: `base` (which covers the settings and
+    every pair) and each entry's slug, categories and newest date, which is all they show of
+    an entry (so an edited summary does not make the sitemap again)."""
+    parts = [base]
+    for slug, view in site.entries.items():
+        newest = max(_entry_dates(site, slug), default=None)
+        parts.append(f"{slug}:{','.join(c for c, _ in view.categories)}:{newest}")
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
 def is_index_file(path: str) -> bool:
