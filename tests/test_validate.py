@@ -47,3 +47,31 @@ def test_validated_values_keep_the_authors_text(catalog: Path) -> None:
     assert cat.entries["alpha-vision"].signals.github_stars == 24000
     assert cat.times_matched("alpha-vision") == 17
     assert cat.pair_count("beta-paint", "alpha-vision") == 14
+
+
+@pytest.mark.parametrize(
+    ("escaped", "ok"),
+    [
+        ("https://example.org/a\\tb", False),
+        ("https://example.org/a\\u00a0b", False),  # a no-break space is a space too
+        ("https://example.org/a\\u2003b", False),
+        ("https://example.org/a\\x7fb", False),
+        ("https://example.org/a\\x1fb", False),
+        ("https://example.org/caf\\u00e9", True),
+    ],
+)
+def test_a_url_with_a_space_or_control_character_is_refused(
+    escaped: str, ok: bool, catalog: Path
+) -> None:
+    path = catalog / "models" / "gamma-studio.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("https://github.com/example/gamma", f'"{escaped}"', 1))
+    expected = (
+        []
+        if ok
+        else [
+            "models/gamma-studio.yaml:8: links.repository: "
+            "a URL must not contain spaces or control characters"
+        ]
+    )
+    assert problems_of(catalog) == expected

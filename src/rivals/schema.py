@@ -36,8 +36,12 @@ def _check_id(value: str) -> str:
     return value
 
 
+# What a URL must not hold: what str.isspace() calls space (as \s does) and control characters.
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def _check_url(value: str) -> str:
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _URL_FORBIDDEN.search(value):
         raise ValueError("a URL must not contain spaces or control characters")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -285,8 +286,16 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
     cached: dict[str, list[str]] | None = catalog.__dict__.get("_closeness")
     if cached is not None:
         return cached
-    sides: list[tuple[str, set[str], set[str], dict[str, int]]] = [
-        (s, {c.id for c in e.capabilities}, set(e.categories), {})
+    # Capabilities and categories as bits of an int: sharing is `&`, counting is bit_count.
+    cap_bits: dict[str, int] = {}
+    category_bits: dict[str, int] = {}
+    sides: list[tuple[str, int, int, dict[str, int]]] = [
+        (
+            s,
+            _mask(cap_bits, [c.id for c in e.capabilities]),
+            _mask(category_bits, e.categories),
+            {},
+        )
         for s, e in catalog.entries.items()
     ]
     matched: dict[str, dict[str, int]] = {s: matches for s, _, _, matches in sides}
@@ -297,7 +306,7 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
     for i, (slug, caps, cats, matches) in enumerate(sides):  # each pair once: it is symmetric
         mine = scored[slug]
         for other, other_caps, other_cats, _ in sides[i + 1 :]:
-            score = 3 * len(caps & other_caps) + 2 * len(cats & other_cats)
+            score = 3 * (caps & other_caps).bit_count() + 2 * (cats & other_cats).bit_count()
             score += matches.get(other, 0)
             if score:
                 mine.append((-score, other))
@@ -305,6 +314,17 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
     order = {slug: [other for _, other in sorted(found)] for slug, found in scored.items()}
     catalog.__dict__["_closeness"] = order
     return order
+
+
+def _mask(bits: dict[str, int], items: Iterable[str]) -> int:
+    """Return the int with the bit of each item set, giving new items the next free bit."""
+    mask = 0
+    for item in items:
+        bit = bits.get(item)
+        if bit is None:
+            bit = bits[item] = 1 << len(bits)
+        mask |= bit
+    return mask
 
 
 FEATURES = (
