@@ -46,6 +46,8 @@ from rivals.views import Site, pair_slugs
 from rivals.write import (
     Manifest,
     PageWriter,
+    Staged,
+    Taken,
     cache_dir,
     commit,
     discard,
@@ -155,12 +157,10 @@ def _build(options: BuildOptions) -> BuildReport:
         renderer = Renderer(site, options.templates, staging, options.out, reuse, options.search)
         report.pages = renderer.page_count
         clock.lap("plan")
-        parts, staged, changed, report.rendered = renderer.render_all(
-            options.jobs, options.progress
-        )
+        staged, report.rendered = renderer.render_all(options.jobs, options.progress)
         window = (start, file_time(staging))
         clock.lap("render+write")
-        result = commit(staging, options.out, parts, staged, previous.files, changed, window)
+        result = commit(staging, options.out, staged, previous.files, window)
         if _reparsed(remembered, memo):
             save_memo(options.out, memo)
     except BaseException:
@@ -208,9 +208,8 @@ def _base_fingerprint(site: Site, env: jinja2.Environment) -> str:
 # A unit of work: ("extras", 0, 0), ("fixed", start, end) or ("pairs", start, end), the
 # ranges indexing Renderer.fixed and Renderer.pairs.
 Unit = tuple[str, int, int]
-# What a unit hands back: its packed manifest rows, staged paths, changed rows, pages
-# rendered and pages done.
-Done = tuple[bytes, list[str], int, int, int]
+# What a unit hands back: what its writer recorded, pages rendered and pages done.
+Done = tuple[Taken, int, int]
 
 
 class Renderer:
@@ -279,8 +278,7 @@ class Renderer:
                     rendered += 1
         else:
             rendered, done = self._pairs(start, end)
-        packed, staged, changed = self.writer.take()
-        return packed, staged, changed, rendered, done
+        return self.writer.take(), rendered, done
 
     def _pairs(self, start: int, end: int) -> tuple[int, int]:
         """Render and stage pairs start:end; return how many pages were rendered and done.
@@ -357,27 +355,23 @@ class Renderer:
 
     def render_all(
         self, jobs: int | None, progress: Callable[[int, int], None] | None = None
-    ) -> tuple[list[bytes], list[str], int, int]:
+    ) -> tuple[Staged, int]:
         """Render and stage every page, over `jobs` processes.
 
-        Return the packed manifest rows (in unit order, whatever the workers' order), the
-        staged paths, how many rows changed and how many pages were rendered.
+        Return what the writers recorded and how many pages were rendered.
         """
         jobs = jobs or os.cpu_count() or 1
         report = progress or (lambda done, total: None)
         units = self.units()
         total = self.page_count
-        parts: list[bytes] = [b""] * len(units)
-        staged: list[str] = []
-        changed = rendered = done = 0
+        staged = Staged([b""] * len(units))
+        rendered = done = 0
 
         def collect(index: int, result: Done) -> None:
-            nonlocal changed, rendered, done
-            parts[index] = result[0]
-            staged.extend(result[1])
-            changed += result[2]
-            rendered += result[3]
-            done += result[4]
+            nonlocal rendered, done
+            staged.add(index, result[0])
+            rendered += result[1]
+            done += result[2]
             report(done, total)
 
         if jobs <= 1 or total < 2 * CHUNK:
@@ -389,7 +383,7 @@ class Renderer:
             finally:
                 if not enabled:
                     gc.disable()
-            return parts, staged, changed, rendered
+            return staged, rendered
         global _ACTIVE
         _ACTIVE = self
         # What the workers inherit lives as long as they do: keep the garbage collector from
@@ -403,7 +397,7 @@ class Renderer:
         finally:
             _ACTIVE = None
             gc.unfreeze()
-        return parts, staged, changed, rendered
+        return staged, rendered
 
 
 _ACTIVE: Renderer | None = None
