@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
 
+from rivals.forked import can_fork, fork_work, receive, stop
 from rivals.problems import Problem, field_path
 
 Loc = tuple[str | int, ...]
@@ -199,57 +199,17 @@ def parse_many(items: list[tuple[str, bytes]]) -> list[tuple[Document | None, li
     The child sends its documents back pickled through a pipe. If it fails, or fork is not
     available, everything is parsed here: the result is the same either way.
     """
-    if len(items) < PARALLEL_PARSE or not _can_fork():
+    if len(items) < PARALLEL_PARSE or not can_fork():
         return _parse_each(items)
     half = len(items) // 2
-    pid, read = _fork(lambda: _parse_each(items[half:]))
+    pid, read = fork_work(lambda: _parse_each(items[half:]))
     try:
         first = _parse_each(items[:half])
     except BaseException:
-        _stop(pid, read)
+        stop(pid, read)
         raise
-    second: list[tuple[Document | None, list[Problem]]] | None = _receive(pid, read)
+    second: list[tuple[Document | None, list[Problem]]] | None = receive(pid, read)
     return first + (second if second is not None else _parse_each(items[half:]))
-
-
-def _can_fork() -> bool:
-    """True when a second process can run beside this one (fork, and two cores for it)."""
-    return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
-
-
-def _fork(work: Callable[[], object]) -> tuple[int, int]:
-    """Run `work` in a forked child that sends its result back pickled through a pipe.
-
-    Return the child's pid and the pipe's read end, for _receive or _stop.
-    """
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: send the result and leave without cleanup
-        code = 1
-        try:
-            os.close(read)
-            with os.fdopen(write, "wb") as pipe:
-                pipe.write(pickle.dumps(work(), pickle.HIGHEST_PROTOCOL))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    return pid, read
-
-
-def _receive(pid: int, read: int) -> Any:
-    """Wait for a child of _fork; return its result, or None if it failed."""
-    with os.fdopen(read, "rb") as reader:
-        data = reader.read()
-    _, status = os.waitpid(pid, 0)
-    return pickle.loads(data) if status == 0 and data else None
-
-
-def _stop(pid: int, read: int) -> None:
-    """Stop a child of _fork whose result is not wanted."""
-    os.close(read)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
 
 
 def _parse_each(items: list[tuple[str, bytes]]) -> list[tuple[Document | None, list[Problem]]]:
@@ -298,7 +258,7 @@ class ParseAhead:
         if memo is not None and memo.is_file():
             return None
         paths = [path for path in catalog_paths(root) if path.is_file()]
-        if len(paths) < AHEAD_MIN_FILES or not _can_fork():
+        if len(paths) < AHEAD_MIN_FILES or not can_fork():
             return None
         sizes = [path.stat().st_size for path in paths]
         # The parent parses what is left after its imports: split so that both finish together.
@@ -306,7 +266,7 @@ class ParseAhead:
         while count < len(paths) and share < budget:
             share += sizes[count]
             count += 1
-        pid, read = _fork(lambda: _parse_files(paths[:count]))
+        pid, read = fork_work(lambda: _parse_files(paths[:count]))
         return cls(pid, read, paths[count:])
 
     def take(self) -> dict[str, Parsed]:
@@ -319,14 +279,14 @@ class ParseAhead:
             return {}
         parsed = _parse_files(self.rest)
         read, self.read = self.read, -1
-        parsed.update(_receive(self.pid, read) or {})
+        parsed.update(receive(self.pid, read) or {})
         return parsed
 
     def close(self) -> None:
         """Stop the child if nothing took its work (a build that failed before loading)."""
         if self.read >= 0:
             read, self.read = self.read, -1
-            _stop(self.pid, read)
+            stop(self.pid, read)
 
 
 def _parse_files(paths: list[Path]) -> dict[str, Parsed]:
