@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO, tree
 from rivals.build import BuildOptions, build_site
 from rivals.load import read_memo
-from rivals.write import load_manifest, memo_path
+from rivals.write import CheckAhead, load_manifest, memo_path
 
 
 def build(data: Path, out: Path, templates: Path = REPO / "templates", **kw) -> object:
@@ -32,6 +32,15 @@ def built(catalog: Path, tmp_path: Path) -> Path:
     out = tmp_path / "site"
     build(catalog, out)
     return out
+
+
+@pytest.fixture(params=["checked ahead", "checked in place"])
+def checks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the previous build's files checked by a CheckAhead child (as a build
+    on two cores does) and by the writers themselves (one core, or no fork)."""
+    if request.param == "checked in place":
+        monkeypatch.setattr(CheckAhead, "start", classmethod(lambda cls, out: None))
+    return str(request.param)
 
 
 def same_as_clean(data: Path, out: Path, tmp: Path, templates: Path = REPO / "templates") -> None:
@@ -113,7 +122,7 @@ def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) ->
         assert not any(gone in p for p in after)
 
 
-def test_a_noop_rebuild_renders_and_writes_nothing(catalog: Path, built: Path) -> None:
+def test_a_noop_rebuild_renders_and_writes_nothing(catalog: Path, built: Path, checks: str) -> None:
     out = built
     before = stamps(out)
     report = build(catalog, out)
@@ -121,14 +130,17 @@ def test_a_noop_rebuild_renders_and_writes_nothing(catalog: Path, built: Path) -
     assert stamps(out) == before
 
 
-def test_a_page_changed_by_hand_is_rendered_again(
-    catalog: Path, built: Path, tmp_path: Path
+def test_a_page_changed_or_deleted_by_hand_is_rendered_again(
+    catalog: Path, built: Path, tmp_path: Path, checks: str
 ) -> None:
     out = built
     page = out / "models" / "alpha-vision" / "index.html"
     page.write_text("tampered")
-    build(catalog, out)
-    assert page.read_text() != "tampered"
+    gone = out / "api" / "compare" / "alpha-vision-vs-beta-paint.json"
+    gone.unlink()
+    report = build(catalog, out)
+    assert report.written == 2
+    assert page.read_text() != "tampered" and gone.is_file()
     same_as_clean(catalog, out, tmp_path)
 
 
@@ -140,7 +152,9 @@ def test_clean_renders_everything_again(catalog: Path, built: Path, tmp_path: Pa
     same_as_clean(catalog, out, tmp_path)
 
 
-def test_a_same_size_change_by_hand_is_rendered_again(catalog: Path, built: Path) -> None:
+def test_a_same_size_change_by_hand_is_rendered_again(
+    catalog: Path, built: Path, checks: str
+) -> None:
     """Written files are checked by size and by the build's window of times."""
     out = built
     page = out / "models" / "alpha-vision" / "index.html"
@@ -169,7 +183,7 @@ def test_the_manifest_keeps_a_window_for_written_files_and_times_for_kept_ones(
 
 
 def test_a_file_touched_outside_the_window_is_checked_but_not_rewritten(
-    catalog: Path, built: Path
+    catalog: Path, built: Path, checks: str
 ) -> None:
     out = built
     page = out / "compare" / "alpha-vision-vs-beta-paint" / "index.html"
@@ -194,3 +208,40 @@ def test_the_parsed_catalog_is_saved_only_when_a_file_was_parsed(
     build(catalog, out)
     assert memo.stat().st_mtime_ns != first - 10**9
     assert read_memo(memo)[str(catalog / "models" / "alpha-vision.yaml")][1] is not None
+
+
+def test_a_check_ahead_finds_each_file_as_written_or_not(catalog: Path, built: Path) -> None:
+    out = built
+    (out / "models" / "alpha-vision" / "index.html").write_text("tampered")
+    (out / "api" / "compare" / "alpha-vision-vs-beta-paint.json").unlink()
+    check = CheckAhead.start(out)
+    assert check is not None
+    rows = load_manifest(out, check).files
+    assert {p for p, r in rows.items() if r.seen == 0} == {
+        "models/alpha-vision/index.html",
+        "api/compare/alpha-vision-vs-beta-paint.json",
+    }
+    for path, row in rows.items():
+        if row.seen:
+            assert row.seen == (out / path).stat().st_mtime_ns
+    assert {r.seen for r in load_manifest(out).files.values()} == {-1}  # no check: -1
+
+
+def test_a_check_of_another_manifest_is_not_used(
+    catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other" / "site"
+    build(catalog, other)
+    check = CheckAhead.start(other)
+    assert check is not None
+    rows = load_manifest(built, check).files
+    assert rows and {r.seen for r in rows.values()} == {-1}
+
+
+def test_a_check_nobody_takes_is_stopped(built: Path) -> None:
+    check = CheckAhead.start(built)
+    assert check is not None
+    check.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(check.pid, 0)  # already waited for
+    assert load_manifest(built, check).files  # a closed check is simply not used

@@ -44,6 +44,7 @@ from rivals.search import SearchError, index_site
 from rivals.validate import validate_catalog
 from rivals.views import Site, pair_slugs
 from rivals.write import (
+    CheckAhead,
     Manifest,
     PageWriter,
     Staged,
@@ -75,6 +76,9 @@ class BuildOptions:
     progress: Callable[[int, int], None] | None = None
     # The catalog's files, being parsed since before this module was imported (see the CLI).
     ahead: ParseAhead | None = None
+    # The previous build's files, being checked since then too (build_site starts its own
+    # if this is None).
+    check: CheckAhead | None = None
 
 
 @dataclass
@@ -140,6 +144,15 @@ def paused_gc() -> Iterator[None]:
 
 
 def _build(options: BuildOptions) -> BuildReport:
+    check = None if options.clean else options.check or CheckAhead.start(options.out)
+    try:
+        return _stages(options, check)
+    finally:
+        if check is not None and check is not options.check:
+            check.close()
+
+
+def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
     report = BuildReport()
     clock = _Clock(report)
     memo = {} if options.clean else read_memo(memo_path(options.out))
@@ -149,7 +162,7 @@ def _build(options: BuildOptions) -> BuildReport:
     board = rank(catalog)
     site = Site(catalog, board)
     clock.lap("rank")
-    previous = load_manifest(options.out)
+    previous = load_manifest(options.out, check)
     staging = new_staging(options.out)
     try:
         start = file_time(staging)

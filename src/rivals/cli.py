@@ -17,7 +17,7 @@ import click
 from rivals import __version__
 from rivals.load import ParseAhead
 from rivals.problems import CatalogError, did_you_mean
-from rivals.write import memo_path
+from rivals.write import CheckAhead, memo_path
 
 # The verbs import the rest of rivals (Jinja, pydantic) when they run: `build` has the
 # catalog parsed on another core meanwhile.
@@ -76,11 +76,16 @@ def build(
     verbose: bool,
 ) -> None:
     """Validate, rank and render the whole site."""
-    with _parsing_ahead(data, None if clean else memo_path(out)) as ahead:
+    with (
+        _parsing_ahead(data, None if clean else memo_path(out)) as ahead,
+        _checking_ahead(out, clean) as check,
+    ):
         from rivals.build import BuildOptions, build_site
 
         search = not no_search
-        options = BuildOptions(data, templates, out, base_url, jobs, search, clean, ahead=ahead)
+        options = BuildOptions(
+            data, templates, out, base_url, jobs, search, clean, ahead=ahead, check=check
+        )
         if quiet or not sys.stdout.isatty():
             report = _run(lambda: build_site(options))
         else:
@@ -221,6 +226,17 @@ def _parsing_ahead(data: Path, memo: Path | None = None) -> Iterator[ParseAhead 
             gc.enable()
         if ahead is not None:
             ahead.close()
+
+
+@contextmanager
+def _checking_ahead(out: Path, clean: bool) -> Iterator[CheckAhead | None]:
+    """Have the previous build's files checked on another core meanwhile (see write.CheckAhead)."""
+    check = None if clean else CheckAhead.start(out)
+    try:
+        yield check
+    finally:
+        if check is not None:
+            check.close()
 
 
 def _run(action: Callable[[], T]) -> T:
