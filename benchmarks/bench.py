@@ -43,18 +43,23 @@ GEN = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_catalog.py
 
 
 def child(data: str, out: str, jobs: int, clean: bool) -> None:
-    """Run one build in this process and print its report as JSON."""
-    from rivals.build import BuildOptions, build_site
+    """Run one build in this process, as `rivals build` runs it, and print its report as JSON."""
+    from rivals.ahead import working_ahead
 
-    options = BuildOptions(
-        data=Path(data),
-        templates=None,
-        out=Path(out),
-        search=False,
-        jobs=jobs or None,
-        clean=clean,
-    )
-    report = build_site(options)
+    with working_ahead(Path(data), Path(out), clean) as ahead:
+        from rivals.build import BuildOptions, build_site
+
+        options = BuildOptions(
+            data=Path(data),
+            templates=None,
+            out=Path(out),
+            search=False,
+            jobs=jobs or None,
+            clean=clean,
+            ahead=ahead.parse,
+            check=ahead.check,
+        )
+        report = build_site(options)
     peak_kb = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
@@ -15,9 +13,8 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 import click
 
 from rivals import __version__
-from rivals.load import ParseAhead
+from rivals.ahead import working_ahead
 from rivals.problems import CatalogError, did_you_mean
-from rivals.write import CheckAhead, memo_path
 
 # The verbs import the rest of rivals (Jinja, pydantic) when they run: `build` has the
 # catalog parsed on another core meanwhile.
@@ -76,15 +73,20 @@ def build(
     verbose: bool,
 ) -> None:
     """Validate, rank and render the whole site."""
-    with (
-        _parsing_ahead(data, None if clean else memo_path(out)) as ahead,
-        _checking_ahead(out, clean) as check,
-    ):
+    with working_ahead(data, out, clean) as ahead:
         from rivals.build import BuildOptions, build_site
 
         search = not no_search
         options = BuildOptions(
-            data, templates, out, base_url, jobs, search, clean, ahead=ahead, check=check
+            data,
+            templates,
+            out,
+            base_url,
+            jobs,
+            search,
+            clean,
+            ahead=ahead.parse,
+            check=ahead.check,
         )
         if quiet or not sys.stdout.isatty():
             report = _run(lambda: build_site(options))
@@ -202,41 +204,14 @@ def compare_command(a: str, b: str, data: Path) -> None:
 @DATA
 def check(data: Path) -> None:
     """Validate the catalog; write nothing."""
-    with _parsing_ahead(data) as ahead:
+    with working_ahead(data) as ahead:
         from rivals.build import load_and_validate
 
-        catalog = _run(lambda: load_and_validate(data, ahead=ahead))
+        catalog = _run(lambda: load_and_validate(data, ahead=ahead.parse))
     click.echo(
         f"{data}/ is valid: {len(catalog.entries)} entries, {len(catalog.categories)} categories, "
         f"{len(catalog.capabilities)} capabilities."
     )
-
-
-@contextmanager
-def _parsing_ahead(data: Path, memo: Path | None = None) -> Iterator[ParseAhead | None]:
-    """Have the catalog parsed on another core while the block imports the rest of rivals
-    (see load.ParseAhead), without the garbage collector (see build.paused_gc)."""
-    ahead = ParseAhead.start(data, memo)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield ahead
-    finally:
-        if collecting:
-            gc.enable()
-        if ahead is not None:
-            ahead.close()
-
-
-@contextmanager
-def _checking_ahead(out: Path, clean: bool) -> Iterator[CheckAhead | None]:
-    """Have the previous build's files checked on another core meanwhile (see write.CheckAhead)."""
-    check = None if clean else CheckAhead.start(out)
-    try:
-        yield check
-    finally:
-        if check is not None:
-            check.close()
 
 
 def _run(action: Callable[[], T]) -> T:
