@@ -6,12 +6,20 @@ import json
 import os
 import re
 import shutil
+from itertools import combinations
 from pathlib import Path
 
 import pytest
 
 from conftest import FIXTURES, REPO, tree
-from rivals.build import BuildError, BuildOptions, build_site, load_and_validate
+from rivals.build import (
+    CHUNK,
+    BuildError,
+    BuildOptions,
+    build_site,
+    interleaved,
+    load_and_validate,
+)
 from rivals.pages import api_record, api_text, plan_pages
 from rivals.problems import CatalogError
 from rivals.rank import rank
@@ -296,3 +304,12 @@ def test_templates_compiled_by_another_version_are_not_reused(
     stale.write_bytes(b"not a compiled template")
     build(catalog, out, clean=True)
     assert not stale.exists()
+
+
+def test_the_render_order_spreads_an_entrys_pairs_over_the_units() -> None:
+    pairs = list(combinations([f"e{i:03d}" for i in range(200)], 2))
+    order = interleaved(pairs)
+    assert len(order) == len(pairs) and set(order) == set(pairs)
+    # e000's 199 pairs come first in `pairs`: one unit of work would get them all.
+    units = {i // (CHUNK // 2) for i, (a, _) in enumerate(order) if a == "e000"}
+    assert len(units) >= 20

@@ -254,7 +254,7 @@ class Renderer:
         self.fragments = Fragments(self.env)
         self.base = _base_fingerprint(site, self.env)
         self.fixed = fixed_pages(site.catalog)
-        self.pairs = pair_slugs(site.catalog)
+        self.pairs = interleaved(pair_slugs(site.catalog))
 
     @property
     def page_count(self) -> int:
@@ -414,6 +414,21 @@ class Renderer:
 
 
 _ACTIVE: Renderer | None = None
+BLOCK = 8  # pairs that stay together in interleaved()
+
+
+def interleaved(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Return the pairs in the order they are rendered: blocks of BLOCK pairs, taken from
+    all over the list in turn, so that every unit of work (CHUNK // 2 pairs) draws on all of
+    it. An entry's pairs with the entries after it are neighbours in `pairs`; without this,
+    the 199 pages that an edit of the first of 200 entries renders would all fall to one
+    unit, hence to one worker, while the other one idled. Within a block, consecutive pairs
+    share an entry, which keeps its data in the processor's caches.
+    """
+    per_unit = CHUNK // 2 // BLOCK
+    blocks = [pairs[i : i + BLOCK] for i in range(0, len(pairs), BLOCK)]
+    order = sorted(range(len(blocks)), key=lambda b: (b % per_unit, b))
+    return [pair for b in order for pair in blocks[b]]
 
 
 def _run_unit(job: tuple[int, Unit]) -> tuple[int, Done]:
