@@ -268,9 +268,12 @@ class Renderer:
         for start in range(0, len(self.fixed), step):
             units.append(("fixed", start, min(len(self.fixed), start + step)))
         # Two files per pair; the last units are smaller, so that the workers finish together.
+        # When an earlier build left pages to keep, most pairs are a check of microseconds:
+        # larger units then, as handing one to a worker and back costs about a millisecond.
         start, total = 0, len(self.pairs)
+        size = CHUNK * 2 if self.writer.previous else CHUNK // 2
         while start < total:
-            step = CHUNK // 2 if total - start > 4 * CHUNK else CHUNK // 8
+            step = size if total - start > 4 * CHUNK else CHUNK // 8
             units.append(("pairs", start, min(total, start + step)))
             start += step
         return units
@@ -419,7 +422,7 @@ BLOCK = 8  # pairs that stay together in interleaved()
 
 def interleaved(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Return the pairs in the order they are rendered: blocks of BLOCK pairs, taken from
-    all over the list in turn, so that every unit of work (CHUNK // 2 pairs) draws on all of
+    all over the list in turn, so that every unit of work (see Renderer.units) draws on all of
     it. An entry's pairs with the entries after it are neighbours in `pairs`; without this,
     the 199 pages that an edit of the first of 200 entries renders would all fall to one
     unit, hence to one worker, while the other one idled. Within a block, consecutive pairs
