@@ -75,3 +75,13 @@ def test_a_url_with_a_space_or_control_character_is_refused(
         ]
     )
     assert problems_of(catalog) == expected
+
+
+@pytest.mark.parametrize("written", ["TODO describe it", '"\\x54ODO describe it"'])
+def test_a_placeholder_is_found_however_it_is_written(written: str, catalog: Path) -> None:
+    path = catalog / "models" / "gamma-studio.yaml"
+    old = "summary: A local front end for image models."
+    path.write_text(path.read_text().replace(old, f"summary: {written}", 1))
+    assert problems_of(catalog) == [
+        "models/gamma-studio.yaml:3: summary: placeholder still to fill in"
+    ]

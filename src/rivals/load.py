@@ -29,6 +29,7 @@ MAX_DEPTH = 64
 MAX_ALIAS_REUSE = 10_000
 CATALOG_FILES = ("site", "categories", "capabilities", "benchmarks", "matches")
 REQUIRED_FILES = ("categories", "capabilities")
+PLACEHOLDER = "TODO"  # what `rivals new` leaves in a starter record (see starter.py)
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STD = "tag:yaml.org,2002:"
@@ -71,6 +72,9 @@ class Document:
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
     refused: frozenset[Loc] = frozenset()  # values dropped by the loader, already reported
+    # False when no value can be a placeholder of `rivals new`: the text has neither the word
+    # nor a backslash (an escape could spell it). Saves validation a walk over every value.
+    placeholders: bool = True
 
     def line_of(self, loc: Loc) -> int:
         """Return the line of `loc`, or of its nearest ancestor that has one."""
@@ -369,6 +373,7 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
     if node is None:
         raise _LoadError(1, (), "file is empty")
     doc = Document(shown, None, {(): node.start_mark.line + 1})
+    doc.placeholders = PLACEHOLDER in text or "\\" in text
     builder = _Builder(doc.lines)
     doc.data = builder.build(node, (), 0)
     doc.refused = frozenset(loc for _, loc, _ in builder.problems)

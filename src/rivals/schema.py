@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -18,8 +19,12 @@ PAIR_POLICIES = ("all", "same-category", "matched")
 SUB_SCORES = ("adoption", "quality", "ecosystem", "match_graph")
 
 
+@lru_cache(maxsize=8192)
 def id_problem(value: str) -> str | None:
-    """Return why `value` is not a valid id or slug, or None when it is."""
+    """Return why `value` is not a valid id or slug, or None when it is.
+
+    Kept per value: a catalog names the same few dozen ids thousands of times.
+    """
     if not ID_PATTERN.match(value):
         return "must be lowercase letters and digits in words joined by single hyphens"
     if len(value) > ID_MAX:

@@ -8,12 +8,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from rivals.load import load_catalog
+from rivals.load import PLACEHOLDER, load_catalog
 from rivals.problems import CatalogError, Problem
 from rivals.schema import Entry, id_problem
 from rivals.write import write_new_file, write_text
 
-PLACEHOLDER = "TODO"
 SCHEMA_FILE = "model.schema.json"
 
 STARTER = """\

@@ -21,7 +21,7 @@ from rivals.schema import (
     SiteSettings,
     id_problem,
 )
-from rivals.starter import PLACEHOLDER, is_placeholder
+from rivals.starter import is_placeholder
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -51,7 +51,7 @@ def validate_catalog(raw: RawCatalog, problems: list[Problem]) -> Catalog:
         if problem:
             found.append(Problem(doc.path, 1, "(file name)", f"slug {problem}: '{slug}'"))
         found.extend(_entry_references(doc, ids))
-        todo = dict(_placeholders(doc.data, ())) if PLACEHOLDER in repr(doc.data) else {}
+        todo = dict(_placeholders(doc.data, ())) if doc.placeholders else {}
         for loc in todo:
             found.append(doc.problem(loc, "placeholder still to fill in"))
         doc.refused = doc.refused | frozenset(todo)
@@ -150,11 +150,7 @@ def _matches(doc: Document | None, slugs: set[str], found: list[Problem]) -> lis
 
 
 def _placeholders(data: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
-    """Yield the location of every TODO value that `rivals new` left in a record.
-
-    Callers look first for the word in the record's repr (one C call): a placeholder is
-    written out there as it is, and the walk makes a call per value.
-    """
+    """Yield the location of every TODO value that `rivals new` left in a record."""
     if isinstance(data, dict):
         for key, value in data.items():
             yield from _placeholders(value, (*loc, key))
