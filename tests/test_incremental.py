@@ -245,3 +245,24 @@ def test_a_check_nobody_takes_is_stopped(built: Path) -> None:
     with pytest.raises(ChildProcessError):
         os.waitpid(check.pid, 0)  # already waited for
     assert load_manifest(built, check).files  # a closed check is simply not used
+
+
+def test_incremental_equals_clean_with_two_workers(tmp_path: Path) -> None:
+    """The default catalog is large enough for worker processes, which hand their manifest
+    rows over in files of the staging folder."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    out = tmp_path / "site"
+    build(data, out, jobs=2)
+    models = data / "models"
+    first = sorted(models.glob("*.yaml"))[0]
+    shutil.copy(first, models / "zz-added-entry.yaml")  # new pages, at the end of every list
+    report = build(data, out, jobs=2)
+    assert 0 < report.written < report.pages
+    same_as_clean(data, out, tmp_path)
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(load_manifest(out).files) == files  # every file, nothing else (no rows folder)
+    (models / "zz-added-entry.yaml").unlink()
+    report = build(data, out, jobs=2)
+    assert report.deleted > 0
+    same_as_clean(data, out, tmp_path)

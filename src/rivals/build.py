@@ -57,6 +57,7 @@ from rivals.write import (
     memo_path,
     new_staging,
     save_memo,
+    save_rows,
 )
 
 CHUNK = 400
@@ -437,7 +438,9 @@ def interleaved(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def _run_unit(job: tuple[int, Unit]) -> tuple[int, Done]:
     """Worker: run one unit with the Renderer inherited through fork."""
     assert _ACTIVE is not None
-    return job[0], _ACTIVE.run(job[1])
+    index, unit = job
+    taken, rendered, done = _ACTIVE.run(unit)
+    return index, (save_rows(_ACTIVE.writer.staging, index, taken), rendered, done)
 
 
 class _Clock:

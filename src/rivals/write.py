@@ -314,7 +314,7 @@ class PageWriter:
 class Taken(NamedTuple):
     """What a PageWriter recorded (see PageWriter.take)."""
 
-    packed: bytes  # the manifest rows
+    packed: bytes | None  # the manifest rows; None: saved by save_rows instead
     staged: list[str]  # the paths written into the staging folder
     changed: int  # rows that differ from the previous manifest's
     rows: int
@@ -326,7 +326,7 @@ class Staged:
     """What every writer of a build recorded, gathered for commit(): the packed manifest
     rows in the order of the plan, whatever order the workers finished in."""
 
-    parts: list[bytes]
+    parts: list[bytes | None]
     paths: list[str] = field(default_factory=list)
     changed: int = 0
     rows: int = 0
@@ -339,6 +339,36 @@ class Staged:
         self.changed += taken.changed
         self.rows += taken.rows
         self.known += taken.known
+
+    def packed_rows(self, staging: Path) -> list[bytes]:
+        """Return every unit's packed rows, reading those that save_rows put in `staging`."""
+        folder = staging / ROWS_FOLDER
+        return [
+            (folder / str(index)).read_bytes() if part is None else part
+            for index, part in enumerate(self.parts)
+        ]
+
+
+# Where worker processes leave the manifest rows of their units, in the staging folder (no
+# page path starts with a dot). Sent through the pipe instead, 100 kB a unit waited for the
+# parent's threads to be scheduled and drain it, while both workers kept the cores busy: a
+# millisecond or more between units whose work takes three.
+ROWS_FOLDER = ".rivals-rows"
+
+
+def save_rows(staging: str, index: int, taken: Taken) -> Taken:
+    """Save the rows of the index-th unit in the staging folder; return `taken` without them."""
+    folder = f"{staging}/{ROWS_FOLDER}"
+    try:
+        fd = os.open(f"{folder}/{index}", _CREATE, 0o644)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(f"{folder}/{index}", _CREATE, 0o644)
+    try:
+        os.write(fd, taken.packed or b"")
+    finally:
+        os.close(fd)
+    return taken._replace(packed=None)
 
 
 def paths_of(parts: Iterable[bytes]) -> Iterator[str]:
@@ -372,6 +402,12 @@ def commit(
     written into the staging folder, `window` the times of this build's writes.
     """
     report = WriteReport(written=len(staged.paths))
+    # The rows are needed to save the manifest (when it changes) and to find stale files (when
+    # this build lacks a path of the previous one; paths are unique, so known rows tell).
+    stale = staged.known != len(previous)
+    save = bool(staged.changed) or stale or len(previous) != staged.rows
+    parts = staged.packed_rows(staging) if save else []
+    shutil.rmtree(staging / ROWS_FOLDER, ignore_errors=True)
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
         if out.exists():
             out.rmdir()
@@ -385,15 +421,13 @@ def commit(
                 made.add(folder)
             os.replace(staging / path, out / path)
         shutil.rmtree(staging, ignore_errors=True)
-        # Paths are unique, so when this build has every path of the previous one, nothing
-        # is stale (and the 40,000 paths of a 200-entry site need not make a set).
-        if staged.known != len(previous):
-            current = set(paths_of(staged.parts))
+        if stale:  # else the 40,000 paths of a 200-entry site need not make a set
+            current = set(paths_of(parts))
             for path in sorted(previous.keys() - current):
                 report.deleted += _remove(out, path)
     report.unchanged = staged.rows - len(staged.paths)
-    if staged.changed or report.deleted or len(previous) != staged.rows:
-        _save_manifest(out, staged.parts, window)
+    if save:
+        _save_manifest(out, parts, window)
     return report
 
 
