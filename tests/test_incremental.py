@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from array import array
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, tree
+from rivals import write
 from rivals.build import BuildOptions, build_site
 from rivals.load import read_memo
 from rivals.write import CheckAhead, load_manifest, memo_path
@@ -40,6 +42,8 @@ def checks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     on two cores does) and by the writers themselves (one core, or no fork)."""
     if request.param == "checked in place":
         monkeypatch.setattr(CheckAhead, "start", classmethod(lambda cls, out: None))
+    else:  # a build asks for the child's rows when it gets to them: here, all of them
+        monkeypatch.setattr(write, "hurry", os.close)
     return str(request.param)
 
 
@@ -210,7 +214,10 @@ def test_the_parsed_catalog_is_saved_only_when_a_file_was_parsed(
     assert read_memo(memo)[str(catalog / "models" / "alpha-vision.yaml")][1] is not None
 
 
-def test_a_check_ahead_finds_each_file_as_written_or_not(catalog: Path, built: Path) -> None:
+def test_a_check_ahead_finds_each_file_as_written_or_not(
+    catalog: Path, built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(write, "hurry", os.close)  # let the child check every file
     out = built
     (out / "models" / "alpha-vision" / "index.html").write_text("tampered")
     (out / "api" / "compare" / "alpha-vision-vs-beta-paint.json").unlink()
@@ -266,3 +273,22 @@ def test_incremental_equals_clean_with_two_workers(tmp_path: Path) -> None:
     report = build(data, out, jobs=2)
     assert report.deleted > 0
     same_as_clean(data, out, tmp_path)
+
+
+def test_a_check_asked_early_leaves_the_rest_to_the_writers(
+    catalog: Path, built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = built
+    found = write._check_files(out, lambda: False)
+    assert found is not None
+    identity, every = found
+    monkeypatch.setattr(write, "CHECK_STEP", 3)
+    answers = iter([False, True])  # asked after the first step
+    assert write._check_files(out, lambda: next(answers)) == (identity, every[: 3 * 8])
+
+    class Early:
+        def take(self, _: object) -> array:
+            return array("q", every[: 3 * 8])
+
+    rows = list(load_manifest(out, Early()).files.values())  # type: ignore[arg-type]
+    assert all(r.seen > 0 for r in rows[:3]) and {r.seen for r in rows[3:]} == {-1}

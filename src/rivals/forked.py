@@ -38,6 +38,36 @@ def fork_work(work: Callable[[], object]) -> tuple[int, int]:
     return pid, read
 
 
+def fork_hurried(work: Callable[[Callable[[], bool]], object]) -> tuple[int, int, int]:
+    """fork_work for work that can end early with what it has: `work` is given a function
+    that says whether this process has asked for the result (see hurry).
+
+    Return the child's pid, the read end of its result and the write end for hurry.
+    """
+    asking, ask = os.pipe()
+    os.set_blocking(asking, False)
+
+    def asked() -> bool:
+        try:
+            return bool(os.read(asking, 1))
+        except BlockingIOError:
+            return False
+
+    pid, read = fork_work(lambda: work(asked))
+    os.close(asking)
+    return pid, read, ask
+
+
+def hurry(ask: int) -> None:
+    """Ask a child of fork_hurried for its result now (then receive it as usual)."""
+    try:
+        os.write(ask, b"!")
+    except OSError:
+        pass  # the child has finished and gone
+    finally:
+        os.close(ask)
+
+
 def receive(pid: int, read: int) -> Any:
     """Wait for a child of fork_work; return its result, or None if it failed."""
     with os.fdopen(read, "rb") as reader:

@@ -31,11 +31,11 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import NamedTuple
 
-from rivals.forked import can_fork, fork_work, receive, stop
+from rivals.forked import can_fork, fork_hurried, hurry, receive, stop
 
 MANIFEST_VERSION = 5
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
@@ -92,13 +92,14 @@ def load_manifest(out: Path, check: CheckAhead | None = None) -> Manifest:
         if found is None:
             return Manifest()
         identity, window, parts = found
-        seen = check.take(identity) if check is not None else None
+        seen = (check.take(identity) if check is not None else None) or array("q")
         files: dict[str, Written] = {}
         start = 0
         for part in parts:
             paths, sizes, mtimes, keys = marshal.loads(part)
             end = start + len(paths)
-            times = repeat(-1, len(paths)) if seen is None else seen[start:end]
+            checked = seen[start:end]  # fewer, or none, if the check did not get that far
+            times = chain(checked, repeat(-1, len(paths) - len(checked)))
             # Without a Python call per row: 40,000 rows at 200 entries.
             rows = map(_written, zip(sizes, mtimes, keys, times, strict=True))
             files.update(zip(paths, rows, strict=True))
@@ -148,24 +149,29 @@ class CheckAhead:
     core; it reads the manifest, looks at every file it lists and sends back, per row, what
     time_if_as_written gives. load_manifest then puts that in each row (Written.seen), and
     only if the child read the very manifest that load_manifest reads.
+
+    The build never waits for more than the rest of a step (CHECK_STEP rows): when it needs
+    the rows, it asks, and the child sends what it has checked so far. PageWriter checks the
+    rest itself (a big site, whose files outnumber what one core checks during the imports).
     """
 
-    def __init__(self, pid: int, read: int) -> None:
-        self.pid, self.read = pid, read
+    def __init__(self, pid: int, read: int, ask: int) -> None:
+        self.pid, self.read, self.ask = pid, read, ask
 
     @classmethod
     def start(cls, out: Path) -> CheckAhead | None:
         """Fork the child for the output folder `out`; None if there is nothing to check."""
         if not can_fork() or not (cache_dir(out) / "manifest.bin").is_file():
             return None
-        pid, read = fork_work(lambda: _check_files(out))
-        return cls(pid, read)
+        pid, read, ask = fork_hurried(lambda asked: _check_files(out, asked))
+        return cls(pid, read, ask)
 
     def take(self, identity: Identity) -> array[int] | None:
         """Wait for the child; return its times by row if it read the manifest `identity`."""
         if self.read < 0:
             return None
         read, self.read = self.read, -1
+        hurry(self.ask)
         found = receive(self.pid, read)
         if found is None or tuple(found[0]) != identity:
             return None
@@ -177,11 +183,16 @@ class CheckAhead:
         """Stop the child if nothing took its work (a build that failed before)."""
         if self.read >= 0:
             read, self.read = self.read, -1
+            os.close(self.ask)
             stop(self.pid, read)
 
 
-def _check_files(out: Path) -> tuple[Identity, bytes] | None:
-    """The child of CheckAhead: return the manifest's identity and its rows' times."""
+CHECK_STEP = 2048  # rows CheckAhead checks between looking whether it was asked to stop
+
+
+def _check_files(out: Path, asked: Callable[[], bool]) -> tuple[Identity, bytes] | None:
+    """The child of CheckAhead: return the manifest's identity and the times of its rows,
+    of the first rows only if `asked` says that the build wants them before the end."""
     found = _read_manifest(out)
     if found is None:
         return None
@@ -190,8 +201,15 @@ def _check_files(out: Path) -> tuple[Identity, bytes] | None:
     where = str(out)
     for part in parts:
         paths, sizes, mtimes, _ = marshal.loads(part)
-        for path, size, mtime in zip(paths, sizes, mtimes, strict=True):
-            seen.append(time_if_as_written(f"{where}/{path}", size, mtime, window))
+        for start in range(0, len(paths), CHECK_STEP):
+            if asked():
+                return identity, seen.tobytes()
+            end = start + CHECK_STEP
+            rows = zip(paths[start:end], sizes[start:end], mtimes[start:end], strict=True)
+            seen.extend(
+                time_if_as_written(f"{where}/{path}", size, mtime, window)
+                for path, size, mtime in rows
+            )
     return identity, seen.tobytes()
 
 
