@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import signal
 from itertools import combinations
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from rivals.build import (
     CHUNK,
     BuildError,
     BuildOptions,
+    Renderer,
     build_site,
     interleaved,
     load_and_validate,
@@ -313,3 +315,30 @@ def test_the_render_order_spreads_an_entrys_pairs_over_the_units() -> None:
     # e000's 199 pairs come first in `pairs`: one unit of work would get them all.
     units = {i // (CHUNK // 2) for i, (a, _) in enumerate(order) if a == "e000"}
     assert len(units) >= 20
+
+
+def test_a_render_worker_that_dies_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Pool starts a new worker for one that dies, and would wait for its unit forever."""
+    run = Renderer.run
+
+    def dying(self: Renderer, unit: tuple[str, int, int]) -> object:
+        if unit[0] == "pairs" and unit[1] > 0:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel does when memory runs out
+        return run(self, unit)
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("the build hung")
+
+    monkeypatch.setattr(Renderer, "run", dying)
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        with pytest.raises(BuildError, match="render worker was killed by signal 9"):
+            build(REPO / "data", tmp_path / "site", jobs=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not (tmp_path / "site").exists()
+    assert not list(tmp_path.glob(".site.staging-*"))

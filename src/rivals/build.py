@@ -8,11 +8,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
+import multiprocessing.pool
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import jinja2
@@ -409,7 +411,9 @@ class Renderer:
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(jobs, initializer=gc.enable) as pool:  # see paused_gc
-                for index, result in pool.imap_unordered(_run_unit, enumerate(units)):
+                workers = list(getattr(pool, "_pool", ()))  # Pool's own list: see _results
+                results = pool.imap_unordered(_run_unit, enumerate(units))
+                for index, result in _results(results, workers):
                     collect(index, result)
         finally:
             _ACTIVE = None
@@ -433,6 +437,27 @@ def interleaved(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     blocks = [pairs[i : i + BLOCK] for i in range(0, len(pairs), BLOCK)]
     order = sorted(range(len(blocks)), key=lambda b: (b % per_unit, b))
     return [pair for b in order for pair in blocks[b]]
+
+
+def _results(
+    results: multiprocessing.pool.IMapIterator[tuple[int, Done]], workers: list[BaseProcess]
+) -> Iterator[tuple[int, Done]]:
+    """Yield what the workers send back; raise BuildError if one of them dies.
+
+    A Pool replaces a worker that dies (killed for memory, say) and then waits forever for
+    the unit that went with it: a build would hang instead of failing.
+    """
+    while True:
+        try:
+            yield results.next(timeout=0.25)
+        except StopIteration:
+            return
+        except multiprocessing.TimeoutError:
+            dead = [w.exitcode for w in workers if w.exitcode is not None]
+            if dead:
+                code = dead[0]
+                how = f"was killed by signal {-code}" if code < 0 else f"exited with {code}"
+                raise BuildError(f"a render worker {how} (out of memory?)") from None
 
 
 def _run_unit(job: tuple[int, Unit]) -> tuple[int, Done]:
