@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import INVALID, REPO, overlay, tree
+from rivals import build as build_module
 from rivals.cli import cli
 
 
@@ -135,3 +137,34 @@ def test_python_dash_m_rivals_works(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_an_out_that_is_a_file_is_an_error_not_a_traceback(catalog: Path, tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    for out, says in [
+        (a_file, f"error: --out {a_file} is a file, not a folder"),
+        (a_file / "site", f"error: cannot make a staging folder beside --out {a_file / 'site'}"),
+    ]:
+        built = _script("build", "--data", str(catalog), "--out", str(out), "--no-search")
+        assert built.returncode == 1
+        assert built.stderr.startswith(says), built.stderr
+        assert "Traceback" not in built.stderr
+        assert "left as it was" in built.stderr
+    assert a_file.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "notes.txt"]
+
+
+def test_a_failure_inside_out_does_not_claim_it_was_left_alone(
+    runner: CliRunner, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build_module, "commit", full_disk)
+    out = tmp_path / "site"
+    result = runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(out), "--no-search"])
+    assert result.exit_code == 1
+    assert "No space left on device; build again to finish it" in result.stderr
+    assert "left as it was" not in result.stderr
+    assert not list(tmp_path.glob(".site.staging-*"))

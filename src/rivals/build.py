@@ -98,9 +98,16 @@ class BuildReport:
 
 
 class BuildError(Exception):
-    """A build failed for a reason other than the catalog (e.g. a template error); exit 1."""
+    """A build failed for a reason other than the catalog (e.g. a template error); exit 1.
+
+    `untouched` is False when the failure came after files were moved into --out.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, untouched: bool = True) -> None:
+        super().__init__(message)
+        self.untouched = untouched
 
 
 def load_and_validate(
@@ -158,30 +165,44 @@ def _build(options: BuildOptions) -> BuildReport:
 def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
     report = BuildReport()
     clock = _Clock(report)
-    memo = {} if options.clean else read_memo(memo_path(options.out))
+    out = options.out
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"--out {out} is a file, not a folder")
+    memo = {} if options.clean else read_memo(memo_path(out))
     remembered = dict(memo)
     catalog = load_and_validate(options.data, options.base_url, memo, options.ahead)
     clock.lap("load+validate")
     board = rank(catalog)
     site = Site(catalog, board)
     clock.lap("rank")
-    previous = load_manifest(options.out, check)
-    staging = new_staging(options.out)
+    previous = load_manifest(out, check)
+    try:
+        staging = new_staging(out)
+    except OSError as err:
+        raise BuildError(f"cannot make a staging folder beside --out {out}: {err}") from None
     try:
         start = file_time(staging)
         reuse = Manifest() if options.clean else previous
-        renderer = Renderer(site, options.templates, staging, options.out, reuse, options.search)
+        renderer = Renderer(site, options.templates, staging, out, reuse, options.search)
         report.pages = renderer.page_count
         clock.lap("plan")
         staged, report.rendered = renderer.render_all(options.jobs, options.progress)
         window = (start, file_time(staging))
         clock.lap("render+write")
-        result = commit(staging, options.out, staged, previous.files, window)
-        if _reparsed(remembered, memo):
-            save_memo(options.out, memo)
+    except OSError as err:  # a full disk, say
+        discard(staging)
+        raise BuildError(f"cannot write the pages: {err}") from None
     except BaseException:
         discard(staging)
         raise
+    try:
+        result = commit(staging, out, staged, previous.files, window)
+        if _reparsed(remembered, memo):
+            save_memo(out, memo)
+    except OSError as err:
+        discard(staging)
+        message = f"writing into --out {out} failed: {err}; build again to finish it"
+        raise BuildError(message, untouched=False) from None
     clock.lap("commit")
     report.written, report.unchanged, report.deleted = (
         result.written,
@@ -191,11 +212,10 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
     if options.search:
         changed_files = bool(result.written or result.deleted)
         try:
-            index_site(options.out, changed_files)
+            index_site(out, changed_files)
         except SearchError as err:
-            raise BuildError(
-                f"{err} (pages were built; the previous search index is kept)"
-            ) from None
+            message = f"{err} (pages were built; the previous search index is kept)"
+            raise BuildError(message, untouched=False) from None
         clock.lap("search index")
     report.seconds = sum(report.stages.values())
     return report

@@ -228,7 +228,8 @@ def _run(action: Callable[[], T]) -> T:
         sys.exit(err.exit_code)
     except BuildError as err:
         click.echo(f"error: {err}", err=True)
-        click.echo("The build failed; the output folder was left as it was.", err=True)
+        if err.untouched:
+            click.echo("The build failed; the output folder was left as it was.", err=True)
         sys.exit(err.exit_code)
 
 
