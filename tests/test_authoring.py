@@ -198,7 +198,15 @@ def test_serve_rebuilds_reloads_shows_problems_and_recovers(catalog: Path) -> No
     finally:
         proc.send_signal(2)  # Ctrl-C
         try:
-            assert proc.wait(timeout=10) == 0
+            try:
+                code = proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # say what it printed and what it was doing
+                tasks = Path(f"/proc/{proc.pid}/task")
+                doing = (
+                    [(t / "wchan").read_text() for t in tasks.iterdir()] if tasks.exists() else []
+                )
+                raise AssertionError(f"serve did not stop: {list(lines.queue)} {doing}") from None
+            assert code == 0
         finally:
             proc.kill()
             proc.wait()
