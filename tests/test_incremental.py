@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, tree
-from rivals import write
+from rivals import forked, write
 from rivals.build import BuildOptions, build_site
 from rivals.load import read_memo
 from rivals.write import CheckAhead, load_manifest, memo_path
@@ -43,7 +43,7 @@ def checks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     if request.param == "checked in place":
         monkeypatch.setattr(CheckAhead, "start", classmethod(lambda cls, out: None))
     else:  # a build asks for the child's rows when it gets to them: here, all of them
-        monkeypatch.setattr(write, "hurry", os.close)
+        monkeypatch.setattr(forked, "hurry", os.close)
     return str(request.param)
 
 
@@ -217,7 +217,7 @@ def test_the_parsed_catalog_is_saved_only_when_a_file_was_parsed(
 def test_a_check_ahead_finds_each_file_as_written_or_not(
     catalog: Path, built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(write, "hurry", os.close)  # let the child check every file
+    monkeypatch.setattr(forked, "hurry", os.close)  # let the child check every file
     out = built
     (out / "models" / "alpha-vision" / "index.html").write_text("tampered")
     (out / "api" / "compare" / "alpha-vision-vs-beta-paint.json").unlink()
@@ -250,7 +250,7 @@ def test_a_check_nobody_takes_is_stopped(built: Path) -> None:
     assert check is not None
     check.close()
     with pytest.raises(ChildProcessError):
-        os.waitpid(check.pid, 0)  # already waited for
+        os.waitpid(check.child.pid, 0)  # already waited for
     assert load_manifest(built, check).files  # a closed check is simply not used
 
 

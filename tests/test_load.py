@@ -188,7 +188,7 @@ def test_parsing_ahead_gives_what_loading_gives(
     assert len(here) == 0 if ahead_bytes else 14 <= len(here) <= 18
     assert ahead.take() == {}  # taken once; the child was waited for
     with pytest.raises(ChildProcessError):
-        os.waitpid(ahead.pid, os.WNOHANG)
+        os.waitpid(ahead.child.pid, os.WNOHANG)
 
 
 def test_a_file_changed_after_the_child_parsed_it_is_parsed_again(tmp_path: Path) -> None:
@@ -217,5 +217,5 @@ def test_a_child_nobody_waits_for_is_stopped(tmp_path: Path) -> None:
     assert ahead is not None
     ahead.close()
     with pytest.raises(ChildProcessError):
-        os.waitpid(ahead.pid, os.WNOHANG)
+        os.waitpid(ahead.child.pid, os.WNOHANG)
     assert ahead.take() == {}

@@ -12,7 +12,6 @@ import multiprocessing.pool
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import jinja2
 from pydantic import ValidationError
 
+from rivals.ahead import paused_gc
 from rivals.extras import asset_files, index_files, index_key, is_index_file
 from rivals.load import ParseAhead, Parsed, load_catalog, read_memo
 from rivals.pages import (
@@ -134,23 +134,6 @@ def build_site(options: BuildOptions) -> BuildReport:
     """Validate, rank and render the whole site into options.out; return what was done."""
     with paused_gc():
         return _build(options)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Run the block without the cyclic garbage collector.
-
-    Loading, validating and planning make hundreds of thousands of objects and few cycles;
-    the collector would walk the growing heap again and again (50 ms of a 200-entry build).
-    Rendering runs with it: see Renderer.render_all.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build(options: BuildOptions) -> BuildReport:

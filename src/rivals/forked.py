@@ -18,66 +18,79 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
 
 
-def fork_work(work: Callable[[], object]) -> tuple[int, int]:
-    """Run `work` in a forked child that sends its result back pickled through a pipe.
+class Child:
+    """A forked child working for this process: its result is taken once, or it is stopped."""
 
-    Return the child's pid and the pipe's read end, for receive or stop.
-    """
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: send the result and leave without cleanup
-        code = 1
-        try:
-            os.close(read)
-            with os.fdopen(write, "wb") as pipe:
-                pipe.write(pickle.dumps(work(), pickle.HIGHEST_PROTOCOL))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    return pid, read
+    def __init__(self, pid: int, read: int, ask: int = -1) -> None:
+        self.pid, self.read, self.ask = pid, read, ask
 
+    @classmethod
+    def fork(cls, work: Callable[[], object]) -> Child:
+        """Run `work` in a forked child that sends its result back pickled through a pipe."""
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: send the result and leave without cleanup
+            code = 1
+            try:
+                os.close(read)
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(pickle.dumps(work(), pickle.HIGHEST_PROTOCOL))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        return cls(pid, read)
 
-def fork_hurried(work: Callable[[Callable[[], bool]], object]) -> tuple[int, int, int]:
-    """fork_work for work that can end early with what it has: `work` is given a function
-    that says whether this process has asked for the result (see hurry).
+    @classmethod
+    def fork_hurried(cls, work: Callable[[Callable[[], bool]], object]) -> Child:
+        """Fork a child for work that can end early with what it has: `work` is given a
+        function that says whether this process has asked for the result (see result)."""
+        asking, ask = os.pipe()
+        os.set_blocking(asking, False)
 
-    Return the child's pid, the read end of its result and the write end for hurry.
-    """
-    asking, ask = os.pipe()
-    os.set_blocking(asking, False)
+        def asked() -> bool:
+            try:
+                return bool(os.read(asking, 1))
+            except BlockingIOError:
+                return False
 
-    def asked() -> bool:
-        try:
-            return bool(os.read(asking, 1))
-        except BlockingIOError:
-            return False
+        child = cls.fork(lambda: work(asked))
+        os.close(asking)
+        child.ask = ask
+        return child
 
-    pid, read = fork_work(lambda: work(asked))
-    os.close(asking)
-    return pid, read, ask
+    def result(self) -> Any:
+        """Wait for the child and return its result: None if it failed, or after the first
+        call. A child of fork_hurried is asked for what it has first."""
+        if self.read < 0:
+            return None
+        read, self.read = self.read, -1
+        if self.ask >= 0:
+            ask, self.ask = self.ask, -1
+            hurry(ask)
+        with os.fdopen(read, "rb") as reader:
+            data = reader.read()
+        _, status = os.waitpid(self.pid, 0)
+        return pickle.loads(data) if status == 0 and data else None
+
+    def close(self) -> None:
+        """Stop the child if its result was not taken (the work it does is not wanted)."""
+        if self.read < 0:
+            return
+        read, self.read = self.read, -1
+        if self.ask >= 0:
+            ask, self.ask = self.ask, -1
+            os.close(ask)
+        os.close(read)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
 
 
 def hurry(ask: int) -> None:
-    """Ask a child of fork_hurried for its result now (then receive it as usual)."""
+    """Ask a child of Child.fork_hurried for its result now, through the pipe end `ask`."""
     try:
         os.write(ask, b"!")
     except OSError:
         pass  # the child has finished and gone
     finally:
         os.close(ask)
-
-
-def receive(pid: int, read: int) -> Any:
-    """Wait for a child of fork_work; return its result, or None if it failed."""
-    with os.fdopen(read, "rb") as reader:
-        data = reader.read()
-    _, status = os.waitpid(pid, 0)
-    return pickle.loads(data) if status == 0 and data else None
-
-
-def stop(pid: int, read: int) -> None:
-    """Stop a child of fork_work whose result is not wanted."""
-    os.close(read)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)

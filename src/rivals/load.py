@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from rivals.forked import can_fork, fork_work, receive, stop
+from rivals.forked import Child, can_fork
 from rivals.problems import Problem, field_path
 
 Loc = tuple[str | int, ...]
@@ -206,13 +206,13 @@ def parse_many(items: list[tuple[str, bytes]]) -> list[tuple[Document | None, li
     if len(items) < PARALLEL_PARSE or not can_fork():
         return _parse_each(items)
     half = len(items) // 2
-    pid, read = fork_work(lambda: _parse_each(items[half:]))
+    child = Child.fork(lambda: _parse_each(items[half:]))
     try:
         first = _parse_each(items[:half])
     except BaseException:
-        stop(pid, read)
+        child.close()
         raise
-    second: list[tuple[Document | None, list[Problem]]] | None = receive(pid, read)
+    second: list[tuple[Document | None, list[Problem]]] | None = child.result()
     return first + (second if second is not None else _parse_each(items[half:]))
 
 
@@ -249,8 +249,8 @@ class ParseAhead:
     that were parsed, and whatever is missing is parsed as usual.
     """
 
-    def __init__(self, pid: int, read: int, rest: list[Path]) -> None:
-        self.pid, self.read, self.rest = pid, read, rest
+    def __init__(self, child: Child, rest: list[Path]) -> None:
+        self.child, self.rest = child, rest
 
     @classmethod
     def start(cls, root: Path, memo: Path | None = None) -> ParseAhead | None:
@@ -270,8 +270,7 @@ class ParseAhead:
         while count < len(paths) and share < budget:
             share += sizes[count]
             count += 1
-        pid, read = fork_work(lambda: _parse_files(paths[:count]))
-        return cls(pid, read, paths[count:])
+        return cls(Child.fork(lambda: _parse_files(paths[:count])), paths[count:])
 
     def take(self) -> dict[str, Parsed]:
         """Parse the files left to this process, wait for the child and return both's work.
@@ -279,18 +278,14 @@ class ParseAhead:
         Files that cannot be read are left out, for load_catalog to report. A second call
         returns {}, as does the child's share if the child failed.
         """
-        if self.read < 0:
-            return {}
         parsed = _parse_files(self.rest)
-        read, self.read = self.read, -1
-        parsed.update(receive(self.pid, read) or {})
+        self.rest = []
+        parsed.update(self.child.result() or {})
         return parsed
 
     def close(self) -> None:
         """Stop the child if nothing took its work (a build that failed before loading)."""
-        if self.read >= 0:
-            read, self.read = self.read, -1
-            stop(self.pid, read)
+        self.child.close()
 
 
 def _parse_files(paths: list[Path]) -> dict[str, Parsed]:

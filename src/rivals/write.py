@@ -35,7 +35,7 @@ from itertools import chain, repeat
 from pathlib import Path
 from typing import NamedTuple
 
-from rivals.forked import can_fork, fork_hurried, hurry, receive, stop
+from rivals.forked import Child, can_fork
 
 MANIFEST_VERSION = 5
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
@@ -155,24 +155,19 @@ class CheckAhead:
     rest itself (a big site, whose files outnumber what one core checks during the imports).
     """
 
-    def __init__(self, pid: int, read: int, ask: int) -> None:
-        self.pid, self.read, self.ask = pid, read, ask
+    def __init__(self, child: Child) -> None:
+        self.child = child
 
     @classmethod
     def start(cls, out: Path) -> CheckAhead | None:
         """Fork the child for the output folder `out`; None if there is nothing to check."""
         if not can_fork() or not (cache_dir(out) / "manifest.bin").is_file():
             return None
-        pid, read, ask = fork_hurried(lambda asked: _check_files(out, asked))
-        return cls(pid, read, ask)
+        return cls(Child.fork_hurried(lambda asked: _check_files(out, asked)))
 
     def take(self, identity: Identity) -> array[int] | None:
         """Wait for the child; return its times by row if it read the manifest `identity`."""
-        if self.read < 0:
-            return None
-        read, self.read = self.read, -1
-        hurry(self.ask)
-        found = receive(self.pid, read)
+        found = self.child.result()
         if found is None or tuple(found[0]) != identity:
             return None
         seen = array("q")
@@ -181,10 +176,7 @@ class CheckAhead:
 
     def close(self) -> None:
         """Stop the child if nothing took its work (a build that failed before)."""
-        if self.read >= 0:
-            read, self.read = self.read, -1
-            os.close(self.ask)
-            stop(self.pid, read)
+        self.child.close()
 
 
 CHECK_STEP = 2048  # rows CheckAhead checks between looking whether it was asked to stop
@@ -222,6 +214,20 @@ def file_time(folder: Path) -> int:
     finally:
         os.close(fd)
         probe.unlink()
+
+
+def make_folder(path: str) -> None:
+    """Create the folder `path` if it is not there, with its parents.
+
+    One mkdir in the common cases (the parent exists; the folder exists): os.makedirs would
+    split the path and stat it first, which costs more than the mkdir for a folder a page.
+    """
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    except OSError:
+        os.makedirs(path, exist_ok=True)
 
 
 def safe_relative(path: str) -> str:
@@ -286,10 +292,7 @@ class PageWriter:
         # file object costs more than the write itself on tmpfs.
         folder, _, _ = path.rpartition("/")
         if folder and folder not in self._folders:
-            try:  # most folders are one pair page's, in a folder that exists
-                os.mkdir(f"{self.staging}/{folder}")
-            except OSError:
-                os.makedirs(f"{self.staging}/{folder}", exist_ok=True)
+            make_folder(f"{self.staging}/{folder}")
             self._folders.add(folder)
         fd = os.open(f"{self.staging}/{path}", _CREATE, 0o644)
         try:
@@ -377,15 +380,9 @@ ROWS_FOLDER = ".rivals-rows"
 def save_rows(staging: str, index: int, taken: Taken) -> Taken:
     """Save the rows of the index-th unit in the staging folder; return `taken` without them."""
     folder = f"{staging}/{ROWS_FOLDER}"
-    try:
-        fd = os.open(f"{folder}/{index}", _CREATE, 0o644)
-    except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
-        fd = os.open(f"{folder}/{index}", _CREATE, 0o644)
-    try:
-        os.write(fd, taken.packed or b"")
-    finally:
-        os.close(fd)
+    make_folder(folder)
+    with open(f"{folder}/{index}", "wb") as handle:
+        handle.write(taken.packed or b"")
     return taken._replace(packed=None)
 
 
@@ -438,12 +435,7 @@ def commit(
         for path in sorted(staged.paths):
             folder = path.rpartition("/")[0]
             if folder not in made:
-                try:  # most folders exist already when there is a site to update
-                    os.mkdir(f"{target}/{folder}")
-                except FileExistsError:
-                    pass
-                except OSError:
-                    os.makedirs(f"{target}/{folder}", exist_ok=True)
+                make_folder(f"{target}/{folder}")
                 made.add(folder)
             os.replace(f"{source}/{path}", f"{target}/{path}")
         shutil.rmtree(staging, ignore_errors=True)
