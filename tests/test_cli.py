@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -168,3 +169,26 @@ def test_a_failure_inside_out_does_not_claim_it_was_left_alone(
     assert "No space left on device; build again to finish it" in result.stderr
     assert "left as it was" not in result.stderr
     assert not list(tmp_path.glob(".site.staging-*"))
+
+
+def test_a_build_that_parses_nothing_does_not_import_yaml(tmp_path: Path) -> None:
+    """`rivals build` parses the catalog in a child forked before its imports, or (after a
+    build) only the files that changed: one that parses nothing never imports PyYAML."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    out = tmp_path / "site"
+    code = (
+        "import sys; from rivals.cli import cli; "
+        f"cli(['build', '--data', {str(data)!r}, '--out', {str(out)!r}, '-q', '--no-search'],"
+        " standalone_mode=False); "
+        "print(sorted(m for m in sys.modules if m == 'yaml' or m.startswith('yaml.')))"
+    )
+
+    def build() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    assert build() == "[]"  # the child parsed every file
+    assert build() == "[]"  # nothing changed

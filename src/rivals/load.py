@@ -1,10 +1,7 @@
 """Read the catalog folder: YAML files -> documents that remember the line of every key and item.
 
-PyYAML's C parser builds the node tree; we turn nodes into plain Python values ourselves so
-that we can (1) keep a line for every key and list item, (2) refuse duplicate keys instead of
-silently keeping the last one, (3) keep plain scalars as the author's text (YAML 1.1 would turn
-`license: NO` into False and `name: 1.10` into 1.1) and leave typing to the schema, and
-(4) refuse unknown tags, recursive aliases and alias bombs.
+Parsing itself is in yamldoc.py. Files are parsed in forked children where that pays (see
+ParseAhead and parse_many), and a file whose bytes an earlier build parsed is not parsed again.
 """
 
 from __future__ import annotations
@@ -15,53 +12,16 @@ import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
-
-import yaml
+from typing import Any
 
 from rivals.forked import Child, can_fork
 from rivals.problems import Problem, field_path
 
 Loc = tuple[str | int, ...]
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_DEPTH = 64
-MAX_ALIAS_REUSE = 10_000
 CATALOG_FILES = ("site", "categories", "capabilities", "benchmarks", "matches")
 REQUIRED_FILES = ("categories", "capabilities")
 PLACEHOLDER = "TODO"  # what `rivals new` leaves in a starter record (see starter.py)
-
-_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STD = "tag:yaml.org,2002:"
-_TEXT_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "timestamp")}
-_NULLS = ("", "~", "null", "Null", "NULL")  # YAML 1.1's plain nulls
-
-
-class _TextLoader(_BaseLoader):  # type: ignore[misc]
-    """A safe loader whose only implicit type is null: every other plain scalar stays text."""
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
-        first: [(tag, rx) for tag, rx in resolvers if tag == f"{_STD}null"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    # What the resolver above decides, without a regular expression per scalar: the parser
-    # asks for every node, and a catalog has tens of thousands. (Safe loaders have no path
-    # resolvers, so descending and ascending the tree has nothing to track.)
-    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode:
-            if implicit[0] and (
-                value in _NULLS or (value[-1:] == "\n" and value[:-1] in _NULLS[1:])
-            ):
-                return f"{_STD}null"  # (the expression's `$` also matches before a last "\n")
-            return f"{_STD}str"
-        return f"{_STD}seq" if kind is yaml.SequenceNode else f"{_STD}map"
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
 
 
 @dataclass
@@ -96,13 +56,6 @@ class RawCatalog:
     root: Path
     files: dict[str, Document] = field(default_factory=dict)
     models: dict[str, Document] = field(default_factory=dict)
-
-
-class _LoadError(Exception):
-    def __init__(self, line: int, loc: Loc, message: str) -> None:
-        super().__init__(message)
-        # A deep path says little more than its first steps do.
-        self.line, self.loc, self.message = line, loc[:3], message
 
 
 # A parsed file, remembered between builds: (hash of its bytes, document or None, problems).
@@ -257,7 +210,8 @@ class ParseAhead:
         """Fork the child for the catalog in `root`; None when it would not pay off.
 
         That includes when the file `memo` exists: a build that finds the parsed catalog of
-        the one before parses only the files that changed.
+        the one before parses only the files that changed (a child for those measured slower:
+        the second core is checking the previous build's files then, see write.CheckAhead).
         """
         if memo is not None and memo.is_file():
             return None
@@ -335,125 +289,12 @@ def load_document(path: Path, problems: list[Problem]) -> Document | None:
 
 
 def _parse(shown: str, data: bytes, problems: list[Problem]) -> Document | None:
+    from rivals.yamldoc import YamlError, parse_document  # PyYAML: see the module's docstring
+
     try:
         doc, found = parse_document(shown, data)
-    except _LoadError as err:
+    except YamlError as err:
         problems.append(Problem(shown, err.line, field_path(err.loc), err.message))
         return None
     problems.extend(found)
     return doc
-
-
-def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
-    """Parse YAML bytes into a Document and the problems that did not stop parsing.
-
-    Raises _LoadError when the file cannot be read as YAML at all.
-    """
-    if len(data) > MAX_FILE_BYTES:
-        raise _LoadError(1, (), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    text = _decode(data)
-    try:
-        loader = _TextLoader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        what = " ".join(part for part in (err.context, err.problem) if part)
-        raise _LoadError(line, (), f"invalid YAML: {what}") from None
-    except yaml.YAMLError as err:
-        raise _LoadError(1, (), f"invalid YAML: {err}") from None
-    if node is None:
-        raise _LoadError(1, (), "file is empty")
-    doc = Document(shown, None, {(): node.start_mark.line + 1})
-    doc.placeholders = PLACEHOLDER in text or "\\" in text
-    builder = _Builder(doc.lines)
-    doc.data = builder.build(node, (), 0)
-    doc.refused = frozenset(loc for _, loc, _ in builder.problems)
-    return doc, [Problem(shown, line, field_path(loc), msg) for line, loc, msg in builder.problems]
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise _LoadError(line, (), f"not valid UTF-8 (byte 0x{data[err.start]:02x})") from None
-
-
-class _Builder:
-    """Turns a node tree into dicts, lists, strings and None, recording lines."""
-
-    def __init__(self, lines: dict[Loc, int]) -> None:
-        self.lines = lines
-        self.seen: set[int] = set()
-        self.active: set[int] = set()
-        self.reused = 0
-        self.problems: list[tuple[int, Loc, str]] = []
-
-    def build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
-        if depth > MAX_DEPTH:
-            raise _LoadError(node.start_mark.line + 1, loc, "nested too deeply")
-        if id(node) in self.active:
-            raise _LoadError(node.start_mark.line + 1, loc, "recursive alias")
-        if id(node) in self.seen:
-            self.reused += 1
-            if self.reused > MAX_ALIAS_REUSE:
-                raise _LoadError(node.start_mark.line + 1, loc, "too many alias expansions")
-        self.seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node, loc)
-        self.active.add(id(node))
-        try:
-            if isinstance(node, yaml.SequenceNode) and node.tag == f"{_STD}seq":
-                return self._sequence(node, loc, depth)
-            if isinstance(node, yaml.MappingNode) and node.tag == f"{_STD}map":
-                return self._mapping(node, loc, depth)
-            self._refuse_tag(node, loc)
-            return None
-        finally:
-            self.active.discard(id(node))
-
-    def _scalar(self, node: yaml.ScalarNode, loc: Loc) -> str | None:
-        if node.tag == f"{_STD}null":
-            return None
-        if node.tag in _TEXT_TAGS:
-            return str(node.value)
-        self._refuse_tag(node, loc)
-        return None
-
-    def _refuse_tag(self, node: yaml.Node, loc: Loc) -> None:
-        message = f"tag {_short(node.tag)} is not allowed"
-        self.problems.append((node.start_mark.line + 1, loc, message))
-
-    def _sequence(self, node: yaml.SequenceNode, loc: Loc, depth: int) -> list[Any]:
-        out = []
-        for index, item in enumerate(node.value):
-            self.lines[(*loc, index)] = item.start_mark.line + 1
-            out.append(self.build(item, (*loc, index), depth + 1))
-        return out
-
-    def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _TEXT_TAGS:
-                self.problems.append((line, loc, "keys must be plain text"))
-                continue
-            key = str(key_node.value)
-            if key in out:
-                first = self.lines[(*loc, key)]
-                message = f"duplicate key '{key}' (first at line {first})"
-                self.problems.append((line, (*loc, key), message))
-                continue
-            self.lines[(*loc, key)] = line
-            out[key] = self.build(value_node, (*loc, key), depth + 1)
-        return out
-
-
-def _short(tag: str) -> str:
-    return "!!" + tag[len(_STD) :] if tag.startswith(_STD) else tag
