@@ -71,6 +71,7 @@ def edit_summary(catalog: Path, slug: str, old: str, new: str) -> None:
         "site-setting",
         "date",
         "category",
+        "name",
     ],
 )
 def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) -> None:
@@ -99,6 +100,8 @@ def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) ->
         edit_summary(catalog, "gamma-studio", "as_of: 2026-09-15", "as_of: 2026-11-02")
     elif change == "category":  # ...and a category page by its members' newest
         edit_summary(catalog, "alpha-vision", "categories: [vision]", "categories: [painting]")
+    elif change == "name":  # shown on its rivals' model pages, which its record is not
+        edit_summary(catalog, "beta-paint", 'name: "1.10"', 'name: "1.10 Pro"')
     elif change == "site-setting":
         site = catalog / "site.yaml"
         site.write_text(site.read_text().replace("capabilities_shown: 2", "capabilities_shown: 1"))
@@ -121,6 +124,9 @@ def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) ->
         }
     if change in ("date", "category"):
         assert after["sitemap.xml"] != before["sitemap.xml"]
+    if change == "name":
+        rival = "models/alpha-vision/index.html"
+        assert after[rival] != before[rival] and "1.10 Pro" in (out / rival).read_text()
     if change in ("delete", "rename"):
         gone = "beta-paint" if change == "delete" else "delta-api"
         assert not any(gone in p for p in after)

@@ -96,12 +96,13 @@ def page_key(site: Site, page: Page, base: str) -> str:
     if kind == "compare":
         return pair_key(site, page.key[0], page.key[1], base)
     if kind == "model":
+        # Its rivals are the entries it has a pair page with (`base` covers which), shown
+        # with their names and ranks in the order of the leaderboard: `standings` covers those.
         slug = page.key[0]
-        parts = [site.fingerprint(slug)]
-        parts += [f"{r.slug}:{r.name}:{r.rank}" for r in site.rivals(slug)]
+        parts = [site.fingerprint(slug), site.standings()]
         parts += [site.fingerprint(r.slug) for r in site.alternatives(slug)]
     else:  # home, categories, methodology, search, the leaderboard: they list every entry
-        parts = [site.fingerprint(s) for s in site.entries]
+        parts = [site.every_print()]
     text = "\0".join((base, page.kind, page.path, *parts))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -145,6 +145,24 @@ class Site:
             found = self._prints[slug] = hashlib.sha256(text.encode()).hexdigest()[:32]
         return found
 
+    def standings(self) -> str:
+        """Return a hash of every entry's name, rank and place on the leaderboard."""
+        memo = self.memo["site_prints"]
+        if "standings" not in memo:
+            text = "\0".join(
+                f"{e.slug}:{e.name}:{e.rank}:{e.position}" for e in self.entries.values()
+            )
+            memo["standings"] = hashlib.sha256(text.encode()).hexdigest()[:32]
+        return memo["standings"]  # type: ignore[no-any-return]
+
+    def every_print(self) -> str:
+        """Return a hash of every entry's fingerprint (what pages listing them all show)."""
+        memo = self.memo["site_prints"]
+        if "every" not in memo:
+            text = "\0".join(self.fingerprint(s) for s in self.entries)
+            memo["every"] = hashlib.sha256(text.encode()).hexdigest()[:32]
+        return memo["every"]  # type: ignore[no-any-return]
+
     def has_pair(self, a: str, b: str) -> bool:
         """True when the pair of `a` and `b` has a page under the pair policy."""
         return ((a, b) if a < b else (b, a)) in self._pair_set()
