@@ -1,4 +1,5 @@
-"""The derived views: closeness orders every entry's relatives as its definition says."""
+"""The derived views: closeness orders every entry's relatives as its definition says; what
+the workers share can be computed in another process."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, VALID
-from rivals.build import load_and_validate
+from conftest import REPO, VALID, tree
+from rivals.build import BuildOptions, build_site, load_and_validate
+from rivals.forked import Child
+from rivals.rank import rank
 from rivals.schema import Catalog
-from rivals.views import closeness
+from rivals.views import Site, closeness
 
 
 def reference_closeness(catalog: Catalog) -> dict[str, list[str]]:
@@ -36,3 +39,35 @@ def test_closeness_follows_its_definition(data: Path) -> None:
     found = closeness(catalog)
     assert found == reference_closeness(catalog)
     assert any(len(v) > 1 for v in found.values())  # something to order
+
+
+def _site(data: Path) -> Site:
+    catalog = load_and_validate(data)
+    return Site(catalog, rank(catalog))
+
+
+def test_what_a_child_computes_for_every_worker_is_what_each_would_compute() -> None:
+    """build._share_ahead: closeness and fingerprints, computed in a forked child, sent back
+    pickled and adopted by a site that has not computed them."""
+    found = Child.fork(_site(REPO / "data").shared).result()
+    assert found is not None
+    adopted, itself = _site(REPO / "data"), _site(REPO / "data")
+    adopted.adopt(found)
+    assert adopted._prints.keys() == itself.entries.keys()  # taken, not computed
+    assert closeness(adopted.catalog) == closeness(itself.catalog)
+    assert all(adopted.fingerprint(s) == itself.fingerprint(s) for s in itself.entries)
+
+
+def test_a_build_with_workers_adopts_what_the_child_computed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adopted: list[int] = []
+    adopt = Site.adopt
+    monkeypatch.setattr(Site, "adopt", lambda self, found: adopted.append(1) or adopt(self, found))
+    for jobs in (1, 2):
+        out = tmp_path / f"site{jobs}"
+        build_site(
+            BuildOptions(data=REPO / "data", templates=None, out=out, jobs=jobs, search=False)
+        )
+    assert adopted == [1]  # with two workers only
+    assert tree(tmp_path / "site1") == tree(tmp_path / "site2")

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from rivals.ahead import paused_gc
 from rivals.extras import asset_files, index_files, index_key, is_index_file
+from rivals.forked import Child, can_fork
 from rivals.load import ParseAhead, Parsed, load_catalog, read_memo
 from rivals.pages import (
     Page,
@@ -158,6 +159,44 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
     board = rank(catalog)
     site = Site(catalog, board)
     clock.lap("rank")
+    to_save = memo if _reparsed(remembered, memo) else None
+    shared = _share_ahead(site, options.jobs)
+    try:
+        return _render_and_commit(options, site, check, shared, clock, to_save)
+    finally:
+        if shared is not None:
+            shared.close()
+
+
+def _share_ahead(site: Site, jobs: int | None) -> Child | None:
+    """Fork a child that computes what every render worker needs of every entry (Site.shared),
+    while this process plans; None when the pages are rendered here.
+
+    Each worker would compute it for itself (30 ms at 200 entries), while the second core
+    idles through the plan: the manifest of the previous build, the templates.
+    """
+    pages = 2 * len(pair_slugs(site.catalog))
+    if not _in_workers(jobs, pages) or not can_fork():
+        return None
+    return Child.fork(site.shared)
+
+
+def _in_workers(jobs: int | None, pages: int) -> bool:
+    """True when `pages` pages are rendered by worker processes (see Renderer.render_all)."""
+    return (jobs or os.cpu_count() or 1) > 1 and pages >= 2 * CHUNK
+
+
+def _render_and_commit(
+    options: BuildOptions,
+    site: Site,
+    check: CheckAhead | None,
+    shared: Child | None,
+    clock: _Clock,
+    memo: dict[str, Parsed] | None,
+) -> BuildReport:
+    """Plan, render and commit the pages of `site`; save `memo` (the parsed catalog) unless
+    it is None."""
+    report, out = clock.report, options.out
     previous = load_manifest(out, check)
     try:
         staging = new_staging(out)
@@ -168,6 +207,10 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
         reuse = Manifest() if options.clean else previous
         renderer = Renderer(site, options.templates, staging, out, reuse, options.search)
         report.pages = renderer.page_count
+        if shared is not None:
+            found = shared.result()
+            if found is not None:
+                site.adopt(found)
         clock.lap("plan")
         staged, report.rendered = renderer.render_all(options.jobs, options.progress)
         window = (start, file_time(staging))
@@ -180,7 +223,7 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
         raise
     try:
         result = commit(staging, out, staged, previous.files, window)
-        if _reparsed(remembered, memo):
+        if memo is not None:
             save_memo(out, memo)
     except OSError as err:
         discard(staging)
@@ -396,7 +439,7 @@ class Renderer:
             done += result[2]
             report(done, total)
 
-        if jobs <= 1 or total < 2 * CHUNK:
+        if not _in_workers(jobs, total):
             enabled = gc.isenabled()
             gc.enable()
             try:

@@ -101,6 +101,10 @@ class Cell:
     leads: bool = False
 
 
+# What Site.shared returns: closeness order by entry, and fingerprints by entry.
+Shared = tuple[dict[str, list[str]], dict[str, str]]
+
+
 @dataclass
 class Site:
     """The catalog, its leaderboard and the views derived from them."""
@@ -144,6 +148,18 @@ class Site:
             text = repr((self.entries[slug], self.cells[slug]))
             found = self._prints[slug] = hashlib.sha256(text.encode()).hexdigest()[:32]
         return found
+
+    def shared(self) -> Shared:
+        """Return what every render process needs of every entry, in plain values: the order
+        of closeness and the fingerprints (see build._share_ahead)."""
+        return closeness(self.catalog), {slug: self.fingerprint(slug) for slug in self.entries}
+
+    def adopt(self, shared: Shared) -> None:
+        """Take what `shared` computed (in another process) as if computed here."""
+        order, prints = shared
+        self.catalog.__dict__.setdefault("_closeness", order)
+        for slug, found in prints.items():
+            self._prints.setdefault(slug, found)
 
     def standings(self) -> str:
         """Return a hash of every entry's name, rank and place on the leaderboard."""
