@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 from array import array
@@ -298,3 +299,47 @@ def test_a_check_asked_early_leaves_the_rest_to_the_writers(
 
     rows = list(load_manifest(out, Early()).files.values())  # type: ignore[arg-type]
     assert all(r.seen > 0 for r in rows[:3]) and {r.seen for r in rows[3:]} == {-1}
+
+
+def _pieces(out: Path) -> list[Path]:
+    return sorted((out.parent / ".rivals-cache" / out.name / "pieces").glob("*/*"))
+
+
+def test_kept_pieces_are_reused_only_for_the_same_entry_and_base(
+    catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    """A build renders each entry's capability list once and keeps it; a later build takes it
+    instead of rendering it, unless the entry (its fingerprint) or the base changed or the
+    build is --clean. Tampering with a kept piece shows which one a page came from."""
+    store = [p for p in _pieces(built) if p.name.startswith("capabilities-")]
+    assert len({p.name.split("-")[1] for p in store}) == 4  # one fingerprint per entry
+    page = built / "compare" / "alpha-vision-vs-beta-paint" / "index.html"
+    clean_page = page.read_text()
+    for piece in store:
+        piece.write_bytes(marshal.dumps("<p>kept piece</p>"))
+    page.unlink()  # rendered again, with the kept pieces
+    build(catalog, built)
+    assert "<p>kept piece</p>" in page.read_text()
+    page.unlink()
+    build(catalog, built, clean=True)  # reads no piece
+    assert page.read_text() == clean_page
+    for piece in _pieces(built):
+        if piece.name.startswith("capabilities-"):
+            piece.write_bytes(marshal.dumps("<p>kept piece</p>"))
+    edit_summary(catalog, "alpha-vision", "summary: ", "summary: Edited. ")
+    edit_summary(catalog, "beta-paint", "summary: ", "summary: Edited. ")
+    build(catalog, built)  # both sides changed: their pieces are rendered again
+    assert "<p>kept piece</p>" not in page.read_text()
+
+
+def test_pieces_of_gone_entries_and_old_bases_are_deleted(catalog: Path, built: Path) -> None:
+    before = {p.name.split("-")[1] for p in _pieces(built)}
+    edit_summary(catalog, "alpha-vision", "summary: ", "summary: Edited. ")
+    build(catalog, built)
+    after = {p.name.split("-")[1] for p in _pieces(built)}
+    assert len(after) == 4 and len(after - before) == len(before - after) == 1
+    (catalog / "models" / "beta-paint.yaml").unlink()
+    (catalog / "matches.yaml").write_text("- pair: [gamma-studio, alpha-vision]\n  count: 3\n")
+    build(catalog, built)
+    assert len({p.name.split("-")[1] for p in _pieces(built)}) == 3
+    assert len({p.parent.name for p in _pieces(built)}) == 1  # the base changed (the pairs)

@@ -37,6 +37,8 @@ from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
 from rivals.render import (
     Fragments,
+    FragmentStore,
+    add_fragment_cache,
     make_environment,
     render,
     template_fingerprint,
@@ -205,7 +207,9 @@ def _render_and_commit(
     try:
         start = file_time(staging)
         reuse = Manifest() if options.clean else previous
-        renderer = Renderer(site, options.templates, staging, out, reuse, options.search)
+        renderer = Renderer(
+            site, options.templates, staging, out, reuse, options.search, not options.clean
+        )
         report.pages = renderer.page_count
         if shared is not None:
             found = shared.result()
@@ -225,6 +229,8 @@ def _render_and_commit(
         result = commit(staging, out, staged, previous.files, window)
         if memo is not None:
             save_memo(out, memo)
+        if result.written or result.deleted:
+            renderer.store.prune()
     except OSError as err:
         discard(staging)
         message = f"writing into --out {out} failed: {err}; build again to finish it"
@@ -290,6 +296,7 @@ class Renderer:
         out: Path,
         previous: Manifest,
         search: bool = False,
+        reuse: bool = True,
     ) -> None:
         self.site = site
         self.templates = templates
@@ -300,8 +307,11 @@ class Renderer:
         # Without a template for one pair (compare/<a>-vs-<b>.html) every pair page uses this.
         overrides = any(name.startswith("compare/") for name in self.known)
         self.compare_names: tuple[str, ...] = () if overrides else ("compare.html",)
-        self.fragments = Fragments(self.env)
         self.base = _base_fingerprint(site, self.env)
+        folder = cache_dir(out) / "pieces"
+        self.store = FragmentStore(folder, self.base, site.entries, site.fingerprint, reuse)
+        add_fragment_cache(self.env, self.store)
+        self.fragments = Fragments(self.env, self.store)
         self.fixed = fixed_pages(site.catalog)
         self.pairs = interleaved(pair_slugs(site.catalog))
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
+import os
+import shutil
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -263,13 +266,84 @@ def _direct(macro: Any) -> Callable[..., Markup]:
     return call
 
 
+class FragmentStore:
+    """Each entry's capability list and feature cells as HTML, kept between builds.
+
+    Rendering them is most of what a pair page costs the first time a process meets one of
+    its entries: a one-entry edit renders the edited entry's pair pages, each with another
+    entry met for the first time (about 0.3 ms each, in each worker). Each piece is a file
+    named after its entry's fingerprint (a hash of everything the site shows of the entry),
+    in a folder named after the build's base (templates, code and settings): a piece read
+    back is the HTML that rendering would give. `reuse` False (a --clean build) reads none.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        base: str,
+        entries: Mapping[str, Any],
+        prints: Callable[[str], str],
+        reuse: bool = True,
+    ) -> None:
+        self.root, self.folder = str(folder), f"{folder}/{base[:32]}"
+        self.entries, self.prints, self.reuse = entries, prints, reuse
+        self._made = False
+
+    def name(self, kind: str, entry: Any, *more: object) -> str | None:
+        """Return the file name of one of `entry`'s pieces; None if it is not the site's."""
+        slug = getattr(entry, "slug", None)
+        if not isinstance(slug, str) or self.entries.get(slug) is not entry:
+            return None
+        return "-".join((kind, self.prints(slug), *map(str, more)))
+
+    def get(self, name: str | None) -> Any:
+        """Return the piece an earlier build left under `name`, or None."""
+        if name is None or not self.reuse:
+            return None
+        try:
+            with open(f"{self.folder}/{name}", "rb") as handle:
+                return marshal.loads(handle.read())
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+
+    def put(self, name: str | None, piece: str | tuple[tuple[str, ...], ...]) -> None:
+        """Keep a piece this process rendered (a string, or tuples of strings)."""
+        if name is None:
+            return
+        if not self._made:
+            os.makedirs(self.folder, exist_ok=True)
+            self._made = True
+        path = f"{self.folder}/{name}"
+        if os.path.exists(path):
+            return  # the other worker rendered it first (both meet every entry)
+        temporary = f"{self.folder}/.{name}.{os.getpid()}"
+        with open(temporary, "wb") as handle:
+            handle.write(marshal.dumps(piece))
+        os.replace(temporary, path)
+
+    def prune(self) -> None:
+        """Delete the pieces of entries the site no longer shows as they were, and those
+        made under another base."""
+        live = {self.prints(slug) for slug in self.entries}
+        mine = Path(self.folder).name
+        for folder in Path(self.root).glob("*"):
+            if folder.name != mine:
+                shutil.rmtree(folder, ignore_errors=True)
+                continue
+            for piece in folder.iterdir():
+                parts = piece.name.split("-")
+                if piece.name.startswith(".") or len(parts) < 2 or parts[1] not in live:
+                    piece.unlink(missing_ok=True)
+
+
 class Fragments:
     """The pieces of pair pages that belong to one entry, rendered once per build process.
 
     The macros come from `partials/fragments.html`, so a site's override of that file applies.
     """
 
-    def __init__(self, env: jinja2.Environment) -> None:
+    def __init__(self, env: jinja2.Environment, store: FragmentStore | None = None) -> None:
+        self.store = store
         module = env.get_template("partials/fragments.html").module
         self._cell = module.feature_cell  # type: ignore[attr-defined]
         self._row = _direct(module.capability_row)  # type: ignore[attr-defined]
@@ -330,9 +404,9 @@ class Fragments:
 
         `cells` are `Site.cells`: each entry's feature cells, plain and leading.
         """
-        cell = self.cell
-        plain_a, lead_a, plain_html_a, lead_html_a = self._entry_cells(cells[context["a"].slug])
-        plain_b, lead_b, plain_html_b, lead_html_b = self._entry_cells(cells[context["b"].slug])
+        cell, a, b = self.cell, context["a"], context["b"]
+        plain_a, lead_a, plain_html_a, lead_html_a = self._entry_cells(a, cells[a.slug])
+        plain_b, lead_b, plain_html_b, lead_html_b = self._entry_cells(b, cells[b.slug])
         feature_cells = []
         # Each cell is one of its entry's two variants (plain or leading), looked up by
         # position, or else any Cell at all. Written out for both sides: a loop over the two
@@ -360,12 +434,22 @@ class Fragments:
         context["capabilities_b"] = capabilities(context["b"], shown)
         context["related_links"] = self.links(context["root"], context["related"])
 
-    def _entry_cells(self, cells: tuple[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
+    def _entry_cells(
+        self, entry: Any, cells: tuple[tuple[Any, ...], tuple[Any, ...]]
+    ) -> tuple[Any, ...]:
         """Return an entry's feature cells, plain and leading, and the HTML of each."""
         found = self._by_entry.get(id(cells))
         if found is None or found[0] is not cells:
             plain, lead = cells
-            html = tuple(self.cell(c) for c in plain), tuple(self.cell(c) for c in lead)
+            store = self.store
+            key = None if store is None else store.name("cells", entry)
+            kept = None if store is None else store.get(key)
+            if kept is not None:
+                html = tuple(map(Markup, kept[0])), tuple(map(Markup, kept[1]))
+            else:
+                html = tuple(self.cell(c) for c in plain), tuple(self.cell(c) for c in lead)
+                if store is not None:
+                    store.put(key, (tuple(map(str, html[0])), tuple(map(str, html[1]))))
             found = self._by_entry[id(cells)] = (cells, (plain, lead, *html))
         return found[1]
 
@@ -381,8 +465,9 @@ class Fragments:
         return Markup("".join(parts))
 
 
-def add_fragment_cache(env: jinja2.Environment) -> None:
-    """Give templates `capabilities(entry, shown)`: the entry's capability list, rendered once.
+def add_fragment_cache(env: jinja2.Environment, store: FragmentStore | None = None) -> None:
+    """Give templates `capabilities(entry, shown)`: the entry's capability list, rendered once
+    (or taken from `store`).
 
     Every pair page shows both entries' capabilities; rendering each list once per process
     instead of once per page halves the cost of a pair page.
@@ -394,7 +479,14 @@ def add_fragment_cache(env: jinja2.Environment) -> None:
         key = (entry.slug, shown)
         html = cache.get(key)
         if html is None:
-            html = cache[key] = ascii_html(template.render(entry=entry, shown=shown))
+            stored = None if store is None else store.name("capabilities", entry, shown)
+            kept = None if store is None else store.get(stored)
+            if kept is not None:
+                html = cache[key] = Markup(kept)
+            else:
+                html = cache[key] = ascii_html(template.render(entry=entry, shown=shown))
+                if store is not None:
+                    store.put(stored, str(html))
         return html
 
     env.globals["capabilities"] = capabilities
