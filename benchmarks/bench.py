@@ -66,6 +66,8 @@ def child(data: str, out: str, jobs: int, clean: bool) -> None:
     )
     fields = ("pages", "rendered", "written", "unchanged", "deleted", "stages")
     print(json.dumps({k: getattr(report, k) for k in fields} | {"peak_kb": peak_kb}))
+    sys.stdout.flush()
+    os._exit(0)  # as `rivals` leaves (see cli.main): without freeing the build's objects
 
 
 def run_build(data: Path, out: Path, jobs: int, clean: bool = False) -> dict[str, Any]:
