@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshal
 import os
 import shutil
+import threading
 from array import array
 from pathlib import Path
 
@@ -343,3 +344,21 @@ def test_pieces_of_gone_entries_and_old_bases_are_deleted(catalog: Path, built: 
     build(catalog, built)
     assert len({p.name.split("-")[1] for p in _pieces(built)}) == 3
     assert len({p.parent.name for p in _pieces(built)}) == 1  # the base changed (the pairs)
+
+
+def test_no_child_is_forked_while_another_thread_runs(catalog: Path, built: Path) -> None:
+    """`rivals serve` rebuilds beside its server's thread: a forked child would inherit only
+    the forking thread, and locks the others held."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forked.can_fork()
+        assert CheckAhead.start(built) is None
+        edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
+        report = build(catalog, built)
+        assert report.written == 4  # its pages (see test_incremental_equals_clean)
+    finally:
+        stop.set()
+        other.join()
+    assert forked.can_fork() == ((os.cpu_count() or 1) >= 2)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Callable
 from typing import Any
 
 
 def can_fork() -> bool:
-    """True when a second process can run beside this one (fork, and two cores for it)."""
-    return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
+    """True when a second process can run beside this one: fork, two cores for it, and no
+    other thread in this one (`rivals serve` has its server's), as a forked child would
+    inherit only this thread and whatever locks the others held, perhaps never released."""
+    return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2 and threading.active_count() == 1
 
 
 class Child:
