@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -192,3 +193,27 @@ def test_a_build_that_parses_nothing_does_not_import_yaml(tmp_path: Path) -> Non
 
     assert build() == "[]"  # the child parsed every file
     assert build() == "[]"  # nothing changed
+
+
+def test_a_build_on_a_terminal_draws_its_bar_without_a_thread(tmp_path: Path) -> None:
+    """The progress bar is redrawn as the build reports, so the build starts alone in its
+    process and may fork its helpers (forked.can_fork)."""
+    import pty
+
+    code = (
+        "import os, sys, threading; import rivals.build as b; build = b.build_site\n"
+        "def watched(options):\n"
+        "    os.write(2, f'threads {threading.active_count()}'.encode())\n"
+        "    return build(options)\n"
+        "b.build_site = watched\n"
+        "from rivals.cli import main; sys.argv = ['rivals'] + sys.argv[1:]; main()\n"
+    )
+    leader, follower = pty.openpty()
+    args = ["build", "--data", str(REPO / "data"), "--out", str(tmp_path / "site"), "--no-search"]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], stdout=follower, stderr=subprocess.PIPE, text=True
+    )
+    os.close(follower)
+    os.close(leader)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "threads 1"  # (rich redirects sys.stderr: written to fd 2)

@@ -93,11 +93,13 @@ def build(
         else:
             from rich.progress import Progress  # only on a terminal: it takes 35 ms to import
 
-            with Progress(transient=True) as bar:
+            # Redrawn as the build reports, not by rich's refresh thread: the build forks
+            # helpers only when it runs alone (see forked.can_fork).
+            with Progress(transient=True, auto_refresh=False) as bar:
                 task = bar.add_task("Rendering", total=None)
 
                 def advance(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
+                    bar.update(task, completed=done, total=total, refresh=True)
 
                 report = _run(lambda: build_site(replace(options, progress=advance)))
     if verbose:
