@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import pickle
 import shutil
 import threading
 from array import array
@@ -14,7 +15,7 @@ import pytest
 from conftest import REPO, tree
 from rivals import forked, write
 from rivals.build import BuildOptions, build_site
-from rivals.load import read_memo
+from rivals.load import pack_memo, read_memo
 from rivals.write import CheckAhead, load_manifest, memo_path
 
 
@@ -220,6 +221,35 @@ def test_the_parsed_catalog_is_saved_only_when_a_file_was_parsed(
     build(catalog, out)
     assert memo.stat().st_mtime_ns != first - 10**9
     assert read_memo(memo)[str(catalog / "models" / "alpha-vision.yaml")][1] is not None
+
+
+def test_saving_the_parsed_catalog_pickles_only_what_was_parsed(catalog: Path, built: Path) -> None:
+    before = read_memo(memo_path(built))
+    edited = str(catalog / "models" / "alpha-vision.yaml")
+    edit_summary(catalog, "alpha-vision", "An open vision", "An open, edited vision")
+    build(catalog, built)
+    after = read_memo(memo_path(built))
+    assert after.keys() == before.keys()
+    for path, (_, blob) in after.packed.items():  # the bytes of each entry, as saved
+        assert (blob == before.packed[path][1]) == (path != edited)
+    document = after[edited][1]
+    assert document is not None and "edited vision" in str(document.data)
+
+
+def test_packing_the_parsed_catalog_reuses_the_bytes_it_read(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memo = read_memo(memo_path(built))
+    first = next(iter(memo))
+    memo[first] = tuple(list(memo[first]))  # an equal entry, parsed again
+    pickled: list[object] = []
+    dumps = pickle.dumps
+    monkeypatch.setattr(pickle, "dumps", lambda obj, *a: pickled.append(obj) or dumps(obj, *a))
+    packed = pack_memo(memo)
+    assert len(pickled) == 2 and pickled[0] is memo[first]  # that entry, then the whole
+    monkeypatch.undo()
+    memo_path(built).write_bytes(packed)
+    assert read_memo(memo_path(built)) == memo
 
 
 def test_a_check_ahead_finds_each_file_as_written_or_not(

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from rivals.ahead import paused_gc
 from rivals.extras import asset_files, index_files, index_key, is_index_file
 from rivals.forked import Child, can_fork
-from rivals.load import ParseAhead, Parsed, load_catalog, read_memo
+from rivals.load import ParseAhead, Parsed, load_catalog, pack_memo, read_memo
 from rivals.pages import (
     Page,
     api_text,
@@ -228,7 +228,7 @@ def _render_and_commit(
     try:
         result = commit(staging, out, staged, previous.files, window)
         if memo is not None:
-            save_memo(out, memo)
+            save_memo(out, pack_memo(memo))
         if result.written or result.deleted:
             renderer.store.prune()
     except OSError as err:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -256,14 +256,44 @@ def _parse_files(paths: list[Path]) -> dict[str, Parsed]:
     return parsed
 
 
-def read_memo(path: Path) -> dict[str, Parsed]:
-    """Return the parsed-file memo an earlier build saved, or {} if there is none usable."""
+class Memo(dict[str, Parsed]):
+    """The parsed-file memo, with the pickled form of each entry as read from disk: saving it
+    again pickles only the entries that changed (one, after an edit) instead of all of them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.packed: dict[str, tuple[Parsed, bytes]] = {}
+
+
+def read_memo(path: Path) -> Memo:
+    """Return the parsed-file memo an earlier build saved, or an empty one if none is usable."""
+    memo = Memo()
     try:
         with path.open("rb") as handle:
-            memo = pickle.load(handle)
+            outer = pickle.load(handle)
+        if not isinstance(outer, dict):
+            return memo
+        for key, blob in outer.items():
+            entry = pickle.loads(blob)
+            memo[key] = entry
+            memo.packed[key] = (entry, blob)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        return {}
-    return memo if isinstance(memo, dict) else {}
+        return Memo()
+    return memo
+
+
+def pack_memo(memo: Mapping[str, Parsed]) -> bytes:
+    """Return the bytes read_memo reads back: each entry pickled on its own, unchanged ones as
+    they were read."""
+    packed: dict[str, tuple[Parsed, bytes]] = getattr(memo, "packed", {})
+    outer = {}
+    for key, entry in memo.items():
+        known = packed.get(key)
+        if known is not None and known[0] is entry:
+            outer[key] = known[1]
+        else:
+            outer[key] = pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(outer, pickle.HIGHEST_PROTOCOL)
 
 
 def _model_files(folder: Path, problems: list[Problem]) -> Iterator[Path]:

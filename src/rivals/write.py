@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import pickle
 import shutil
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -479,13 +478,13 @@ def memo_path(out: Path) -> Path:
     return cache_dir(out) / "catalog.pickle"
 
 
-def save_memo(out: Path, memo: Mapping[str, object]) -> None:
-    """Keep the parsed catalog beside the output, for the next build to skip parsing."""
+def save_memo(out: Path, packed: bytes) -> None:
+    """Keep the parsed catalog (load.pack_memo) beside the output, for the next build to skip
+    parsing."""
     path = memo_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump(memo, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.write_bytes(packed)
     os.replace(tmp, path)
 
 
