@@ -16,7 +16,7 @@ from conftest import REPO, tree
 from rivals import forked, write
 from rivals.build import BuildOptions, build_site
 from rivals.load import pack_memo, read_memo
-from rivals.write import CheckAhead, load_manifest, memo_path
+from rivals.write import MTIME, SEEN, CheckAhead, load_manifest, memo_path
 
 
 def build(data: Path, out: Path, templates: Path = REPO / "templates", **kw) -> object:
@@ -109,6 +109,7 @@ def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) ->
         site = catalog / "site.yaml"
         site.write_text(site.read_text().replace("capabilities_shown: 2", "capabilities_shown: 1"))
     report = build(catalog, out, templates)
+    assert not list(tmp_path.glob(".site.staging-*"))  # moved in, then removed
     same_as_clean(catalog, out, tmp_path, templates)
     after = stamps(out)
     # Files whose bytes did not change keep their modification time.
@@ -187,12 +188,12 @@ def test_the_manifest_keeps_a_window_for_written_files_and_times_for_kept_ones(
     low, high = first.window
     assert low <= high
     for path, row in first.files.items():
-        assert row.mtime_ns == 0  # all written by that build
+        assert row[MTIME] == 0  # all written by that build
         assert low <= (out / path).stat().st_mtime_ns <= high
     report = build(catalog, out)
     assert report.rendered == 0 and report.written == 0
     second = load_manifest(out)
-    assert {p: r.mtime_ns for p, r in second.files.items()} == stamps(out)
+    assert {p: r[MTIME] for p, r in second.files.items()} == stamps(out)
 
 
 def test_a_file_touched_outside_the_window_is_checked_but_not_rewritten(
@@ -262,14 +263,14 @@ def test_a_check_ahead_finds_each_file_as_written_or_not(
     check = CheckAhead.start(out)
     assert check is not None
     rows = load_manifest(out, check).files
-    assert {p for p, r in rows.items() if r.seen == 0} == {
+    assert {p for p, r in rows.items() if r[SEEN] == 0} == {
         "models/alpha-vision/index.html",
         "api/compare/alpha-vision-vs-beta-paint.json",
     }
     for path, row in rows.items():
-        if row.seen:
-            assert row.seen == (out / path).stat().st_mtime_ns
-    assert {r.seen for r in load_manifest(out).files.values()} == {-1}  # no check: -1
+        if row[SEEN]:
+            assert row[SEEN] == (out / path).stat().st_mtime_ns
+    assert {r[SEEN] for r in load_manifest(out).files.values()} == {-1}  # no check: -1
 
 
 def test_a_check_of_another_manifest_is_not_used(
@@ -280,7 +281,7 @@ def test_a_check_of_another_manifest_is_not_used(
     check = CheckAhead.start(other)
     assert check is not None
     rows = load_manifest(built, check).files
-    assert rows and {r.seen for r in rows.values()} == {-1}
+    assert rows and {r[SEEN] for r in rows.values()} == {-1}
 
 
 def test_a_check_nobody_takes_is_stopped(built: Path) -> None:
@@ -329,7 +330,7 @@ def test_a_check_asked_early_leaves_the_rest_to_the_writers(
             return array("q", every[: 3 * 8])
 
     rows = list(load_manifest(out, Early()).files.values())  # type: ignore[arg-type]
-    assert all(r.seen > 0 for r in rows[:3]) and {r.seen for r in rows[3:]} == {-1}
+    assert all(r[SEEN] > 0 for r in rows[:3]) and {r[SEEN] for r in rows[3:]} == {-1}
 
 
 def _pieces(out: Path) -> list[Path]:

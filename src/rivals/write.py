@@ -29,10 +29,9 @@ import shutil
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import chain, repeat
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from rivals.forked import Child, can_fork
 
@@ -40,20 +39,18 @@ MANIFEST_VERSION = 5
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
-class Written(NamedTuple):
-    """What the manifest keeps of one output file (a tuple: there are 100,000s of them)."""
-
-    size: int
-    mtime_ns: int  # 0: written by the build that saved the manifest, within its window
-    key: str = ""
-    # The file's time in --out if a CheckAhead found it as this row says, 0 if it found it
-    # changed or gone, -1 if no check ran (PageWriter then looks itself).
-    seen: int = -1
-
-
+# What the manifest keeps of one output file, a plain tuple (there are 100,000s of them, and
+# a named tuple took half as long again to make): (size, mtime_ns, key, seen), where
+# mtime_ns 0 means written by the build that saved the manifest, within its window, and seen
+# is the file's time in --out if a CheckAhead found it as the row says, 0 if it found it
+# changed or gone, -1 if no check ran (PageWriter then looks itself).
+Written = tuple[int, int, str, int]
+SIZE: Final = 0
+MTIME: Final = 1
+KEY: Final = 2
+SEEN: Final = 3
 # One manifest row: (path, size, mtime_ns, key).
 Row = tuple[str, int, int, str]
-_written: Callable[[tuple[int, int, str, int]], Written] = partial(tuple.__new__, Written)
 # The file-system times before a build's first write and after its last.
 Window = tuple[int, int]
 
@@ -100,8 +97,7 @@ def load_manifest(out: Path, check: CheckAhead | None = None) -> Manifest:
             checked = seen[start:end]  # fewer, or none, if the check did not get that far
             times = chain(checked, repeat(-1, len(paths) - len(checked)))
             # Without a Python call per row: 40,000 rows at 200 entries.
-            rows = map(_written, zip(sizes, mtimes, keys, times, strict=True))
-            files.update(zip(paths, rows, strict=True))
+            files.update(zip(paths, zip(sizes, mtimes, keys, times, strict=True), strict=True))
             start = end
         return Manifest(files, window)
     except (OSError, ValueError, EOFError, TypeError):
@@ -261,24 +257,27 @@ class PageWriter:
 
     def keep(self, path: str, key: str) -> bool:
         """Return True (and record the page) when --out holds it rendered from the same key."""
-        mtime = self.unchanged(path, key)
+        old = self.previous.get(path)
+        mtime = self._unchanged(path, old, key)
         if not mtime:
             return False
-        old = self.previous[path]
-        self.rows.append((path, old.size, mtime, key))
+        assert old is not None
+        self.rows.append((path, old[SIZE], mtime, key))
         self.known += 1
-        self.changed += mtime != old.mtime_ns  # size and key are the same
+        self.changed += mtime != old[MTIME]  # size and key are the same
         return True
 
     def unchanged(self, path: str, key: str) -> int:
         """Return the modification time of `path` in --out if it is as the previous build
         wrote it from the same key, else 0."""
-        old = self.previous.get(path)
-        if old is None or not key or old.key != key:
+        return self._unchanged(path, self.previous.get(path), key)
+
+    def _unchanged(self, path: str, old: Written | None, key: str) -> int:
+        if old is None or not key or old[KEY] != key:
             return 0
-        if old.seen >= 0:
-            return old.seen
-        return time_if_as_written(f"{self.out}/{path}", old.size, old.mtime_ns, self.window)
+        if old[SEEN] >= 0:
+            return old[SEEN]
+        return time_if_as_written(f"{self.out}/{path}", old[SIZE], old[MTIME], self.window)
 
     def write(self, path: str, data: bytes, key: str = "") -> None:
         """Stage `data` for `path` unless --out already holds exactly these bytes."""
@@ -437,7 +436,7 @@ def commit(
                 make_folder(f"{target}/{folder}")
                 made.add(folder)
             os.replace(f"{source}/{path}", f"{target}/{path}")
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_emptied(source, made)
         if stale:  # else the 40,000 paths of a 200-entry site need not make a set
             current = set(paths_of(parts))
             for path in sorted(previous.keys() - current):
@@ -446,6 +445,25 @@ def commit(
     if save:
         _save_manifest(out, parts, window)
     return report
+
+
+def _remove_emptied(staging: str, folders: set[str]) -> None:
+    """Remove the staging folder, whose files were all moved out of `folders` (relative
+    paths): an rmdir per folder, deepest first, instead of a walk of the whole tree."""
+    parents = set(folders)
+    for folder in folders:
+        while (folder := folder.rpartition("/")[0]) and folder not in parents:
+            parents.add(folder)
+    for folder in sorted(parents, key=lambda f: f.count("/"), reverse=True):
+        if folder:
+            try:
+                os.rmdir(f"{staging}/{folder}")
+            except OSError:
+                break  # not empty after all: leave the rest to rmtree
+    try:
+        os.rmdir(staging)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _remove(out: Path, path: str) -> int:
