@@ -58,6 +58,7 @@ def child(data: str, out: str, jobs: int, clean: bool) -> None:
             clean=clean,
             ahead=ahead.parse,
             check=ahead.check,
+            leave=[],  # freed by nobody, as the CLI's (see rivals.cli._LEFT)
         )
         report = build_site(options)
     peak_kb = max(

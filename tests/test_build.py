@@ -308,6 +308,14 @@ def test_templates_compiled_by_another_version_are_not_reused(
     assert not stale.exists()
 
 
+def test_a_build_can_leave_its_objects_to_the_caller(catalog: Path, tmp_path: Path) -> None:
+    """The CLI exits without freeing anything: the build leaves it what it would free."""
+    left: list[object] = []
+    build(catalog, tmp_path / "site", leave=left)
+    kinds = {type(thing).__name__ for thing in left}
+    assert {"Site", "Manifest", "Renderer"} <= kinds
+
+
 def test_the_render_order_spreads_an_entrys_pairs_over_the_units() -> None:
     pairs = list(combinations([f"e{i:03d}" for i in range(200)], 2))
     order = interleaved(pairs)

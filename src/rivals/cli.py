@@ -87,6 +87,7 @@ def build(
             clean,
             ahead=ahead.parse,
             check=ahead.check,
+            leave=_LEFT,
         )
         if quiet or not sys.stdout.isatty():
             report = _run(lambda: build_site(options))
@@ -251,6 +252,10 @@ def _site(data: Path) -> Site:
 
     catalog = load_and_validate(data)
     return Site(catalog, rank(catalog))
+
+
+# What a build leaves for the process to drop at its exit, which frees nothing (see main).
+_LEFT: list[object] = []
 
 
 def _fail(message: str) -> NoReturn:
