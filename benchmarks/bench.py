@@ -1,6 +1,6 @@
 """Time rivals builds of a synthetic catalog, stage by stage, in four scenarios.
 
-    python benchmarks/bench.py --models 200 [--seed 1] [--jobs N] [--keep]
+    python benchmarks/bench.py --models 200 [--rounds 1] [--seed 1] [--jobs N] [--keep]
 
 It writes a catalog of N entries with the shared benchmark's generator
 (`shared/bench/gen_catalog.py`, next to this repository; `--gen PATH` to point
@@ -10,6 +10,10 @@ elsewhere) into a temporary folder under /dev/shm, then builds it four times:
   no-op   the same build again with nothing changed (checks that no file's mtime moved)
   edit    one capability summary of one entry file changed, then a rebuild
   clean   a `--clean` build: every page rendered again, nothing reused
+
+With `--rounds N`, the first three are done N times (each round starts from no output and no
+cache, and edits the entry once more), and the table shows each scenario's run of median wall
+time.
 
 Each build runs in its own Python process, so that "peak MB" is that build's
 own peak resident set size: the largest of the build process and its forked
@@ -110,6 +114,11 @@ def edit_one_entry(models: Path) -> str:
     return path.name
 
 
+def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the run of median wall time (the later of the two middle ones, if even)."""
+    return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
+
+
 def table(rows: list[tuple[str, dict[str, Any]]]) -> None:
     """Print the timing table and the pages-per-second table."""
     head = ["scenario", "pages", "rendered", "written", *STAGES, "total", "wall", "pages/s"]
@@ -145,6 +154,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="full, no-op and edit builds this many times each"
+    )
     parser.add_argument("--gen", type=Path, default=GEN, help="path of gen_catalog.py")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--clean", action="store_true", help=argparse.SUPPRESS)
@@ -166,20 +178,30 @@ def main() -> None:
             f"# {args.models} entries, seed {args.seed}, jobs {args.jobs or os.cpu_count()}, "
             f"nproc {os.cpu_count()}, work {work}\n"
         )
-        rows = [("full", run_build(data, out, args.jobs))]
-        before = mtimes(out)
-        noop = run_build(data, out, args.jobs)
-        after = mtimes(out)
-        rows.append(("no-op", noop | {"mtimes": changed(before, after)}))
-        edited = edit_one_entry(data / "models")
-        edit = run_build(data, out, args.jobs)
-        rows.append(("edit", edit | {"mtimes": changed(after, mtimes(out))}))
+        runs: dict[str, list[dict[str, Any]]] = {"full": [], "no-op": [], "edit": []}
+        for index in range(max(1, args.rounds)):
+            if index:  # a full build again: no output, no cache
+                shutil.rmtree(out)
+                shutil.rmtree(work / ".rivals-cache")
+            runs["full"].append(run_build(data, out, args.jobs))
+            before = mtimes(out)
+            noop = run_build(data, out, args.jobs)
+            after = mtimes(out)
+            runs["no-op"].append(noop | {"mtimes": changed(before, after)})
+            edited = edit_one_entry(data / "models")
+            edit = run_build(data, out, args.jobs)
+            runs["edit"].append(edit | {"mtimes": changed(after, mtimes(out))})
+        rows = [(name, median(found)) for name, found in runs.items()]
         before = mtimes(out)
         clean = run_build(data, out, args.jobs, clean=True)
         rows.append(("clean", clean | {"mtimes": changed(before, mtimes(out))}))
         table(rows)
-        full = rows[0][1]
+        full, edit = rows[0][1], rows[2][1]
         stage_share = sum(edit["stages"].values()) / sum(full["stages"].values())
+        if args.rounds > 1:
+            for name, found in runs.items():
+                walls = " ".join(f"{r['wall']:.3f}" for r in found)
+                print(f"# {name} wall by round: {walls} (the table shows the median run)")
         print(
             f"# edit: one capability summary in models/{edited}; edit / full: "
             f"{edit['wall'] / full['wall']:.1%} of wall time, {stage_share:.1%} of stage time"
