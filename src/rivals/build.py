@@ -216,7 +216,7 @@ def _render_and_commit(
         start = file_time(staging)
         reuse = Manifest() if options.clean else previous
         renderer = Renderer(
-            site, options.templates, staging, out, reuse, options.search, not options.clean
+            site, options.templates, staging, out, reuse, options.search, options.clean
         )
         if options.leave is not None:
             options.leave.append(renderer)
@@ -307,7 +307,7 @@ class Renderer:
         out: Path,
         previous: Manifest,
         search: bool = False,
-        reuse: bool = True,
+        clean: bool = False,
     ) -> None:
         self.site = site
         self.templates = templates
@@ -320,7 +320,7 @@ class Renderer:
         self.compare_names: tuple[str, ...] = () if overrides else ("compare.html",)
         self.base = _base_fingerprint(site, self.env)
         folder = cache_dir(out) / "pieces"
-        self.store = FragmentStore(folder, self.base, site.entries, site.fingerprint, reuse)
+        self.store = FragmentStore(folder, self.base, site.entries, site.fingerprint, not clean)
         add_fragment_cache(self.env, self.store)
         self.fragments = Fragments(self.env, self.store)
         self.fixed = fixed_pages(site.catalog)

@@ -326,14 +326,17 @@ class FragmentStore:
         made under another base."""
         live = {self.prints(slug) for slug in self.entries}
         mine = Path(self.folder).name
-        for folder in Path(self.root).glob("*"):
-            if folder.name != mine:
-                shutil.rmtree(folder, ignore_errors=True)
-                continue
-            for piece in folder.iterdir():
-                parts = piece.name.split("-")
-                if piece.name.startswith(".") or len(parts) < 2 or parts[1] not in live:
-                    piece.unlink(missing_ok=True)
+        try:
+            for folder in Path(self.root).glob("*"):
+                if folder.name != mine:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    continue
+                for piece in folder.iterdir():
+                    parts = piece.name.split("-")
+                    if piece.name.startswith(".") or len(parts) < 2 or parts[1] not in live:
+                        piece.unlink(missing_ok=True)
+        except OSError:
+            pass  # a cache: what is left is never read under another name
 
 
 class Fragments:
