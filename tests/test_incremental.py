@@ -364,6 +364,17 @@ def test_kept_pieces_are_reused_only_for_the_same_entry_and_base(
     assert "<p>kept piece</p>" not in page.read_text()
 
 
+def test_a_kept_piece_of_the_wrong_shape_is_rendered_again(catalog: Path, built: Path) -> None:
+    page = built / "compare" / "alpha-vision-vs-beta-paint" / "index.html"
+    clean_page = page.read_text()
+    for piece in _pieces(built):  # a cells piece holding a string, and the reverse
+        wrong = "<p>wrong</p>" if piece.name.startswith("cells-") else (("<p>wrong</p>",), ())
+        piece.write_bytes(marshal.dumps(wrong))
+    page.unlink()
+    build(catalog, built)
+    assert page.read_text() == clean_page
+
+
 def test_pieces_of_gone_entries_and_old_bases_are_deleted(catalog: Path, built: Path) -> None:
     before = {p.name.split("-")[1] for p in _pieces(built)}
     edit_summary(catalog, "alpha-vision", "summary: ", "summary: Edited. ")

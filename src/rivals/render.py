@@ -446,8 +446,8 @@ class Fragments:
             plain, lead = cells
             store = self.store
             key = None if store is None else store.name("cells", entry)
-            kept = None if store is None else store.get(key)
-            if kept is not None:
+            kept: Any = None if store is None else store.get(key)
+            if _cells_like(kept, plain, lead):
                 html = tuple(map(Markup, kept[0])), tuple(map(Markup, kept[1]))
             else:
                 html = tuple(self.cell(c) for c in plain), tuple(self.cell(c) for c in lead)
@@ -468,6 +468,18 @@ class Fragments:
         return Markup("".join(parts))
 
 
+def _cells_like(kept: Any, plain: tuple[Any, ...], lead: tuple[Any, ...]) -> bool:
+    """True when a kept piece has the shape of an entry's cells: HTML for each cell."""
+    return (
+        type(kept) is tuple
+        and len(kept) == 2
+        and all(type(side) is tuple for side in kept)
+        and len(kept[0]) == len(plain)
+        and len(kept[1]) == len(lead)
+        and all(type(html) is str for side in kept for html in side)
+    )
+
+
 def add_fragment_cache(env: jinja2.Environment, store: FragmentStore | None = None) -> None:
     """Give templates `capabilities(entry, shown)`: the entry's capability list, rendered once
     (or taken from `store`).
@@ -484,7 +496,7 @@ def add_fragment_cache(env: jinja2.Environment, store: FragmentStore | None = No
         if html is None:
             stored = None if store is None else store.name("capabilities", entry, shown)
             kept = None if store is None else store.get(stored)
-            if kept is not None:
+            if type(kept) is str:
                 html = cache[key] = Markup(kept)
             else:
                 html = cache[key] = ascii_html(template.render(entry=entry, shown=shown))
