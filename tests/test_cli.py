@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from conftest import INVALID, REPO, overlay, tree
 from rivals import build as build_module
+from rivals import cli as cli_module
 from rivals.cli import cli
 
 
@@ -217,3 +218,13 @@ def test_a_build_on_a_terminal_draws_its_bar_without_a_thread(tmp_path: Path) ->
     os.close(leader)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "threads 1"  # (rich redirects sys.stderr: written to fd 2)
+
+
+def test_only_the_console_script_keeps_a_builds_objects(runner: CliRunner, catalog: Path) -> None:
+    """main() exits without freeing anything, so its builds leave their objects to it; a caller
+    of `cli` itself (this test) goes on living, and keeps nothing."""
+    result = runner.invoke(
+        cli, ["build", "--data", str(catalog), "--out", str(catalog.parent / "o"), "--no-search"]
+    )
+    assert result.exit_code == 0, result.output
+    assert cli_module._LEFT is None

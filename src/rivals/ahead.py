@@ -1,6 +1,6 @@
 """What a build starts on the second core before it imports the rest of rivals.
 
-Importing Jinja and pydantic takes a tenth of a second, with one core idle. `rivals build`
+Importing Jinja and pydantic takes a seventh of a second, with one core idle. `rivals build`
 (and `rivals check`) use that time: a child parses the catalog (load.ParseAhead) unless the
 previous build's parsed catalog is there, and another checks the previous build's files
 (write.CheckAhead). This module imports neither Jinja nor pydantic.

@@ -37,7 +37,6 @@ from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
 from rivals.render import (
     Fragments,
-    FragmentStore,
     add_fragment_cache,
     make_environment,
     render,
@@ -50,6 +49,7 @@ from rivals.validate import validate_catalog
 from rivals.views import Site, pair_slugs
 from rivals.write import (
     CheckAhead,
+    FragmentStore,
     Manifest,
     PageWriter,
     Staged,

@@ -1,7 +1,8 @@
 """Work in a forked child beside this process: the result comes back pickled through a pipe.
 
-Used to parse a catalog (load.py) and to check the previous build's files (write.py) on the
-second core while this process does something else.
+Used to parse a catalog (load.py), to check the previous build's files (write.py) and to
+compute what every render worker needs (build.py) on the second core while this process does
+something else.
 """
 
 from __future__ import annotations

@@ -99,10 +99,10 @@ def page_key(site: Site, page: Page, base: str) -> str:
         # Its rivals are the entries it has a pair page with (`base` covers which), shown
         # with their names and ranks in the order of the leaderboard: `standings` covers those.
         slug = page.key[0]
-        parts = [site.fingerprint(slug), site.standings()]
+        parts = [site.fingerprint(slug), site.standings]
         parts += [site.fingerprint(r.slug) for r in site.alternatives(slug)]
     else:  # home, categories, methodology, search, the leaderboard: they list every entry
-        parts = [site.every_print()]
+        parts = [site.every_print]
     text = "\0".join((base, page.kind, page.path, *parts))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

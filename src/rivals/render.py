@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
-import os
-import shutil
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from jinja2.idtracking import VAR_LOAD_RESOLVE
 from markupsafe import Markup, escape
 
 from rivals.markup import ScriptJson, inline_markdown, script_json
+from rivals.write import FragmentStore
 
 _escape_text: Callable[[str], str]
 try:  # markupsafe's C escaper, without the Markup object that escape() wraps around it
@@ -264,79 +262,6 @@ def _direct(macro: Any) -> Callable[..., Markup]:
         return Markup(body(*args))
 
     return call
-
-
-class FragmentStore:
-    """Each entry's capability list and feature cells as HTML, kept between builds.
-
-    Rendering them is most of what a pair page costs the first time a process meets one of
-    its entries: a one-entry edit renders the edited entry's pair pages, each with another
-    entry met for the first time (about 0.3 ms each, in each worker). Each piece is a file
-    named after its entry's fingerprint (a hash of everything the site shows of the entry),
-    in a folder named after the build's base (templates, code and settings): a piece read
-    back is the HTML that rendering would give. `reuse` False (a --clean build) reads none.
-    """
-
-    def __init__(
-        self,
-        folder: Path,
-        base: str,
-        entries: Mapping[str, Any],
-        prints: Callable[[str], str],
-        reuse: bool = True,
-    ) -> None:
-        self.root, self.folder = str(folder), f"{folder}/{base[:32]}"
-        self.entries, self.prints, self.reuse = entries, prints, reuse
-        self._made = False
-
-    def name(self, kind: str, entry: Any, *more: object) -> str | None:
-        """Return the file name of one of `entry`'s pieces; None if it is not the site's."""
-        slug = getattr(entry, "slug", None)
-        if not isinstance(slug, str) or self.entries.get(slug) is not entry:
-            return None
-        return "-".join((kind, self.prints(slug), *map(str, more)))
-
-    def get(self, name: str | None) -> Any:
-        """Return the piece an earlier build left under `name`, or None."""
-        if name is None or not self.reuse:
-            return None
-        try:
-            with open(f"{self.folder}/{name}", "rb") as handle:
-                return marshal.loads(handle.read())
-        except (OSError, EOFError, ValueError, TypeError):
-            return None
-
-    def put(self, name: str | None, piece: str | tuple[tuple[str, ...], ...]) -> None:
-        """Keep a piece this process rendered (a string, or tuples of strings)."""
-        if name is None:
-            return
-        if not self._made:
-            os.makedirs(self.folder, exist_ok=True)
-            self._made = True
-        path = f"{self.folder}/{name}"
-        if os.path.exists(path):
-            return  # the other worker rendered it first (both meet every entry)
-        temporary = f"{self.folder}/.{name}.{os.getpid()}"
-        with open(temporary, "wb") as handle:
-            handle.write(marshal.dumps(piece))
-        os.replace(temporary, path)
-
-    def prune(self) -> None:
-        """Delete the pieces of entries the site no longer shows as they were, and those
-        made under another base."""
-        live = {self.prints(slug) for slug in self.entries}
-        mine = Path(self.folder).name
-        try:
-            for folder in Path(self.root).glob("*"):
-                if folder.name != mine:
-                    shutil.rmtree(folder, ignore_errors=True)
-                    continue
-                for piece in folder.iterdir():
-                    parts = piece.name.split("-")
-                    if piece.name.startswith(".") or len(parts) < 2 or parts[1] not in live:
-                        piece.unlink(missing_ok=True)
-        except OSError:
-            pass  # a cache: what is left is never read under another name
 
 
 class Fragments:

@@ -10,6 +10,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 from typing import Any
 
@@ -162,23 +163,17 @@ class Site:
         for slug, found in prints.items():
             self._prints.setdefault(slug, found)
 
+    @cached_property
     def standings(self) -> str:
-        """Return a hash of every entry's name, rank and place on the leaderboard."""
-        memo = self.memo["site_prints"]
-        if "standings" not in memo:
-            text = "\0".join(
-                f"{e.slug}:{e.name}:{e.rank}:{e.position}" for e in self.entries.values()
-            )
-            memo["standings"] = hashlib.sha256(text.encode()).hexdigest()[:32]
-        return memo["standings"]  # type: ignore[no-any-return]
+        """A hash of every entry's name, rank and place on the leaderboard."""
+        text = "\0".join(f"{e.slug}:{e.name}:{e.rank}:{e.position}" for e in self.entries.values())
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
+    @cached_property
     def every_print(self) -> str:
-        """Return a hash of every entry's fingerprint (what pages listing them all show)."""
-        memo = self.memo["site_prints"]
-        if "every" not in memo:
-            text = "\0".join(self.fingerprint(s) for s in self.entries)
-            memo["every"] = hashlib.sha256(text.encode()).hexdigest()[:32]
-        return memo["every"]  # type: ignore[no-any-return]
+        """A hash of every entry's fingerprint (what pages listing them all show)."""
+        text = "\0".join(self.fingerprint(s) for s in self.entries)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def has_pair(self, a: str, b: str) -> bool:
         """True when the pair of `a` and `b` has a page under the pair policy."""

@@ -19,6 +19,9 @@ build's window instead, the file-system times before its first write and after i
 file is as written if its size is and its time falls in that window. Files a build kept are
 stat()ed anyway, and their rows get their exact times. With a second core, a CheckAhead child
 does those stat() calls while the build imports, loads and validates.
+
+The cache folder beside the output also keeps the parsed catalog (save_memo) and the pieces
+of pair pages that belong to one entry (FragmentStore).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from rivals.forked import Child, can_fork
 
@@ -485,9 +488,7 @@ def _remove(out: Path, path: str) -> int:
 def _save_manifest(out: Path, parts: list[bytes], window: Window) -> None:
     folder = cache_dir(out)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "manifest.bin.tmp"
-    tmp.write_bytes(marshal.dumps((MANIFEST_VERSION, window, parts)))
-    os.replace(tmp, folder / "manifest.bin")
+    replace_file(folder / "manifest.bin", marshal.dumps((MANIFEST_VERSION, window, parts)))
     (folder / "manifest.json").unlink(missing_ok=True)  # the format of older versions
 
 
@@ -501,9 +502,7 @@ def save_memo(out: Path, packed: bytes) -> None:
     parsing."""
     path = memo_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(packed)
-    os.replace(tmp, path)
+    replace_file(path, packed)
 
 
 def write_new_file(path: Path, text: str) -> None:
@@ -515,6 +514,84 @@ def write_new_file(path: Path, text: str) -> None:
 
 def write_text(path: Path, text: str) -> None:
     """Replace `path` with `text` atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, "utf-8")
-    os.replace(tmp, path)
+    replace_file(path, text.encode("utf-8"))
+
+
+def replace_file(path: Path | str, data: bytes) -> None:
+    """Write `data` to a hidden file beside `path`, then rename it over `path`: a reader sees
+    the old file or the new one, and two processes writing the same file do not mix."""
+    head, _, name = str(path).rpartition("/")
+    temporary = f"{head}/.{name}.{os.getpid()}"
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, path)
+
+
+class FragmentStore:
+    """Each entry's capability list and feature cells as HTML, kept between builds.
+
+    Kept beside the output like the manifest (render.Fragments uses them). Rendering them is
+    most of what a pair page costs the first time a process meets one of its entries: a
+    one-entry edit renders the edited entry's pair pages, each with another entry met for the
+    first time (about 0.3 ms each, in each worker). Each piece is a file
+    named after its entry's fingerprint (a hash of everything the site shows of the entry),
+    in a folder named after the build's base (templates, code and settings): a piece read
+    back is the HTML that rendering would give. `reuse` False (a --clean build) reads none.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        base: str,
+        entries: Mapping[str, Any],
+        prints: Callable[[str], str],
+        reuse: bool = True,
+    ) -> None:
+        self.root, self.folder = str(folder), f"{folder}/{base[:32]}"
+        self.entries, self.prints, self.reuse = entries, prints, reuse
+        self._made = False
+
+    def name(self, kind: str, entry: Any, *more: object) -> str | None:
+        """Return the file name of one of `entry`'s pieces; None if it is not the site's."""
+        slug = getattr(entry, "slug", None)
+        if not isinstance(slug, str) or self.entries.get(slug) is not entry:
+            return None
+        return "-".join((kind, self.prints(slug), *map(str, more)))
+
+    def get(self, name: str | None) -> Any:
+        """Return the piece an earlier build left under `name`, or None."""
+        if name is None or not self.reuse:
+            return None
+        try:
+            with open(f"{self.folder}/{name}", "rb") as handle:
+                return marshal.loads(handle.read())
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+
+    def put(self, name: str | None, piece: str | tuple[tuple[str, ...], ...]) -> None:
+        """Keep a piece this process rendered (a string, or tuples of strings)."""
+        if name is None:
+            return
+        if not self._made:
+            os.makedirs(self.folder, exist_ok=True)
+            self._made = True
+        path = f"{self.folder}/{name}"
+        if not os.path.exists(path):  # else the other worker rendered it first
+            replace_file(path, marshal.dumps(piece))
+
+    def prune(self) -> None:
+        """Delete the pieces of entries the site no longer shows as they were, and those
+        made under another base."""
+        live = {self.prints(slug) for slug in self.entries}
+        mine = Path(self.folder).name
+        try:
+            for folder in Path(self.root).glob("*"):
+                if folder.name != mine:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    continue
+                for piece in folder.iterdir():
+                    parts = piece.name.split("-")
+                    if piece.name.startswith(".") or len(parts) < 2 or parts[1] not in live:
+                        piece.unlink(missing_ok=True)
+        except OSError:
+            pass  # a cache: what is left is never read under another name
