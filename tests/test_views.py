@@ -11,7 +11,7 @@ from conftest import REPO, VALID, tree
 from rivals.build import BuildOptions, build_site, load_and_validate
 from rivals.forked import Child
 from rivals.rank import rank
-from rivals.schema import Catalog
+from rivals.records import Catalog
 from rivals.views import Site, closeness
 
 

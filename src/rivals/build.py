@@ -17,7 +17,6 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import jinja2
-from pydantic import ValidationError
 
 from rivals.ahead import paused_gc
 from rivals.extras import asset_files, index_files, index_key, is_index_file
@@ -33,8 +32,8 @@ from rivals.pages import (
     pair_pages,
     pair_paths,
 )
-from rivals.problems import CatalogError, Problem
 from rivals.rank import rank
+from rivals.records import Catalog
 from rivals.render import (
     Fragments,
     add_fragment_cache,
@@ -43,7 +42,6 @@ from rivals.render import (
     template_fingerprint,
     template_names,
 )
-from rivals.schema import Catalog
 from rivals.search import SearchError, index_site
 from rivals.validate import validate_catalog
 from rivals.views import Site, pair_slugs
@@ -125,16 +123,7 @@ def load_and_validate(
 ) -> Catalog:
     """Return the validated catalog of `data`, or raise CatalogError with every problem."""
     raw, problems = load_catalog(data, memo, ahead)
-    catalog = validate_catalog(raw, problems)
-    if base_url is not None:
-        settings = catalog.site.model_dump() | {"base_url": base_url}
-        try:
-            site = catalog.site.model_validate(settings)
-        except ValidationError as err:
-            message = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
-            raise CatalogError([Problem("--base-url", 1, "base_url", message)]) from None
-        catalog = catalog.model_copy(update={"site": site})
-    return catalog
+    return validate_catalog(raw, problems, base_url)
 
 
 def build_site(options: BuildOptions) -> BuildReport:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from rivals.markup import ScriptJson, plain_text, script_json
 from rivals.rank import METHOD, SUB_LABELS
-from rivals.schema import SUB_SCORES, Catalog
+from rivals.records import SUB_SCORES, Catalog
 from rivals.verdict import Comparison
 from rivals.views import CapabilityRow, EntryView, Site, feature_rows, pair_slugs
 

@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from rivals.schema import SUB_SCORES, Catalog, Signals
+from rivals.records import SUB_SCORES, Catalog, Signals
 
 SUB_LABELS = {
     "adoption": "Adoption",

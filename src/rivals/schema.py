@@ -1,37 +1,23 @@
-"""The catalog's records as pydantic models: exactly the fields of data-format.md, no I/O."""
+"""The catalog's records as pydantic models: exactly the fields of data-format.md, no I/O.
+
+Only validation uses them: validate.py copies what they accept into the plain records of
+records.py (to_record), which is what the rest of rivals reads.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
-from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-ID_MAX = 64
-KINDS = ("model", "repository", "api", "app", "library", "dataset")
-PLANS = ("free", "freemium", "paid", "usage-based")
-PAIR_POLICIES = ("all", "same-category", "matched")
-SUB_SCORES = ("adoption", "quality", "ecosystem", "match_graph")
+from rivals import records
+from rivals.records import ID_MAX, ID_PATTERN, KINDS, PAIR_POLICIES, PLANS, SUB_SCORES, id_problem
 
-
-@lru_cache(maxsize=8192)
-def id_problem(value: str) -> str | None:
-    """Return why `value` is not a valid id or slug, or None when it is.
-
-    Kept per value: a catalog names the same few dozen ids thousands of times.
-    """
-    if not ID_PATTERN.match(value):
-        return "must be lowercase letters and digits in words joined by single hyphens"
-    if len(value) > ID_MAX:
-        return f"must be at most {ID_MAX} characters"
-    if "-vs-" in value:
-        return "must not contain '-vs-'"
-    return None
+__all__ = ["ID_MAX", "ID_PATTERN", "KINDS", "PAIR_POLICIES", "PLANS", "SUB_SCORES", "id_problem"]
 
 
 def _check_id(value: str) -> str:
@@ -87,13 +73,6 @@ class Pricing(Record):
     plan: Literal["free", "freemium", "paid", "usage-based"]
     free_tier: bool | None = None
     note: Text | None = None
-
-    @property
-    def has_free_tier(self) -> bool:
-        """True when the entry can be used without paying (default: plan is free or freemium)."""
-        if self.free_tier is not None:
-            return self.free_tier
-        return self.plan in ("free", "freemium")
 
 
 class Links(Record):
@@ -173,10 +152,6 @@ class Weights(Record):
     ecosystem: Annotated[float, Field(ge=0, le=1)]
     match_graph: Annotated[float, Field(ge=0, le=1)]
 
-    def as_dict(self) -> dict[str, float]:
-        """Return the weights by sub-score name, in the fixed sub-score order."""
-        return {name: getattr(self, name) for name in SUB_SCORES}
-
 
 DEFAULT_WEIGHTS = Weights(adoption=0.35, quality=0.35, ecosystem=0.2, match_graph=0.1)
 
@@ -197,47 +172,24 @@ class SiteSettings(Record):
     max_rivals: Annotated[int, Field(ge=1)] | None = None
 
 
-class Catalog(BaseModel):
-    """A validated catalog: every record and cross-reference checked."""
+# What to_record makes of each model: its record class and field names, found on first use.
+_RECORDS: dict[type[BaseModel], tuple[type[Any], tuple[str, ...]]] = {}
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
-    site: SiteSettings
-    categories: dict[str, Category]
-    capabilities: dict[str, CapabilityDef]
-    benchmarks: dict[str, Benchmark]
-    matches: tuple[Match, ...]
-    entries: dict[str, Entry]
-    paths: dict[str, str]
-
-    def pair_count(self, a: str, b: str) -> int:
-        """Return how often `a` and `b` were matched together (0 when never)."""
-        return self._pair_counts().get((a, b) if a < b else (b, a), 0)
-
-    def match_counts(self) -> dict[tuple[str, str], int]:
-        """Return {(a, b): how often they were matched} for the pairs ever matched, a < b."""
-        return dict(self._pair_counts())
-
-    def times_matched(self, slug: str) -> int:
-        """Return the sum of the counts of the pairs `slug` belongs to."""
-        return self._times_matched().get(slug, 0)
-
-    def _pair_counts(self) -> dict[tuple[str, str], int]:
-        cached: dict[tuple[str, str], int] | None = self.__dict__.get("_pairs")
-        if cached is None:
-            cached = {}
-            for match in self.matches:
-                a, b = sorted(match.pair)
-                cached[(a, b)] = match.count
-            self.__dict__["_pairs"] = cached
-        return cached
-
-    def _times_matched(self) -> dict[str, int]:
-        cached: dict[str, int] | None = self.__dict__.get("_times")
-        if cached is None:
-            cached = {}
-            for match in self.matches:
-                for slug in match.pair:
-                    cached[slug] = cached.get(slug, 0) + match.count
-            self.__dict__["_times"] = cached
-        return cached
+def to_record(value: Any) -> Any:
+    """Return `value` with each model in it, however deep, copied into its record (the class
+    of the same name in records.py); lists, dicts and tuples are copied, the rest is shared."""
+    kind = type(value)
+    if kind is list:
+        return [to_record(item) for item in value]
+    if kind is dict:
+        return {key: to_record(item) for key, item in value.items()}
+    if kind is tuple:
+        return tuple(to_record(item) for item in value)
+    if not isinstance(value, BaseModel):
+        return value
+    found = _RECORDS.get(kind)
+    if found is None:
+        found = _RECORDS[kind] = (getattr(records, kind.__name__), tuple(kind.model_fields))
+    record, names = found
+    return record(*[to_record(getattr(value, name)) for name in names])

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from rivals.pages import entry_record
 from rivals.rank import SUB_LABELS
-from rivals.schema import SUB_SCORES
+from rivals.records import SUB_SCORES
 from rivals.views import Site, feature_rows
 
 

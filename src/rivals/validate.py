@@ -11,23 +11,28 @@ from pydantic import BaseModel, ValidationError
 
 from rivals.load import Document, Loc, RawCatalog
 from rivals.problems import CatalogError, Problem, did_you_mean
+from rivals.records import SUB_SCORES, Catalog, id_problem
 from rivals.schema import (
     Benchmark,
     CapabilityDef,
-    Catalog,
     Category,
     Entry,
     Match,
     SiteSettings,
-    id_problem,
+    to_record,
 )
 from rivals.starter import is_placeholder
 
 R = TypeVar("R", bound=BaseModel)
 
 
-def validate_catalog(raw: RawCatalog, problems: list[Problem]) -> Catalog:
-    """Return the validated catalog, or raise CatalogError with `problems` and all new ones."""
+def validate_catalog(
+    raw: RawCatalog, problems: list[Problem], base_url: str | None = None
+) -> Catalog:
+    """Return the validated catalog, or raise CatalogError with `problems` and all new ones.
+
+    `base_url` (from --base-url) replaces site.yaml's once the catalog is valid.
+    """
     found = list(problems)
     site = _site(raw.files.get("site"), found)
     categories = _table(raw.files.get("categories"), Category, found)
@@ -61,15 +66,26 @@ def validate_catalog(raw: RawCatalog, problems: list[Problem]) -> Catalog:
     matches = _matches(raw.files.get("matches"), set(raw.models), found)
     if found:
         raise CatalogError(found)
+    if base_url is not None:
+        site = _with_base_url(site, base_url)
     return Catalog(
-        site=site,
-        categories=categories,
-        capabilities=capabilities,
-        benchmarks=benchmarks,
-        matches=tuple(matches),
-        entries=entries,
+        site=to_record(site),
+        categories=to_record(categories),
+        capabilities=to_record(capabilities),
+        benchmarks=to_record(benchmarks),
+        matches=to_record(tuple(matches)),
+        entries=to_record(entries),
         paths={slug: raw.models[slug].path for slug in entries},
     )
+
+
+def _with_base_url(site: SiteSettings, base_url: str) -> SiteSettings:
+    """Return `site` with base_url replaced; raise CatalogError if it is not a valid one."""
+    try:
+        return SiteSettings.model_validate(site.model_dump() | {"base_url": base_url})
+    except ValidationError as err:
+        message = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise CatalogError([Problem("--base-url", 1, "base_url", message)]) from None
 
 
 def _record(doc: Document, loc: Loc, data: Any, model: type[R], found: list[Problem]) -> R | None:
@@ -94,7 +110,7 @@ def _site(doc: Document | None, found: list[Problem]) -> SiteSettings:
     site = _record(doc, (), doc.data, SiteSettings, found)
     if site is None:
         return SiteSettings()
-    total = sum(site.ranking.weights.as_dict().values())
+    total = sum(getattr(site.ranking.weights, name) for name in SUB_SCORES)
     if abs(total - 1.0) > 1e-6:
         loc = ("ranking", "weights")
         found.append(doc.problem(loc, f"weights must sum to 1 (they sum to {total:g})"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from rivals.rank import SUB_LABELS, Score
-from rivals.schema import SUB_SCORES, Catalog
+from rivals.records import SUB_SCORES, Catalog
 
 
 class Comparison(NamedTuple):

@@ -15,7 +15,7 @@ from itertools import combinations
 from typing import Any
 
 from rivals.rank import SUB_LABELS, Leaderboard, Score
-from rivals.schema import SUB_SCORES, Catalog, Entry
+from rivals.records import SUB_SCORES, Catalog, Entry
 from rivals.verdict import Comparison, compare
 
 KIND_LABELS = {
@@ -440,9 +440,7 @@ def _entry_view(
         pricing_note=entry.pricing.note,
         license=entry.license,
         released=entry.released,
-        links=tuple(
-            (LINK_LABELS[k], v) for k, v in entry.links.model_dump().items() if v is not None
-        ),
+        links=tuple((LINK_LABELS[k], v) for k, v in entry.links.items() if v is not None),
         capabilities=tuple(
             CapabilityView(
                 c.id,

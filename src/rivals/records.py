@@ -1,0 +1,209 @@
+"""The catalog as the build uses it: plain frozen dataclasses with the fields of schema.py.
+
+schema.py checks a catalog with pydantic; validate.py then copies what it accepted into these
+records (from_model). Everything after validation (ranking, views, pages, templates) reads
+records, so a process that only builds pages never imports pydantic, whose import and model
+classes take about a tenth of a second: `rivals build` validates in a child process while it
+imports the rest (see load.LoadAhead). This module imports nothing outside the standard
+library; tests/test_records.py checks that each record has its model's fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ID_MAX = 64
+KINDS = ("model", "repository", "api", "app", "library", "dataset")
+PLANS = ("free", "freemium", "paid", "usage-based")
+PAIR_POLICIES = ("all", "same-category", "matched")
+SUB_SCORES = ("adoption", "quality", "ecosystem", "match_graph")
+
+
+@lru_cache(maxsize=8192)
+def id_problem(value: str) -> str | None:
+    """Return why `value` is not a valid id or slug, or None when it is.
+
+    Kept per value: a catalog names the same few dozen ids thousands of times.
+    """
+    if not ID_PATTERN.match(value):
+        return "must be lowercase letters and digits in words joined by single hyphens"
+    if len(value) > ID_MAX:
+        return f"must be at most {ID_MAX} characters"
+    if "-vs-" in value:
+        return "must not contain '-vs-'"
+    return None
+
+
+@dataclass(frozen=True)
+class Pricing:
+    plan: str
+    free_tier: bool | None
+    note: str | None
+
+    @property
+    def has_free_tier(self) -> bool:
+        """True when the entry can be used without paying (default: plan is free or freemium)."""
+        if self.free_tier is not None:
+            return self.free_tier
+        return self.plan in ("free", "freemium")
+
+
+@dataclass(frozen=True)
+class Links:
+    homepage: str | None
+    repository: str | None
+    paper: str | None
+    docs: str | None
+
+    def items(self) -> list[tuple[str, str | None]]:
+        """Return (field name, URL or None) in the order of the fields."""
+        return [
+            ("homepage", self.homepage),
+            ("repository", self.repository),
+            ("paper", self.paper),
+            ("docs", self.docs),
+        ]
+
+
+@dataclass(frozen=True)
+class Signals:
+    as_of: dt.date | None
+    github_stars: int | None
+    monthly_downloads: int | None
+    benchmarks: dict[str, float]
+    integrations: list[str] | None
+    platforms: list[str] | None
+
+
+@dataclass(frozen=True)
+class CapabilityClaim:
+    id: str
+    summary: str
+    unique: str | None
+    vs_alternatives: str | None
+
+
+@dataclass(frozen=True)
+class Source:
+    url: str
+    title: str | None
+    retrieved: dt.date | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One model, repository, API, app, library or dataset (`models/<slug>.yaml`)."""
+
+    name: str
+    kind: str
+    summary: str
+    categories: list[str]
+    pricing: Pricing
+    license: str | None
+    released: dt.date | None
+    links: Links
+    signals: Signals | None
+    capabilities: list[CapabilityClaim]
+    sources: list[Source]
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    description: str | None
+
+
+@dataclass(frozen=True)
+class CapabilityDef:
+    name: str
+    group: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    higher_is_better: bool
+    unit: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Match:
+    pair: tuple[str, str]
+    count: int
+
+
+@dataclass(frozen=True)
+class Weights:
+    adoption: float
+    quality: float
+    ecosystem: float
+    match_graph: float
+
+    def as_dict(self) -> dict[str, float]:
+        """Return the weights by sub-score name, in the fixed sub-score order."""
+        return {name: getattr(self, name) for name in SUB_SCORES}
+
+
+@dataclass(frozen=True)
+class Ranking:
+    weights: Weights
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """`site.yaml`."""
+
+    title: str
+    tagline: str
+    base_url: str | None
+    ranking: Ranking
+    pairs: str
+    capabilities_shown: int
+    max_rivals: int | None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A validated catalog: every record and cross-reference checked (validate.py)."""
+
+    site: SiteSettings
+    categories: dict[str, Category]
+    capabilities: dict[str, CapabilityDef]
+    benchmarks: dict[str, Benchmark]
+    matches: tuple[Match, ...]
+    entries: dict[str, Entry]
+    paths: dict[str, str]
+
+    def pair_count(self, a: str, b: str) -> int:
+        """Return how often `a` and `b` were matched together (0 when never)."""
+        return self._pair_counts.get((a, b) if a < b else (b, a), 0)
+
+    def match_counts(self) -> dict[tuple[str, str], int]:
+        """Return {(a, b): how often they were matched} for the pairs ever matched, a < b."""
+        return dict(self._pair_counts)
+
+    def times_matched(self, slug: str) -> int:
+        """Return the sum of the counts of the pairs `slug` belongs to."""
+        return self._times_matched.get(slug, 0)
+
+    @cached_property
+    def _pair_counts(self) -> dict[tuple[str, str], int]:
+        counts = {}
+        for match in self.matches:
+            a, b = sorted(match.pair)
+            counts[(a, b)] = match.count
+        return counts
+
+    @cached_property
+    def _times_matched(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for match in self.matches:
+            for slug in match.pair:
+                counts[slug] = counts.get(slug, 0) + match.count
+        return counts
