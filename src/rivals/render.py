@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.idtracking import VAR_LOAD_RESOLVE
@@ -443,6 +444,41 @@ def template_fingerprint(env: jinja2.Environment) -> str:
         source = loader.get_source(env, name)[0]
         digest.update(f"{name}\0{source}\0".encode())
     return digest.hexdigest()
+
+
+SEARCH_BODY = "data-pagefind-body"
+
+
+def marks_search_body(env: jinja2.Environment, names: Iterable[str]) -> bool:
+    """True when one of the templates `names`, or a template they extend, include or import
+    (however deep), holds Pagefind's `data-pagefind-body` marker; also when one of them refers
+    to a template by a name made at render time, or cannot be parsed (either might).
+
+    Text from the catalog cannot add the marker: it is escaped, and markdown is sanitized down
+    to tags without attributes of that kind.
+    """
+    loader = env.loader
+    assert loader is not None
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            source = loader.get_source(env, name)[0]
+        except jinja2.TemplateNotFound:
+            continue
+        if SEARCH_BODY in source:
+            return True
+        try:
+            found = list(jinja2.meta.find_referenced_templates(env.parse(source)))
+        except jinja2.TemplateSyntaxError:
+            return True
+        if None in found:
+            return True
+        todo += [ref for ref in found if ref is not None]
+    return False
 
 
 def template_names(env: jinja2.Environment) -> frozenset[str]:

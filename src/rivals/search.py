@@ -6,9 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 INDEX = "pagefind"
+# Characters that mean something in a Pagefind glob: a top-level name holding one is not listed.
+_GLOB_SPECIAL = frozenset("{}[]*?,!\\")
 
 
 class SearchError(Exception):
@@ -17,11 +20,32 @@ class SearchError(Exception):
     exit_code = 1
 
 
-def index_site(out: Path, changed: bool) -> bool:
+def page_glob(out: Path, skip: Iterable[str]) -> str | None:
+    """Return a Pagefind glob for the HTML files of `out` outside its top-level folders `skip`,
+    or None for every HTML file (what Pagefind reads by default).
+
+    The names come from `out` itself, so that pages a build did not write are searched too.
+    None when a name has a character that globs give a meaning to (that name would not match).
+    """
+    parts = []
+    for name in sorted(os.listdir(out)):
+        if name in skip or name == INDEX:
+            continue
+        if _GLOB_SPECIAL.intersection(name):
+            return None
+        if (out / name).is_dir():
+            parts.append(f"{name}/**/*.html")
+        elif name.endswith(".html"):
+            parts.append(name)
+    return "{" + ",".join(parts) + "}" if parts else None
+
+
+def index_site(out: Path, changed: bool, glob: str | None = None) -> bool:
     """Index `out` with Pagefind into out/pagefind/; return False when nothing needed doing.
 
     Pagefind writes into a folder beside the site first, so a failure leaves the previous index
-    in place; only pages marked `data-pagefind-body` (models, categories) are indexed.
+    in place; only pages marked `data-pagefind-body` (models, categories) are indexed. Pagefind
+    reads the files that `glob` matches (see page_glob), every HTML file if it is None.
     """
     target = out / INDEX
     if not changed and (target / "pagefind-ui.js").is_file():
@@ -29,6 +53,8 @@ def index_site(out: Path, changed: bool) -> bool:
     fresh = out.parent / f".{out.name}.pagefind-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     command = [sys.executable, "-m", "pagefind", "--site", str(out), "--output-path", str(fresh)]
+    if glob is not None:
+        command += ["--glob", glob]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as err:

@@ -73,6 +73,7 @@ class WriteReport:
     written: int = 0
     unchanged: int = 0
     deleted: int = 0
+    touched: list[str] = field(default_factory=list)  # the paths written or deleted
 
 
 def cache_dir(out: Path) -> Path:
@@ -417,7 +418,7 @@ def commit(
     `staged` holds the packed manifest rows of every file of this build and the files
     written into the staging folder, `window` the times of this build's writes.
     """
-    report = WriteReport(written=len(staged.paths))
+    report = WriteReport(written=len(staged.paths), touched=list(staged.paths))
     # The rows are needed to save the manifest (when it changes) and to find stale files (when
     # this build lacks a path of the previous one; paths are unique, so known rows tell).
     stale = staged.known != len(previous)
@@ -443,7 +444,9 @@ def commit(
         if stale:  # else the 40,000 paths of a 200-entry site need not make a set
             current = set(paths_of(parts))
             for path in sorted(previous.keys() - current):
-                report.deleted += _remove(out, path)
+                if _remove(out, path):
+                    report.deleted += 1
+                    report.touched.append(path)
     report.unchanged = staged.rows - len(staged.paths)
     if save:
         _save_manifest(out, parts, window)

@@ -1,0 +1,114 @@
+"""The search stage: what Pagefind reads, what it indexes, and when it runs again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import REPO
+from rivals.build import BuildOptions, build_site
+from rivals.render import make_environment, marks_search_body
+from rivals.search import page_glob
+from rivals.write import cache_dir
+
+MARKED_COMPARE = (
+    '{% extends "theme/compare.html" %}{% block main_attrs %} data-pagefind-body{% endblock %}'
+)
+
+
+def indexed_pages(out: Path) -> int:
+    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
+    return sum(language["page_count"] for language in entry["languages"].values())
+
+
+def index_stamp(out: Path) -> int:
+    return (out / "pagefind" / "pagefind.js").stat().st_mtime_ns
+
+
+def build(data: Path, out: Path, templates: Path) -> None:
+    build_site(BuildOptions(data=data, templates=templates, out=out, search=True))
+
+
+def test_only_the_marked_templates_put_pair_pages_in_the_index(tmp_path: Path) -> None:
+    theme = make_environment(None)
+    assert not marks_search_body(theme, ["compare.html"])
+    assert marks_search_body(theme, ["model.html"])  # the marker is in the page itself
+    site = tmp_path / "templates"
+    (site / "partials").mkdir(parents=True)
+    # Reached through an include of an include of an override of the base.
+    (site / "base.html").write_text(
+        '{% extends "theme/base.html" %}{% include "partials/a.html" %}'
+    )
+    (site / "partials" / "a.html").write_text('{% include "partials/b.html" %}')
+    (site / "partials" / "b.html").write_text("<div data-pagefind-body></div>")
+    assert marks_search_body(make_environment(site), ["compare.html"])
+    # A name made at render time could be anything: counted as marked.
+    (site / "base.html").write_text('{% extends "theme/base.html" %}{% include name %}')
+    assert marks_search_body(make_environment(site), ["compare.html"])
+
+
+def test_the_glob_lists_what_is_in_the_output_but_the_skipped_folders(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    for folder in ("compare/a-vs-b", "models/a", "mine"):
+        (out / folder).mkdir(parents=True)
+    for name in ("index.html", "robots.txt", "about.html"):
+        (out / name).write_text("x")
+    glob = page_glob(out, ("compare",))
+    assert glob == "{about.html,index.html,mine/**/*.html,models/**/*.html}"
+    assert page_glob(out, ()) is not None and "compare/**/*.html" in str(page_glob(out, ()))
+    (out / "odd{name}.html").write_text("x")
+    assert page_glob(out, ("compare",)) is None  # a name a glob cannot list: read everything
+
+
+def test_pair_pages_are_indexed_only_when_marked_and_a_change_of_scope_reindexes(
+    catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    build(catalog, out, templates)
+    models = len(list((out / "models").iterdir()))
+    categories = len(list((out / "categories").iterdir()))
+    pairs = len(list((out / "compare").iterdir()))
+    assert indexed_pages(out) == models + categories
+    scope = (cache_dir(out) / "search-scope").read_text()
+    assert "models/**/*.html" in scope and "compare" not in scope  # pair pages are not read
+    stamp = index_stamp(out)
+    build(catalog, out, templates)
+    assert index_stamp(out) == stamp  # nothing changed, no reindex
+
+    (templates / "compare.html").write_text(MARKED_COMPARE)
+    build(catalog, out, templates)
+    assert indexed_pages(out) == models + categories + pairs
+    (templates / "compare.html").unlink()
+    build(catalog, out, templates)
+    assert indexed_pages(out) == models + categories
+
+
+def test_a_change_to_pair_pages_alone_does_not_reindex(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    build(catalog, out, templates)
+    stamp = index_stamp(out)
+    # A pair page that a template of its own changes; no indexed page shows it.
+    pair = sorted((out / "compare").iterdir())[0].name
+    (templates / "compare").mkdir()
+    (templates / "compare" / f"{pair}.html").write_text(
+        '{% extends "theme/compare.html" %}{% block main %}Changed.{{ super() }}{% endblock %}'
+    )
+    build(catalog, out, templates)
+    assert "Changed." in (out / "compare" / pair / "index.html").read_text()
+    assert index_stamp(out) == stamp
+    # A change to an indexed page does reindex.
+    entry = catalog / "models" / "gamma-studio.yaml"
+    entry.write_text(entry.read_text().replace("name: Gamma Studio", "name: Gamma Studio Two"))
+    build(catalog, out, templates)
+    assert index_stamp(out) != stamp
+
+
+def test_model_pages_keep_their_lists_of_rivals_out_of_the_index() -> None:
+    env = make_environment(REPO / "templates")
+    source = env.loader.get_source(env, "model.html")[0]  # type: ignore[union-attr]
+    for section in ("alternatives", "rivals"):
+        assert f'<section aria-labelledby="{section}" data-pagefind-ignore>' in source
