@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import marshal
 import os
 import pickle
@@ -13,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, tree
-from rivals import forked, write
-from rivals.build import BuildOptions, build_site
+from rivals import forked, records, write
+from rivals import load as load_module
+from rivals.build import BuildOptions, build_site, load_and_validate
 from rivals.load import pack_memo, read_memo
+from rivals.problems import CatalogError
 from rivals.write import MTIME, SEEN, CheckAhead, load_manifest, memo_path
 
 
@@ -251,6 +254,41 @@ def test_packing_the_parsed_catalog_reuses_the_bytes_it_read(
     monkeypatch.undo()
     memo_path(built).write_bytes(packed)
     assert read_memo(memo_path(built)) == memo
+
+
+def test_the_parsed_catalog_keeps_what_validation_gave_and_is_dropped_for_other_code(
+    catalog: Path, built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memo = read_memo(memo_path(built))
+    key = str(catalog / "models" / "alpha-vision.yaml")
+    digest, document, found = memo[key]
+    assert document is not None
+    record, problems = document.validated[((), "Entry")]
+    assert type(record) is records.Entry and problems == []
+    # A cached record is what the catalog uses (nothing validates it again).
+    changed = dataclasses.replace(record, name="Alpha From The Cache")
+    document.validated[((), "Entry")] = (changed, [])
+    memo[key] = (digest, document, found)  # a new entry: packed again
+    memo_path(built).write_bytes(pack_memo(memo))
+    assert load_and_validate(catalog, memo=read_memo(memo_path(built))).entries[
+        "alpha-vision"
+    ].name == ("Alpha From The Cache")
+    # Saved by other code (or for another PyYAML or pydantic): not used at all.
+    monkeypatch.setattr(load_module, "memo_version", lambda: "other code")
+    assert read_memo(memo_path(built)) == {}
+
+
+def test_an_edit_that_breaks_a_record_is_reported_and_its_fix_builds(
+    catalog: Path, built: Path
+) -> None:
+    model = catalog / "models" / "alpha-vision.yaml"
+    good = model.read_text()
+    model.write_text(good.replace("kind: model", "kind: robot"))
+    with pytest.raises(CatalogError) as caught:
+        build(catalog, built)
+    assert any(p.field == "kind" for p in caught.value.problems)
+    model.write_text(good)
+    build(catalog, built)
 
 
 def test_a_check_ahead_finds_each_file_as_written_or_not(

@@ -6,7 +6,9 @@ ParseAhead and parse_many), and a file whose bytes an earlier build parsed is no
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib.util
 import os
 import pickle
 from collections.abc import Iterator, Mapping
@@ -35,6 +37,9 @@ class Document:
     # False when no value can be a placeholder of `rivals new`: the text has neither the word
     # nor a backslash (an escape could spell it). Saves validation a walk over every value.
     placeholders: bool = True
+    # What validating a record of this file gave, by (its place, its model's name): the
+    # record (records.py) or None, and the problems (see validate._record).
+    validated: dict[tuple[Loc, str], tuple[Any, list[Problem]]] = field(default_factory=dict)
 
     def line_of(self, loc: Loc) -> int:
         """Return the line of `loc`, or of its nearest ancestor that has one."""
@@ -265,13 +270,36 @@ class Memo(dict[str, Parsed]):
         self.packed: dict[str, tuple[Parsed, bytes]] = {}
 
 
+# The key of the memo's version in the file: no path is empty.
+_VERSION_KEY = ""
+
+
+def memo_version() -> str:
+    """Return a hash of what a kept document depends on besides its file: the code that parsed
+    and validated it (Document.validated) and the versions of PyYAML and pydantic."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in _MEMO_CODE:
+        digest.update((here / name).read_bytes())
+    for package, name in (("yaml", "__init__.py"), ("pydantic", "version.py")):
+        spec = importlib.util.find_spec(package)  # finds, does not import
+        if spec is not None and spec.origin is not None:
+            with contextlib.suppress(OSError):
+                digest.update(Path(spec.origin).with_name(name).read_bytes())
+    return digest.hexdigest()
+
+
+_MEMO_CODE = ("load.py", "yamldoc.py", "validate.py", "schema.py", "records.py", "problems.py")
+
+
 def read_memo(path: Path) -> Memo:
-    """Return the parsed-file memo an earlier build saved, or an empty one if none is usable."""
+    """Return the parsed-file memo an earlier build saved, or an empty one if none is usable
+    (none, unreadable, or saved by other code: see memo_version)."""
     memo = Memo()
     try:
         with path.open("rb") as handle:
             outer = pickle.load(handle)
-        if not isinstance(outer, dict):
+        if not isinstance(outer, dict) or outer.pop(_VERSION_KEY, None) != memo_version().encode():
             return memo
         for key, blob in outer.items():
             entry = pickle.loads(blob)
@@ -286,7 +314,7 @@ def pack_memo(memo: Mapping[str, Parsed]) -> bytes:
     """Return the bytes read_memo reads back: each entry pickled on its own, unchanged ones as
     they were read."""
     packed: dict[str, tuple[Parsed, bytes]] = getattr(memo, "packed", {})
-    outer = {}
+    outer = {_VERSION_KEY: memo_version().encode()}
     for key, entry in memo.items():
         known = packed.get(key)
         if known is not None and known[0] is entry:

@@ -176,20 +176,42 @@ class SiteSettings(Record):
 _RECORDS: dict[type[BaseModel], tuple[type[Any], tuple[str, ...]]] = {}
 
 
-def to_record(value: Any) -> Any:
+def to_record(value: Any, strings: dict[str, str] | None = None) -> Any:
     """Return `value` with each model in it, however deep, copied into its record (the class
-    of the same name in records.py); lists, dicts and tuples are copied, the rest is shared."""
+    of the same name in records.py); lists, dicts and tuples are copied, the rest is shared.
+
+    A text equal to a key of `strings` becomes that key's value: given the texts of the raw
+    document, a record shares their objects, and a pickle of both holds each text once.
+    """
     kind = type(value)
+    if kind is str:
+        return strings.get(value, value) if strings else value
     if kind is list:
-        return [to_record(item) for item in value]
+        return [to_record(item, strings) for item in value]
     if kind is dict:
-        return {key: to_record(item) for key, item in value.items()}
+        return {to_record(k, strings): to_record(v, strings) for k, v in value.items()}
     if kind is tuple:
-        return tuple(to_record(item) for item in value)
+        return tuple(to_record(item, strings) for item in value)
     if not isinstance(value, BaseModel):
         return value
     found = _RECORDS.get(kind)
     if found is None:
         found = _RECORDS[kind] = (getattr(records, kind.__name__), tuple(kind.model_fields))
     record, names = found
-    return record(*[to_record(getattr(value, name)) for name in names])
+    return record(*[to_record(getattr(value, name), strings) for name in names])
+
+
+def texts_of(data: Any, found: dict[str, str] | None = None) -> dict[str, str]:
+    """Return {text: text} for every string in `data` (keys too), for to_record."""
+    found = {} if found is None else found
+    kind = type(data)
+    if kind is str:
+        found.setdefault(data, data)
+    elif kind is dict:
+        for key, item in data.items():
+            texts_of(key, found)
+            texts_of(item, found)
+    elif kind is list or kind is tuple:
+        for item in data:
+            texts_of(item, found)
+    return found

@@ -6,11 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from rivals.load import PLACEHOLDER, load_catalog
 from rivals.problems import CatalogError, Problem
-from rivals.schema import Entry, id_problem
+from rivals.records import id_problem
 from rivals.write import write_new_file, write_text
 
 SCHEMA_FILE = "model.schema.json"
@@ -90,6 +88,10 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
 
 def entry_schema() -> dict[str, Any]:
     """Return the JSON Schema of a model file, derived from the pydantic Entry record."""
+    from pydantic import TypeAdapter  # not imported by a build that validates nothing
+
+    from rivals.schema import Entry
+
     schema = TypeAdapter(Entry).json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Rivals catalog entry (models/<slug>.yaml)"

@@ -1,29 +1,26 @@
-"""Documents -> a validated Catalog, or every problem of the catalog at once."""
+"""Documents -> a validated Catalog, or every problem of the catalog at once.
+
+Each record is checked by its pydantic model (schema.py) and copied into a plain record
+(records.py). What that gave is kept in the record's Document (Document.validated), which the
+parsed-catalog memo saves: a build whose files did not change validates no record again and
+never imports pydantic. References between files are checked on every build.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from collections.abc import Iterator
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from rivals.load import Document, Loc, RawCatalog
 from rivals.problems import CatalogError, Problem, did_you_mean
-from rivals.records import SUB_SCORES, Catalog, id_problem
-from rivals.schema import (
-    Benchmark,
-    CapabilityDef,
-    Category,
-    Entry,
-    Match,
-    SiteSettings,
-    to_record,
-)
+from rivals.records import SUB_SCORES, Catalog, Match, SiteSettings, id_problem
 from rivals.starter import is_placeholder
 
-R = TypeVar("R", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 def validate_catalog(
@@ -35,9 +32,9 @@ def validate_catalog(
     """
     found = list(problems)
     site = _site(raw.files.get("site"), found)
-    categories = _table(raw.files.get("categories"), Category, found)
-    capabilities = _table(raw.files.get("capabilities"), CapabilityDef, found)
-    benchmarks = _table(raw.files.get("benchmarks"), Benchmark, found)
+    categories = _table(raw.files.get("categories"), "Category", found)
+    capabilities = _table(raw.files.get("capabilities"), "CapabilityDef", found)
+    benchmarks = _table(raw.files.get("benchmarks"), "Benchmark", found)
     # A file that is missing or unreadable has already been reported; checking references
     # against it would only repeat that problem once per entry.
     ids = {
@@ -50,7 +47,7 @@ def validate_catalog(
     }
     if "benchmarks" not in raw.files and not (raw.root / "benchmarks.yaml").exists():
         ids["benchmarks"] = set()
-    entries: dict[str, Entry] = {}
+    entries: dict[str, Any] = {}
     for slug, doc in sorted(raw.models.items()):
         problem = id_problem(slug)
         if problem:
@@ -60,7 +57,7 @@ def validate_catalog(
         for loc in todo:
             found.append(doc.problem(loc, "placeholder still to fill in"))
         doc.refused = doc.refused | frozenset(todo)
-        entry = _record(doc, (), doc.data, Entry, found)
+        entry = _record(doc, (), doc.data, "Entry", found)
         if entry is not None and not problem:
             entries[slug] = entry
     matches = _matches(raw.files.get("matches"), set(raw.models), found)
@@ -69,47 +66,78 @@ def validate_catalog(
     if base_url is not None:
         site = _with_base_url(site, base_url)
     return Catalog(
-        site=to_record(site),
-        categories=to_record(categories),
-        capabilities=to_record(capabilities),
-        benchmarks=to_record(benchmarks),
-        matches=to_record(tuple(matches)),
-        entries=to_record(entries),
+        site=site,
+        categories=categories,
+        capabilities=capabilities,
+        benchmarks=benchmarks,
+        matches=tuple(matches),
+        entries=entries,
         paths={slug: raw.models[slug].path for slug in entries},
     )
 
 
 def _with_base_url(site: SiteSettings, base_url: str) -> SiteSettings:
     """Return `site` with base_url replaced; raise CatalogError if it is not a valid one."""
+    from pydantic import ValidationError
+
+    from rivals.schema import SiteSettings as Model
+    from rivals.schema import to_record
+
     try:
-        return SiteSettings.model_validate(site.model_dump() | {"base_url": base_url})
+        checked = Model.model_validate(dataclasses.asdict(site) | {"base_url": base_url})
     except ValidationError as err:
         message = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
         raise CatalogError([Problem("--base-url", 1, "base_url", message)]) from None
+    return to_record(checked)  # type: ignore[no-any-return]
 
 
-def _record(doc: Document, loc: Loc, data: Any, model: type[R], found: list[Problem]) -> R | None:
-    """Validate one record; on failure add a problem per pydantic error and return None."""
+def _record(doc: Document, loc: Loc, data: Any, model: str, found: list[Problem]) -> Any:
+    """Return the record that the pydantic model named `model` (in schema.py) makes of `data`
+    at `loc` in `doc`, or None with a problem added per error; as the document remembers it
+    if it was validated before (see the module's docstring)."""
+    key = (loc, model)
+    done = doc.validated.get(key)
+    if done is None:
+        done = doc.validated[key] = _validate(doc, loc, data, model)
+    found.extend(done[1])
+    return done[0]
+
+
+def _validate(doc: Document, loc: Loc, data: Any, name: str) -> tuple[Any, list[Problem]]:
+    found: list[Problem] = []
     if not isinstance(data, dict):
         found.append(doc.problem(loc, f"expected a mapping of fields, got {_kind(data)}"))
-        return None
+        return None, found
+    from pydantic import ValidationError  # only when a record is validated: see the docstring
+
+    from rivals import schema
+
+    model: type[BaseModel] = getattr(schema, name)
     try:
-        return model.model_validate(data)
+        record = model.model_validate(data)
+        return schema.to_record(record, schema.texts_of(data)), found
     except ValidationError as err:
         for error in err.errors(include_url=False):
             where = (*loc, *error["loc"])
             if any(where[: len(bad)] == bad for bad in doc.refused):
                 continue  # the loader already reported this value
             found.append(doc.problem(where, _message(error, model, tuple(error["loc"]))))
-        return None
+        return None, found
+
+
+def _default_site() -> SiteSettings:
+    from rivals.schema import SiteSettings as Model
+    from rivals.schema import to_record
+
+    return to_record(Model())  # type: ignore[no-any-return]
 
 
 def _site(doc: Document | None, found: list[Problem]) -> SiteSettings:
     if doc is None or doc.data is None:
-        return SiteSettings()
-    site = _record(doc, (), doc.data, SiteSettings, found)
+        return _default_site()
+    site: SiteSettings | None = _record(doc, (), doc.data, "SiteSettings", found)
     if site is None:
-        return SiteSettings()
+        return _default_site()
     total = sum(getattr(site.ranking.weights, name) for name in SUB_SCORES)
     if abs(total - 1.0) > 1e-6:
         loc = ("ranking", "weights")
@@ -117,14 +145,14 @@ def _site(doc: Document | None, found: list[Problem]) -> SiteSettings:
     return site
 
 
-def _table(doc: Document | None, model: type[R], found: list[Problem]) -> dict[str, R]:
+def _table(doc: Document | None, model: str, found: list[Problem]) -> dict[str, Any]:
     """Validate an `id -> record` file such as categories.yaml."""
     if doc is None:
         return {}
     if not isinstance(doc.data, dict):
         found.append(doc.problem((), f"expected a mapping of id -> record, got {_kind(doc.data)}"))
         return {}
-    out: dict[str, R] = {}
+    out: dict[str, Any] = {}
     for key, value in doc.data.items():
         problem = id_problem(key)
         if problem:
@@ -145,7 +173,7 @@ def _matches(doc: Document | None, slugs: set[str], found: list[Problem]) -> lis
     out: list[Match] = []
     first_seen: dict[tuple[str, str], int] = {}
     for index, item in enumerate(doc.data):
-        match = _record(doc, (index,), item, Match, found)
+        match: Match | None = _record(doc, (index,), item, "Match", found)
         if match is None:
             continue
         a, b = match.pair
@@ -246,9 +274,11 @@ def _message(error: Any, model: type[BaseModel], loc: Loc) -> str:
 
 def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
     """Return the field names allowed at `loc` inside `model`, for did-you-mean."""
+    from pydantic import BaseModel as Model  # imported already: a model reported an error
+
     current: Any = model
     for part in loc:
-        if isinstance(current, type) and issubclass(current, BaseModel) and isinstance(part, str):
+        if isinstance(current, type) and issubclass(current, Model) and isinstance(part, str):
             field = current.model_fields.get(part)
             current = _unwrap(field.annotation) if field else None
         elif isinstance(part, int):
@@ -256,7 +286,7 @@ def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
             current = _unwrap(args[0]) if args else None
         else:
             return []
-    if isinstance(current, type) and issubclass(current, BaseModel):
+    if isinstance(current, type) and issubclass(current, Model):
         return list(current.model_fields)
     return []
 
