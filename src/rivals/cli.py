@@ -76,6 +76,12 @@ def build(
     with working_ahead(data, out, clean) as ahead:
         from rivals.build import BuildOptions, build_site
 
+        if ahead.parse is not None:
+            # A child parses the whole catalog, so every record will be validated: pydantic and
+            # the model classes are imported now, while it parses (a build that finds its
+            # records validated by the one before never imports them).
+            import rivals.schema  # noqa: F401
+
         search = not no_search
         options = BuildOptions(
             data,
@@ -209,6 +215,9 @@ def check(data: Path) -> None:
     """Validate the catalog; write nothing."""
     with working_ahead(data) as ahead:
         from rivals.build import load_and_validate
+
+        if ahead.parse is not None:
+            import rivals.schema  # noqa: F401  (as in build)
 
         catalog = _run(lambda: load_and_validate(data, ahead=ahead.parse))
     click.echo(
