@@ -172,8 +172,10 @@ class SiteSettings(Record):
     max_rivals: Annotated[int, Field(ge=1)] | None = None
 
 
-# What to_record makes of each model: its record class and field names, found on first use.
-_RECORDS: dict[type[BaseModel], tuple[type[Any], tuple[str, ...]]] = {}
+# The record class (records.py) of each model, found on first use.
+_RECORDS: dict[type[BaseModel], type[Any]] = {}
+# Values to_record passes on as they are (texts are looked up in `strings` first).
+_PLAIN = frozenset({int, float, bool, type(None), dt.date})
 
 
 def to_record(value: Any, strings: dict[str, str] | None = None) -> Any:
@@ -183,22 +185,29 @@ def to_record(value: Any, strings: dict[str, str] | None = None) -> Any:
     A text equal to a key of `strings` becomes that key's value: given the texts of the raw
     document, a record shares their objects, and a pickle of both holds each text once.
     """
+    known = strings or {}
     kind = type(value)
     if kind is str:
-        return strings.get(value, value) if strings else value
-    if kind is list:
-        return [to_record(item, strings) for item in value]
+        return known.get(value, value)
+    if kind in _PLAIN:
+        return value
+    if kind is list or kind is tuple:
+        items = [known.get(v, v) if type(v) is str else to_record(v, strings) for v in value]
+        return items if kind is list else tuple(items)
     if kind is dict:
-        return {to_record(k, strings): to_record(v, strings) for k, v in value.items()}
-    if kind is tuple:
-        return tuple(to_record(item, strings) for item in value)
+        return {known.get(k, k): to_record(v, strings) for k, v in value.items()}
     if not isinstance(value, BaseModel):
         return value
-    found = _RECORDS.get(kind)
-    if found is None:
-        found = _RECORDS[kind] = (getattr(records, kind.__name__), tuple(kind.model_fields))
-    record, names = found
-    return record(*[to_record(getattr(value, name), strings) for name in names])
+    record = _RECORDS.get(kind)
+    if record is None:
+        record = _RECORDS[kind] = getattr(records, kind.__name__)
+    # A model's __dict__ holds its fields, in their order (extra fields are forbidden).
+    return record(
+        *[
+            known.get(v, v) if type(v) is str else v if type(v) in _PLAIN else to_record(v, strings)
+            for v in value.__dict__.values()
+        ]
+    )
 
 
 def texts_of(data: Any, found: dict[str, str] | None = None) -> dict[str, str]:
