@@ -112,6 +112,48 @@ def test_rank_prints_the_leaderboard_and_json(runner: CliRunner, catalog: Path) 
     assert bad.exit_code == 1 and "did you mean 'painting'" in bad.stderr
 
 
+def test_rank_fits_the_terminal_and_says_what_it_left_out(runner: CliRunner, catalog: Path) -> None:
+    args = ["rank", "--data", str(catalog)]
+    rows = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
+    narrow = runner.invoke(cli, args, env={"COLUMNS": "40"})
+    assert narrow.exit_code == 0, narrow.output
+    assert max(map(len, narrow.stdout.splitlines())) <= 40
+    for row in rows:  # every entry, with its slug and rank whole
+        assert re.search(
+            rf"^ *{row['position']} .* {row['slug']} +{row['rank']}$", narrow.stdout, re.M
+        )
+    said = " ".join(narrow.stdout.split())
+    assert "Not shown at this width: sub-scores, pricing, range (" in said
+    assert "Match Graph" not in narrow.stdout
+    # Wider: the sub-scores go first, all four together; pricing and range stay.
+    middle = runner.invoke(cli, args, env={"COLUMNS": "60"}).stdout
+    assert "Pricing" in middle and "usage-based" in middle and "10–62" in middle
+    assert "Not shown at this width: sub-scores (" in middle and "Quality" not in middle
+    # Not a terminal and no COLUMNS (a pipe): the whole table, however wide.
+    piped = runner.invoke(cli, args, env={"COLUMNS": None})
+    assert "Match Graph" in piped.stdout and "Pricing" in piped.stdout
+    assert "Not shown" not in piped.stdout and "…" not in piped.stdout
+
+
+def test_terminal_output_prints_brackets_in_names_as_they_are(
+    runner: CliRunner, catalog: Path
+) -> None:
+    entry = catalog / "models/alpha-vision.yaml"
+    entry.write_text(
+        entry.read_text().replace("name: Alpha Vision", "name: Alpha [/b] [red]Vision")
+    )
+    ranked = runner.invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": "200"})
+    assert ranked.exit_code == 0, ranked.output
+    assert "Alpha [/b] [red]Vision" in ranked.stdout
+    compared = runner.invoke(
+        cli,
+        ["compare", "alpha-vision", "beta-paint", "--data", str(catalog)],
+        env={"COLUMNS": "200"},
+    )
+    assert compared.exit_code == 0, compared.output
+    assert "Alpha [/b] [red]Vision vs" in compared.stdout
+
+
 def test_compare_prints_the_same_verdict_as_the_page(
     runner: CliRunner, catalog: Path, tmp_path: Path
 ) -> None:

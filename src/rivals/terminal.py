@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from rich import box
+from rich.cells import cell_len
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rivals.pages import entry_record
@@ -25,33 +29,93 @@ def leaderboard_rows(site: Site, category: str | None = None) -> list[dict[str, 
     ]
 
 
+# What the leaderboard leaves out when the terminal is too narrow for all of it: the first of
+# these that fits (the sub-scores go together: three of four would be a puzzle). `rivals rank
+# --json` has everything.
+LEFT_OUT: tuple[tuple[str, ...], ...] = (
+    (),
+    ("pricing",),
+    ("sub-scores",),
+    ("sub-scores", "pricing"),
+    ("sub-scores", "pricing", "range"),
+)
+NAME_MIN = 24  # an entry's name is cut (with …) to no fewer columns than this
+GAP = 3  # columns between two columns of the table: padding, rule, padding (box.SIMPLE_HEAD)
+
+
 def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) -> None:
-    """Print the leaderboard as a table."""
-    table = Table(
-        title=f"{site.catalog.site.title}: {len(rows)} entries by rank", title_justify="left"
-    )
-    table.add_column("#", justify="right")
-    table.add_column("Entry")
-    table.add_column("Rank", justify="right")
-    table.add_column("Range", justify="right")
+    """Print the leaderboard as a table as wide as the terminal.
+
+    Every row has its position, name, slug (what `rivals compare` takes) and rank. The coverage
+    range, the sub-scores and the pricing plan follow as far as they fit; a note says what was
+    left out. A name is cut to fit, never a slug or a number. Output that is not a terminal
+    (a pipe, a file) is as wide as the whole table, unless COLUMNS says otherwise.
+    """
+    columns: list[tuple[str, str, list[str]]] = [  # (group, header, cells)
+        ("position", "#", [str(row["position"]) for row in rows]),
+        ("name", "Entry", [row["name"] for row in rows]),
+        ("slug", "Slug", [row["slug"] for row in rows]),
+        ("rank", "Rank", [str(row["rank"]) for row in rows]),
+        ("range", "Range", [_interval(row["interval"]) for row in rows]),
+    ]
     for name in SUB_SCORES:
-        table.add_column(SUB_LABELS[name], justify="right")
-    table.add_column("Pricing")
-    for row in rows:
-        low, high = row["interval"]
-        pricing = row["pricing"]["plan"]
-        subs = [
-            "—" if row["sub_scores"][n] is None else str(row["sub_scores"][n]) for n in SUB_SCORES
-        ]
-        table.add_row(
-            str(row["position"]),
-            f"{row['name']} [dim]({row['slug']})[/dim]",
-            str(row["rank"]),
-            "" if low == high else f"{low}–{high}",
-            *subs,
-            pricing,
+        subs = [row["sub_scores"][name] for row in rows]
+        cells = ["—" if value is None else str(value) for value in subs]
+        columns.append(("sub-scores", SUB_LABELS[name], cells))
+    columns.append(("pricing", "Pricing", [row["pricing"]["plan"] for row in rows]))
+    widths = [max(map(cell_len, [header, *cells])) for _, header, cells in columns]
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(file=console.file, width=sum(widths) + GAP * (len(widths) - 1))
+    dropped, name_width = _fit(columns, widths, console.width)
+    table = Table(
+        title=escape(f"{site.catalog.site.title}: {len(rows)} entries by rank"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        caption=(
+            f"Not shown at this width: {', '.join(dropped)} (rivals rank --json has them)."
+            if dropped
+            else None
+        ),
+        caption_justify="left",
+    )
+    kept = [column for column in columns if column[0] not in dropped]
+    for (group, header, _), width in zip(columns, widths, strict=True):
+        if group in dropped:
+            continue
+        numeric = group not in ("name", "slug", "pricing")
+        table.add_column(
+            header,
+            justify="right" if numeric else "left",
+            style="dim" if group == "slug" else None,
+            no_wrap=True,
+            overflow="ellipsis",
+            width=name_width if group == "name" else width,
         )
-    console.print(table)
+    for index in range(len(rows)):
+        table.add_row(*(escape(cells[index]) for _, _, cells in kept))
+    console.print(table, highlight=False)
+
+
+def _interval(interval: list[int]) -> str:
+    low, high = interval
+    return "" if low == high else f"{low}–{high}"
+
+
+def _fit(
+    columns: list[tuple[str, str, list[str]]], widths: list[int], width: int
+) -> tuple[tuple[str, ...], int]:
+    """Return the optional groups of columns to leave out so that the table fits `width`, and
+    the width of the name column (its widest name, or less, down to NAME_MIN, if need be)."""
+    for dropped in LEFT_OUT:
+        kept = [(g, w) for (g, _, _), w in zip(columns, widths, strict=True) if g not in dropped]
+        others = sum(w for g, w in kept if g != "name") + GAP * (len(kept) - 1)
+        name = next(w for g, w in kept if g == "name")
+        if others + min(name, NAME_MIN) <= width:
+            break
+    # When nothing fits, the name gives up what it can (rich then squeezes the rest).
+    return dropped, min(name, max(width - others, 8))
 
 
 def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
@@ -60,22 +124,23 @@ def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
         a, b = b, a
     va, vb = site.entries[a], site.entries[b]
     cmp = site.comparison(a, b)
-    console.print(f"[bold]{va.name} vs {vb.name}[/bold]", highlight=False)
-    console.print(f"{cmp.lead} {cmp.basis}", highlight=False)
+    # Names and texts come from the catalog: escaped, so that "[" in them is not rich markup.
+    console.print(f"[bold]{escape(va.name)} vs {escape(vb.name)}[/bold]", highlight=False)
+    console.print(escape(f"{cmp.lead} {cmp.basis}"), highlight=False)
     features = Table(show_header=True)
     features.add_column("Feature")
-    features.add_column(va.name)
-    features.add_column(vb.name)
+    features.add_column(escape(va.name))
+    features.add_column(escape(vb.name))
     for label, cells in feature_rows(site, a, b):
         shown = [
             c.text + (" ▲" if c.leads else "") + (f" ({c.note})" if c.note else "") for c in cells
         ]
-        features.add_row(label, *shown)
+        features.add_row(label, *map(escape, shown))
     console.print(features)
     caps = Table(title="Capabilities", title_justify="left")
     caps.add_column("Capability")
-    caps.add_column(va.name)
-    caps.add_column(vb.name)
+    caps.add_column(escape(va.name))
+    caps.add_column(escape(vb.name))
     names = site.catalog.capabilities
     for ids, marks in (
         (cmp.shared, ("✓", "✓")),
@@ -83,7 +148,7 @@ def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
         (cmp.only_b, ("—", "✓")),
     ):
         for cap in ids:
-            caps.add_row(names[cap].name, *marks)
+            caps.add_row(escape(names[cap].name), *marks)
     console.print(caps)
     console.print("[bold]Verdict[/bold]")
-    console.print(" ".join(cmp.verdict), highlight=False)
+    console.print(escape(" ".join(cmp.verdict)), highlight=False)
