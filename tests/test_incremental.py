@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import marshal
 import os
 import pickle
@@ -266,7 +265,7 @@ def test_the_parsed_catalog_keeps_what_validation_gave_and_is_dropped_for_other_
     record, problems = document.validated[((), "Entry")]
     assert type(record) is records.Entry and problems == []
     # A cached record is what the catalog uses (nothing validates it again).
-    changed = dataclasses.replace(record, name="Alpha From The Cache")
+    changed = record._replace(name="Alpha From The Cache")
     document.validated[((), "Entry")] = (changed, [])
     memo[key] = (digest, document, found)  # a new entry: packed again
     memo_path(built).write_bytes(pack_memo(memo))

@@ -8,7 +8,6 @@ never imports pydantic. References between files are checked on every build.
 
 from __future__ import annotations
 
-import dataclasses
 import types
 import typing
 from collections.abc import Iterator
@@ -84,11 +83,18 @@ def _with_base_url(site: SiteSettings, base_url: str) -> SiteSettings:
     from rivals.schema import to_record
 
     try:
-        checked = Model.model_validate(dataclasses.asdict(site) | {"base_url": base_url})
+        checked = Model.model_validate(_plain(site) | {"base_url": base_url})
     except ValidationError as err:
         message = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
         raise CatalogError([Problem("--base-url", 1, "base_url", message)]) from None
     return to_record(checked)  # type: ignore[no-any-return]
+
+
+def _plain(record: Any) -> Any:
+    """Return a record (records.py) as the dicts that its pydantic model validates."""
+    if isinstance(record, tuple) and hasattr(record, "_fields"):
+        return {name: _plain(value) for name, value in zip(record._fields, record, strict=True)}
+    return record
 
 
 def _record(doc: Document, loc: Loc, data: Any, model: str, found: list[Problem]) -> Any:
