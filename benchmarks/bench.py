@@ -1,6 +1,7 @@
 """Time rivals builds of a synthetic catalog, stage by stage, in four scenarios.
 
     python benchmarks/bench.py --models 200 [--rounds 1] [--seed 1] [--jobs N] [--keep]
+                               [--no-search]
 
 It writes a catalog of N entries with the shared benchmark's generator
 (`shared/bench/gen_catalog.py`, next to this repository; `--gen PATH` to point
@@ -10,6 +11,11 @@ elsewhere) into a temporary folder under /dev/shm, then builds it four times:
   no-op   the same build again with nothing changed (checks that no file's mtime moved)
   edit    one capability summary of one entry file changed, then a rebuild
   clean   a `--clean` build: every page rendered again, nothing reused
+
+These four leave out the search index (`--no-search`), as the comparison with Hugo does. Then,
+unless `--no-search`, three builds with it, into an output folder of their own: "full+search"
+(first build), "no-op+search" and "edit+search" (the same entry edited again); their "search
+index" column is the time Pagefind took (0 when no file it reads changed).
 
 With `--rounds N`, the first three are done N times (each round starts from no output and no
 cache, and edits the entry once more), and the table shows each scenario's run of median wall
@@ -42,11 +48,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-STAGES = ("load+validate", "rank", "plan", "render+write", "commit")
+STAGES = ("load+validate", "rank", "plan", "render+write", "commit", "search index")
 GEN = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_catalog.py"
 
 
-def child(data: str, out: str, jobs: int, clean: bool) -> None:
+def child(data: str, out: str, jobs: int, clean: bool, search: bool) -> None:
     """Run one build in this process, as `rivals build` runs it, and print its report as JSON."""
     from rivals.ahead import working_ahead
 
@@ -57,7 +63,7 @@ def child(data: str, out: str, jobs: int, clean: bool) -> None:
             data=Path(data),
             templates=None,
             out=Path(out),
-            search=False,
+            search=search,
             jobs=jobs or None,
             clean=clean,
             ahead=ahead.parse,
@@ -75,10 +81,12 @@ def child(data: str, out: str, jobs: int, clean: bool) -> None:
     os._exit(0)  # as `rivals` leaves (see cli.main): without freeing the build's objects
 
 
-def run_build(data: Path, out: Path, jobs: int, clean: bool = False) -> dict[str, Any]:
+def run_build(
+    data: Path, out: Path, jobs: int, clean: bool = False, search: bool = False
+) -> dict[str, Any]:
     """Build in a fresh interpreter; return its report, wall time and peak RSS."""
     cmd = [sys.executable, __file__, "--child", str(data), str(out), str(jobs)]
-    cmd += ["--clean"] if clean else []
+    cmd += (["--clean"] if clean else []) + (["--search"] if search else [])
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -158,11 +166,15 @@ def main() -> None:
         "--rounds", type=int, default=1, help="full, no-op and edit builds this many times each"
     )
     parser.add_argument("--gen", type=Path, default=GEN, help="path of gen_catalog.py")
+    parser.add_argument(
+        "--no-search", action="store_true", help="leave out the builds with the search index"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--clean", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--search", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child[0], args.child[1], int(args.child[2]), args.clean)
+        return child(args.child[0], args.child[1], int(args.child[2]), args.clean, args.search)
 
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     work = Path(tempfile.mkdtemp(prefix="rivals-bench-", dir=shm))
@@ -195,8 +207,18 @@ def main() -> None:
         before = mtimes(out)
         clean = run_build(data, out, args.jobs, clean=True)
         rows.append(("clean", clean | {"mtimes": changed(before, mtimes(out))}))
-        table(rows)
         full, edit = rows[0][1], rows[2][1]
+        if not args.no_search:
+            searched = work / "site-search"
+            rows.append(("full+search", run_build(data, searched, args.jobs, search=True)))
+            before = mtimes(searched)
+            noop = run_build(data, searched, args.jobs, search=True)
+            after = mtimes(searched)
+            rows.append(("no-op+search", noop | {"mtimes": changed(before, after)}))
+            edit_one_entry(data / "models")
+            again = run_build(data, searched, args.jobs, search=True)
+            rows.append(("edit+search", again | {"mtimes": changed(after, mtimes(searched))}))
+        table(rows)
         stage_share = sum(edit["stages"].values()) / sum(full["stages"].values())
         if args.rounds > 1:
             for name, found in runs.items():
