@@ -441,3 +441,17 @@ def test_no_child_is_forked_while_another_thread_runs(catalog: Path, built: Path
         stop.set()
         other.join()
     assert forked.can_fork() == ((os.cpu_count() or 1) >= 2)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [b"", b"\x80junk", b"\x80\x05K", pickle.dumps([1, 2]), pickle.dumps({"": b"x", "k": b"y"})],
+    ids=["empty", "bad protocol", "truncated", "a list", "bad entries"],
+)
+def test_a_damaged_parsed_catalog_is_parsed_again(
+    junk: bytes, catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    memo_path(built).write_bytes(junk)
+    edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
+    build(catalog, built)  # no traceback: the memo is read as empty
+    same_as_clean(catalog, built, tmp_path)

@@ -305,7 +305,7 @@ def read_memo(path: Path) -> Memo:
             entry = pickle.loads(blob)
             memo[key] = entry
             memo.packed[key] = (entry, blob)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+    except Exception:  # a damaged pickle raises almost anything (ValueError, IndexError, ...)
         return Memo()
     return memo
 
