@@ -18,6 +18,7 @@ from rivals import load as load_module
 from rivals.build import BuildOptions, build_site, load_and_validate
 from rivals.load import pack_memo, read_memo
 from rivals.problems import CatalogError
+from rivals.views import closeness
 from rivals.write import MTIME, SEEN, CheckAhead, load_manifest, memo_path
 
 
@@ -441,6 +442,51 @@ def test_no_child_is_forked_while_another_thread_runs(catalog: Path, built: Path
         stop.set()
         other.join()
     assert forked.can_fork() == ((os.cpu_count() or 1) >= 2)
+
+
+def test_a_kept_closeness_order_is_used_and_clean_ignores_it(
+    catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    kept = write.cache_dir(built) / "closeness.pickle"
+    key, order = pickle.loads(kept.read_bytes())
+    assert order == closeness(load_and_validate(catalog))
+    tampered = {slug: found[::-1] for slug, found in order.items()}
+    assert tampered != order
+    kept.write_bytes(pickle.dumps((key, tampered)))
+    build(catalog, built)  # same inputs, same key: the kept order is taken as it is
+    clean = tmp_path / "clean"
+    build(catalog, clean)
+    assert tree(built) != tree(clean)
+    build(catalog, built, clean=True)  # --clean reads none of it, and keeps the right one
+    assert tree(built) == tree(clean)
+    assert pickle.loads(kept.read_bytes()) == (key, order)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["unknown slug", "itself", "not a list", "other key", "not a pickle"],
+)
+def test_a_kept_closeness_order_that_does_not_fit_is_computed_again(
+    damage: str, catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    kept = write.cache_dir(built) / "closeness.pickle"
+    key, order = pickle.loads(kept.read_bytes())
+    slug = next(iter(order))
+    wrong = dict(order)
+    if damage == "unknown slug":
+        wrong[slug] = ["no-such-entry"]
+    elif damage == "itself":
+        wrong[slug] = [slug]
+    elif damage == "not a list":
+        wrong[slug] = tuple(order[slug])
+    elif damage == "other key":
+        key = "0" * 64
+        wrong = {s: found[::-1] for s, found in order.items()}
+    kept.write_bytes(b"\x80junk" if damage == "not a pickle" else pickle.dumps((key, wrong)))
+    for page in (built / "models").iterdir():  # pages that list alternatives
+        shutil.rmtree(page)
+    build(catalog, built)
+    same_as_clean(catalog, built, tmp_path)
 
 
 @pytest.mark.parametrize(

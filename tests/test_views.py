@@ -3,6 +3,8 @@ the workers share can be computed in another process."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from rivals.build import BuildOptions, build_site, load_and_validate
 from rivals.forked import Child
 from rivals.rank import rank
 from rivals.records import Catalog
-from rivals.views import Site, closeness
+from rivals.views import CLOSEST, Site, closeness, closest_kept, pair_slugs
 
 
 def reference_closeness(catalog: Catalog) -> dict[str, list[str]]:
@@ -33,12 +35,51 @@ def reference_closeness(catalog: Catalog) -> dict[str, list[str]]:
     return order
 
 
-@pytest.mark.parametrize("data", [VALID, REPO / "data"], ids=["fixture", "default"])
-def test_closeness_follows_its_definition(data: Path) -> None:
+@pytest.mark.parametrize(
+    ("data", "max_rivals"),
+    [(VALID, None), (REPO / "data", None), (REPO / "data", 3), (REPO / "data", 20)],
+    ids=["fixture", "default", "max-rivals-3", "max-rivals-20"],
+)
+def test_closeness_follows_its_definition(data: Path, max_rivals: int | None) -> None:
     catalog = load_and_validate(data)
+    if max_rivals is not None:
+        catalog = dataclasses.replace(catalog, site=catalog.site._replace(max_rivals=max_rivals))
     found = closeness(catalog)
-    assert found == reference_closeness(catalog)
+    keep = max(CLOSEST, max_rivals or 0)  # what the site reads of each order, at most
+    assert closest_kept(catalog) == keep
+    assert found == {slug: order[:keep] for slug, order in reference_closeness(catalog).items()}
     assert any(len(v) > 1 for v in found.values())  # something to order
+    assert max(map(len, found.values())) == (keep if data != VALID else 3)  # VALID has 4 entries
+
+
+@pytest.mark.parametrize("policy", ["all", "same-category", "matched"])
+@pytest.mark.parametrize("cap", [None, 1, 4])
+def test_pair_slugs_follows_the_policy_and_the_cap(policy: str, cap: int | None) -> None:
+    catalog = load_and_validate(REPO / "data")
+    site = catalog.site._replace(pairs=policy, max_rivals=cap)
+    catalog = dataclasses.replace(catalog, site=site)
+    near = {slug: set(order[:cap]) for slug, order in reference_closeness(catalog).items()}
+    expected = [
+        (a, b)
+        for a, b in itertools.combinations(sorted(catalog.entries), 2)
+        if (
+            policy != "same-category"
+            or {*catalog.entries[a].categories} & {*catalog.entries[b].categories}
+        )
+        and (policy != "matched" or catalog.pair_count(a, b))
+        and (cap is None or b in near[a] or a in near[b])
+    ]
+    assert pair_slugs(catalog) == expected
+    assert 0 < len(expected) < 52 * 51 // 2 or (policy, cap) == ("all", None)
+
+
+def test_the_site_reads_no_further_than_closeness_keeps() -> None:
+    site = _site(REPO / "data")
+    assert len(site.alternatives("llava", CLOSEST)) == CLOSEST
+    with pytest.raises(ValueError, match="keeps 8 closest"):
+        site.alternatives("llava", CLOSEST + 1)
+    with pytest.raises(ValueError, match="keeps 8 closest"):
+        site.related("llava", "sdxl", CLOSEST + 1)
 
 
 def _site(data: Path) -> Site:

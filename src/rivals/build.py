@@ -45,7 +45,7 @@ from rivals.render import (
 )
 from rivals.search import SearchError, index_site, page_glob
 from rivals.validate import validate_catalog
-from rivals.views import Site, pair_slugs
+from rivals.views import Site, adopt_closeness, closeness_key, pair_slugs
 from rivals.write import (
     CheckAhead,
     FragmentStore,
@@ -60,7 +60,9 @@ from rivals.write import (
     load_manifest,
     memo_path,
     new_staging,
+    read_closeness,
     replace_file,
+    save_closeness,
     save_memo,
     save_rows,
 )
@@ -156,12 +158,16 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
     board = rank(catalog)
     site = Site(catalog, board)
     clock.lap("rank")
+    # The closeness order takes seconds at thousands of entries (see views.closeness).
+    order_key = closeness_key(catalog)
+    kept_order = not options.clean and adopt_closeness(catalog, read_closeness(out, order_key))
     to_save = memo if _reparsed(remembered, memo) else None
     if options.leave is not None:
         options.leave.extend((site, memo, remembered))
     shared = _share_ahead(site, options.jobs)
     try:
-        return _render_and_commit(options, site, check, shared, clock, to_save)
+        closeness = None if kept_order else order_key
+        return _render_and_commit(options, site, check, shared, clock, to_save, closeness)
     finally:
         if shared is not None:
             shared.close()
@@ -192,9 +198,10 @@ def _render_and_commit(
     shared: Child | None,
     clock: _Clock,
     memo: dict[str, Parsed] | None,
+    closeness: str | None,
 ) -> BuildReport:
     """Plan, render and commit the pages of `site`; save `memo` (the parsed catalog) unless
-    it is None."""
+    it is None, and the closeness order under the key `closeness` unless that is None."""
     report, out = clock.report, options.out
     previous = load_manifest(out, check)
     if options.leave is not None:
@@ -230,6 +237,9 @@ def _render_and_commit(
         result = commit(staging, out, staged, previous.files, window)
         if memo is not None:
             save_memo(out, pack_memo(memo))
+        order = site.catalog.__dict__.get("_closeness")
+        if closeness is not None and order is not None:
+            save_closeness(out, closeness, order)
         if result.written or result.deleted:
             renderer.store.prune()
     except OSError as err:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 from rivals.rank import SUB_LABELS, Leaderboard, Score
@@ -212,6 +214,7 @@ class Site:
 
         See `closeness` for the order.
         """
+        _within_closest(limit)
         return [self.entries[s] for s in closeness(self.catalog)[slug][:limit]]
 
     def pair_print(self, slug: str) -> str:
@@ -257,6 +260,7 @@ class Site:
     def _near_pairs(self, slug: str, limit: int) -> list[tuple[int, str, tuple[str, str]]]:
         """Return (turn, other, pair) for the first `limit` entries close to `slug` that have a
         pair page with it (kept per entry: every pair page of the entry asks for them)."""
+        _within_closest(limit)
         memo = self.memo["near_pairs"]
         found: list[tuple[int, str, tuple[str, str]]] | None = memo.get((slug, limit))
         if found is None:
@@ -292,58 +296,114 @@ def pair_slugs(catalog: Catalog) -> list[tuple[str, str]]:
     if cached is not None:
         return cached
     policy, cap = catalog.site.pairs, catalog.site.max_rivals
-    near = {s: set(order[:cap]) for s, order in closeness(catalog).items()} if cap else {}
+    candidates: Iterable[tuple[str, str]]
+    if cap:  # the pairs of each entry with its `cap` closest, in the order of combinations()
+        near = closeness(catalog)
+        candidates = sorted({(a, b) if a < b else (b, a) for a in near for b in near[a][:cap]})
+    else:
+        candidates = combinations(sorted(catalog.entries), 2)
     pairs = []
-    for a, b in combinations(sorted(catalog.entries), 2):
+    for a, b in candidates:
         if policy == "same-category":
             if not set(catalog.entries[a].categories) & set(catalog.entries[b].categories):
                 continue
         elif policy == "matched" and not catalog.pair_count(a, b):
-            continue
-        if cap and b not in near[a] and a not in near[b]:
             continue
         pairs.append((a, b))
     catalog.__dict__["_pair_list"] = pairs
     return pairs
 
 
+# The most of an entry's closeness order that the site reads (alternatives, related pairs).
+CLOSEST = 8
+
+
 def closeness(catalog: Catalog) -> dict[str, list[str]]:
-    """Return, for every entry, the other entries that relate to it, closest first.
+    """Return, for every entry, the other entries closest to it, closest first: CLOSEST of them,
+    or `max_rivals` if that is more (all the site reads: see closest_kept).
 
     Closeness = 3 x shared capabilities + 2 x shared categories + times matched together;
     entries with none of these are left out; ties go by slug, so the order is deterministic.
+    Each entry's list is picked from a heap as its row is scored, never from a sorted list of
+    every other entry: at 2,000 entries those lists took 230 MB and a worker got all of them.
     """
     cached: dict[str, list[str]] | None = catalog.__dict__.get("_closeness")
     if cached is not None:
         return cached
+    keep = closest_kept(catalog)
     # Capabilities and categories as bits of an int: sharing is `&`, counting is bit_count.
     cap_bits: dict[str, int] = {}
     category_bits: dict[str, int] = {}
-    sides: list[tuple[str, int, int, dict[str, int]]] = [
-        (
-            s,
-            _mask(cap_bits, [c.id for c in e.capabilities]),
-            _mask(category_bits, e.categories),
-            {},
-        )
+    sides: list[tuple[str, int, int]] = [
+        (s, _mask(cap_bits, [c.id for c in e.capabilities]), _mask(category_bits, e.categories))
         for s, e in catalog.entries.items()
     ]
-    matched: dict[str, dict[str, int]] = {s: matches for s, _, _, matches in sides}
+    matched: dict[str, dict[str, int]] = {s: {} for s in catalog.entries}
     for (a, b), count in catalog.match_counts().items():
         if a in matched and b in matched:
             matched[a][b] = matched[b][a] = count
-    scored: dict[str, list[tuple[int, str]]] = {s: [] for s, _, _, _ in sides}
-    for i, (slug, caps, cats, matches) in enumerate(sides):  # each pair once: it is symmetric
-        mine = scored[slug]
-        for other, other_caps, other_cats, _ in sides[i + 1 :]:
-            score = 3 * (caps & other_caps).bit_count() + 2 * (cats & other_cats).bit_count()
-            score += matches.get(other, 0)
-            if score:
-                mine.append((-score, other))
-                scored[other].append((-score, slug))
-    order = {slug: [other for _, other in sorted(found)] for slug, found in scored.items()}
+    order = {}
+    for slug, caps, cats in sides:
+        times = matched[slug].get
+        best = heapq.nsmallest(
+            keep,
+            (
+                (-score, other)
+                for other, other_caps, other_cats in sides
+                if (
+                    score := 3 * (caps & other_caps).bit_count()
+                    + 2 * (cats & other_cats).bit_count()
+                    + times(other, 0)
+                )
+                and other != slug
+            ),
+        )
+        order[slug] = [other for _, other in best]
     catalog.__dict__["_closeness"] = order
     return order
+
+
+def closest_kept(catalog: Catalog) -> int:
+    """Return how many of each entry's closest entries closeness() keeps."""
+    return max(CLOSEST, catalog.site.max_rivals or 0)
+
+
+def closeness_key(catalog: Catalog) -> str:
+    """Return a hash of everything closeness() reads: its code, how many it keeps, each entry's
+    capability ids and categories, and the match counts. A build keeps the order under it."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"{closest_kept(catalog)}\n".encode())
+    for slug in sorted(catalog.entries):
+        entry = catalog.entries[slug]
+        ids = "\0".join(c.id for c in entry.capabilities)
+        digest.update(f"{slug}\1{ids}\1{chr(0).join(entry.categories)}\n".encode())
+    digest.update(repr(sorted(catalog.match_counts().items())).encode())
+    return digest.hexdigest()
+
+
+def adopt_closeness(catalog: Catalog, order: object) -> bool:
+    """Give `catalog` a closeness order kept from an earlier build, if it has the right shape
+    (a list of other entries' slugs for every entry, no longer than closeness keeps)."""
+    keep = closest_kept(catalog)
+    entries = catalog.entries
+    if not (
+        type(order) is dict
+        and order.keys() == entries.keys()
+        and all(
+            type(found) is list
+            and len(found) <= keep
+            and all(type(s) is str and s in entries and s != slug for s in found)
+            for slug, found in order.items()
+        )
+    ):
+        return False
+    catalog.__dict__.setdefault("_closeness", order)
+    return True
+
+
+def _within_closest(limit: int) -> None:
+    if limit > CLOSEST:
+        raise ValueError(f"closeness() keeps {CLOSEST} closest entries, not {limit}")
 
 
 def _mask(bits: dict[str, int], items: Iterable[str]) -> int:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import pickle
 import shutil
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -506,6 +507,25 @@ def save_memo(out: Path, packed: bytes) -> None:
     path = memo_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     replace_file(path, packed)
+
+
+def read_closeness(out: Path, key: str) -> object:
+    """Return the closeness order the previous build into `out` kept under `key` (see
+    views.closeness_key), or None."""
+    try:
+        kept = pickle.loads((cache_dir(out) / "closeness.pickle").read_bytes())
+    except Exception:  # a damaged pickle raises almost anything (ValueError, IndexError, ...)
+        return None
+    if type(kept) is tuple and len(kept) == 2 and kept[0] == key:
+        return kept[1]
+    return None
+
+
+def save_closeness(out: Path, key: str, order: object) -> None:
+    """Keep a closeness order beside the output under `key`, for the next build."""
+    path = cache_dir(out) / "closeness.pickle"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    replace_file(path, pickle.dumps((key, order), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def write_new_file(path: Path, text: str) -> None:
