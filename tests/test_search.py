@@ -112,3 +112,13 @@ def test_model_pages_keep_their_lists_of_rivals_out_of_the_index() -> None:
     source = env.loader.get_source(env, "model.html")[0]  # type: ignore[union-attr]
     for section in ("alternatives", "rivals"):
         assert f'<section aria-labelledby="{section}" data-pagefind-ignore>' in source
+
+
+def test_a_damaged_search_scope_means_indexing_again(tmp_path: Path) -> None:
+    out, data, templates = tmp_path / "site", REPO / "tests/fixtures/valid", REPO / "templates"
+    build(data, out, templates)
+    scope = cache_dir(out) / "search-scope"
+    before = index_stamp(out)
+    scope.write_bytes(b"\x80 not text")
+    build(data, out, templates)  # no traceback: not the scope in force, so Pagefind runs again
+    assert scope.read_bytes() != b"\x80 not text" and index_stamp(out) != before

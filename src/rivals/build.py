@@ -276,7 +276,7 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
     glob = page_glob(out, skip)
     scope = cache_dir(out) / "search-scope"  # the glob of the index in --out
     try:
-        same_scope = scope.read_text(encoding="utf-8") == repr(glob)
+        same_scope = scope.read_bytes() == repr(glob).encode()
     except OSError:
         same_scope = False
     changed = not same_scope or any(path.partition("/")[0] not in skip for path in touched)
