@@ -501,3 +501,15 @@ def test_a_damaged_parsed_catalog_is_parsed_again(
     edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
     build(catalog, built)  # no traceback: the memo is read as empty
     same_as_clean(catalog, built, tmp_path)
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_build(
+    catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    for name in ("catalog.pickle", "closeness.pickle"):  # a folder where a file goes
+        path = write.cache_dir(built) / name
+        path.unlink()
+        (path / "in-the-way").mkdir(parents=True)
+    edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
+    build(catalog, built)  # pages committed; the caches are made again next time
+    same_as_clean(catalog, built, tmp_path)

@@ -5,6 +5,7 @@ load -> validate -> rank -> plan -> render (in parallel) -> write (staging, then
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import multiprocessing
@@ -235,17 +236,20 @@ def _render_and_commit(
         raise
     try:
         result = commit(staging, out, staged, previous.files, window)
-        if memo is not None:
-            save_memo(out, pack_memo(memo))
-        order = site.catalog.__dict__.get("_closeness")
-        if closeness is not None and order is not None:
-            save_closeness(out, closeness, order)
-        if result.written or result.deleted:
-            renderer.store.prune()
     except OSError as err:
         discard(staging)
         message = f"writing into --out {out} failed: {err}; build again to finish it"
         raise BuildError(message, untouched=False) from None
+    # Caches for the next build: one that cannot be written (a full disk, say) is made again.
+    order = site.catalog.__dict__.get("_closeness")
+    with contextlib.suppress(OSError):
+        if memo is not None:
+            save_memo(out, pack_memo(memo))
+    with contextlib.suppress(OSError):
+        if closeness is not None and order is not None:
+            save_closeness(out, closeness, order)
+    if result.written or result.deleted:
+        renderer.store.prune()  # (suppresses its own OSError)
     clock.lap("commit")
     report.written, report.unchanged, report.deleted = (
         result.written,
