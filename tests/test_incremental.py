@@ -503,13 +503,19 @@ def test_a_damaged_parsed_catalog_is_parsed_again(
     same_as_clean(catalog, built, tmp_path)
 
 
+@pytest.mark.parametrize("name", ["catalog.pickle", "closeness.pickle", "pieces", "templates"])
 def test_a_cache_that_cannot_be_written_does_not_fail_the_build(
-    catalog: Path, built: Path, tmp_path: Path
+    name: str, catalog: Path, built: Path, tmp_path: Path
 ) -> None:
-    for name in ("catalog.pickle", "closeness.pickle"):  # a folder where a file goes
-        path = write.cache_dir(built) / name
+    path = write.cache_dir(built) / name
+    if path.is_dir():  # a file where a folder goes
+        shutil.rmtree(path)
+        path.write_text("in the way")
+    else:  # a folder where a file goes
         path.unlink()
         (path / "in-the-way").mkdir(parents=True)
     edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
     build(catalog, built)  # pages committed; the caches are made again next time
+    same_as_clean(catalog, built, tmp_path)
+    build(catalog, built, clean=True)  # every piece and template compiled again: no error
     same_as_clean(catalog, built, tmp_path)

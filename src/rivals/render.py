@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import jinja2.meta
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
@@ -213,13 +215,24 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
     """
     if folder is None:
         return None
-    folder.mkdir(parents=True, exist_ok=True)
     compiler = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode())
     suffix = f"-{compiler.hexdigest()[:16]}.cache"
-    for stale in folder.glob("*.cache"):
-        if not stale.name.endswith(suffix):
-            stale.unlink(missing_ok=True)  # made by another version: never read again
-    return jinja2.FileSystemBytecodeCache(str(folder), f"%s{suffix}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.cache"):
+            if not stale.name.endswith(suffix):
+                stale.unlink(missing_ok=True)  # made by another version: never read again
+    except OSError:
+        return None  # templates are compiled every build instead
+    return _KeptTemplates(str(folder), f"%s{suffix}")
+
+
+class _KeptTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, which a template it cannot write does not fail."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 def jsonld(value: Any) -> Markup:

@@ -572,7 +572,7 @@ class FragmentStore:
     ) -> None:
         self.root, self.folder = str(folder), f"{folder}/{base[:32]}"
         self.entries, self.prints, self.reuse = entries, prints, reuse
-        self._made = False
+        self._made: bool | None = False  # None: the folder cannot be made
 
     def name(self, kind: str, entry: Any, *more: object) -> str | None:
         """Return the file name of one of `entry`'s pieces; None if it is not the site's."""
@@ -593,14 +593,17 @@ class FragmentStore:
 
     def put(self, name: str | None, piece: str | tuple[tuple[str, ...], ...]) -> None:
         """Keep a piece this process rendered (a string, or tuples of strings)."""
-        if name is None:
+        if name is None or self._made is None:
             return
-        if not self._made:
-            os.makedirs(self.folder, exist_ok=True)
-            self._made = True
-        path = f"{self.folder}/{name}"
-        if not os.path.exists(path):  # else the other worker rendered it first
-            replace_file(path, marshal.dumps(piece))
+        try:
+            if not self._made:
+                os.makedirs(self.folder, exist_ok=True)
+                self._made = True
+            path = f"{self.folder}/{name}"
+            if not os.path.exists(path):  # else the other worker rendered it first
+                replace_file(path, marshal.dumps(piece))
+        except OSError:
+            self._made = None  # no folder for pieces (a file in the way): keep none this build
 
     def prune(self) -> None:
         """Delete the pieces of entries the site no longer shows as they were, and those
