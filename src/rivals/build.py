@@ -46,7 +46,13 @@ from rivals.render import (
 )
 from rivals.search import SearchError, index_site, page_glob
 from rivals.validate import validate_catalog
-from rivals.views import Site, adopt_closeness, closeness_key, pair_slugs
+from rivals.views import (
+    Site,
+    adopt_closeness,
+    closeness_key,
+    computed_closeness,
+    pair_slugs,
+)
 from rivals.write import (
     CheckAhead,
     FragmentStore,
@@ -62,7 +68,7 @@ from rivals.write import (
     memo_path,
     new_staging,
     read_closeness,
-    replace_file,
+    save_cache,
     save_closeness,
     save_memo,
     save_rows,
@@ -167,8 +173,8 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
         options.leave.extend((site, memo, remembered))
     shared = _share_ahead(site, options.jobs)
     try:
-        closeness = None if kept_order else order_key
-        return _render_and_commit(options, site, check, shared, clock, to_save, closeness)
+        new_order_key = None if kept_order else order_key
+        return _render_and_commit(options, site, check, shared, clock, to_save, new_order_key)
     finally:
         if shared is not None:
             shared.close()
@@ -199,10 +205,11 @@ def _render_and_commit(
     shared: Child | None,
     clock: _Clock,
     memo: dict[str, Parsed] | None,
-    closeness: str | None,
+    new_order_key: str | None,
 ) -> BuildReport:
     """Plan, render and commit the pages of `site`; save `memo` (the parsed catalog) unless
-    it is None, and the closeness order under the key `closeness` unless that is None."""
+    it is None, and the closeness order under `new_order_key` unless that is None (the
+    order was kept from the previous build)."""
     report, out = clock.report, options.out
     previous = load_manifest(out, check)
     if options.leave is not None:
@@ -241,13 +248,13 @@ def _render_and_commit(
         message = f"writing into --out {out} failed: {err}; build again to finish it"
         raise BuildError(message, untouched=False) from None
     # Caches for the next build: one that cannot be written (a full disk, say) is made again.
-    order = site.catalog.__dict__.get("_closeness")
+    order = computed_closeness(site.catalog)
     with contextlib.suppress(OSError):
         if memo is not None:
             save_memo(out, pack_memo(memo))
     with contextlib.suppress(OSError):
-        if closeness is not None and order is not None:
-            save_closeness(out, closeness, order)
+        if new_order_key is not None and order is not None:
+            save_closeness(out, new_order_key, order)
     if result.written or result.deleted:
         renderer.store.prune()  # (suppresses its own OSError)
     clock.lap("commit")
@@ -290,11 +297,8 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
         message = f"{err} (pages were built; the previous search index is kept)"
         raise BuildError(message, untouched=False) from None
     if not same_scope:
-        try:
-            scope.parent.mkdir(parents=True, exist_ok=True)
-            replace_file(scope, repr(glob).encode())
-        except OSError:
-            pass  # a cache: the next build indexes again
+        with contextlib.suppress(OSError):  # a cache: the next build indexes again
+            save_cache(scope, repr(glob).encode())
 
 
 def _reparsed(before: Mapping[str, Parsed], after: Mapping[str, Parsed]) -> bool:

@@ -80,10 +80,8 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
         ),
         caption_justify="left",
     )
-    kept = [column for column in columns if column[0] not in dropped]
-    for (group, header, _), width in zip(columns, widths, strict=True):
-        if group in dropped:
-            continue
+    kept = [(c, w) for c, w in zip(columns, widths, strict=True) if c[0] not in dropped]
+    for (group, header, _), width in kept:
         numeric = group not in ("name", "slug", "pricing")
         table.add_column(
             header,
@@ -94,7 +92,7 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
             width=name_width if group == "name" else width,
         )
     for index in range(len(rows)):
-        table.add_row(*(escape(cells[index]) for _, _, cells in kept))
+        table.add_row(*(escape(cells[index]) for (_, _, cells), _ in kept))
     console.print(table, highlight=False)
 
 

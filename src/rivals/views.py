@@ -363,6 +363,13 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
     return order
 
 
+def computed_closeness(catalog: Catalog) -> dict[str, list[str]] | None:
+    """Return the closeness order if this process has it already (computed, adopted or kept),
+    else None: what a build saves for the next one."""
+    found: dict[str, list[str]] | None = catalog.__dict__.get("_closeness")
+    return found
+
+
 def closest_kept(catalog: Catalog) -> int:
     """Return how many of each entry's closest entries closeness() keeps."""
     return max(CLOSEST, catalog.site.max_rivals or 0)

@@ -491,8 +491,7 @@ def _remove(out: Path, path: str) -> int:
 
 def _save_manifest(out: Path, parts: list[bytes], window: Window) -> None:
     folder = cache_dir(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    replace_file(folder / "manifest.bin", marshal.dumps((MANIFEST_VERSION, window, parts)))
+    save_cache(folder / "manifest.bin", marshal.dumps((MANIFEST_VERSION, window, parts)))
     (folder / "manifest.json").unlink(missing_ok=True)  # the format of older versions
 
 
@@ -504,9 +503,7 @@ def memo_path(out: Path) -> Path:
 def save_memo(out: Path, packed: bytes) -> None:
     """Keep the parsed catalog (load.pack_memo) beside the output, for the next build to skip
     parsing."""
-    path = memo_path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(path, packed)
+    save_cache(memo_path(out), packed)
 
 
 def read_closeness(out: Path, key: str) -> object:
@@ -523,9 +520,13 @@ def read_closeness(out: Path, key: str) -> object:
 
 def save_closeness(out: Path, key: str, order: object) -> None:
     """Keep a closeness order beside the output under `key`, for the next build."""
-    path = cache_dir(out) / "closeness.pickle"
+    save_cache(cache_dir(out) / "closeness.pickle", pickle.dumps((key, order), protocol=5))
+
+
+def save_cache(path: Path, data: bytes) -> None:
+    """Write a cache file beside the output (the folder is made on the first build)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(path, pickle.dumps((key, order), protocol=pickle.HIGHEST_PROTOCOL))
+    replace_file(path, data)
 
 
 def write_new_file(path: Path, text: str) -> None:
