@@ -37,7 +37,7 @@ def test_check_prints_every_problem_and_exits_1(runner: CliRunner, catalog: Path
         f"{catalog}/site.yaml:4: pairs: Input should be 'all', 'same-category' or 'matched', got 'some'"
         in lines
     )
-    assert len(lines) == 11  # ten problems and the closing line
+    assert len(lines) == 12  # eleven problems and the closing line
     assert "Traceback" not in result.output
     assert result.stdout == ""
 

@@ -70,8 +70,11 @@ def test_unsafe_tags_are_refused(text: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("data", "line", "message"),
     [
-        (b"", 1, "file is empty"),
-        (b"# comment only\n\n", 1, "file is empty"),
+        (
+            b"a: 1\nb: x\x00y\n",
+            2,
+            "invalid YAML: character U+0000: control characters are not allowed",
+        ),
         (b"a: 1\nb: \xff\n", 2, "not valid UTF-8 (byte 0xff)"),
         (b"a: &a [*a]\n", 1, "recursive alias"),
         (
@@ -86,6 +89,12 @@ def test_broken_files_give_one_clear_error(data: bytes, line: int, message: str)
     with pytest.raises(YamlError) as caught:
         parse(data)
     assert (caught.value.line, caught.value.message) == (line, message)
+
+
+@pytest.mark.parametrize("data", [b"", b"# comment only\n\n"])
+def test_a_file_of_nothing_is_a_document_of_nothing(data: bytes) -> None:
+    doc, problems = parse(data)  # validation says whether that file may be empty
+    assert (doc.data, problems) == (None, [])
 
 
 def test_an_alias_bomb_stops_quickly() -> None:

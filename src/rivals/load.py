@@ -7,10 +7,12 @@ ParseAhead and parse_many), and a file whose bytes an earlier build parsed is no
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import importlib.util
 import os
 import pickle
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,33 @@ Loc = tuple[str | int, ...]
 CATALOG_FILES = ("site", "categories", "capabilities", "benchmarks", "matches")
 REQUIRED_FILES = ("categories", "capabilities")
 PLACEHOLDER = "TODO"  # what `rivals new` leaves in a starter record (see starter.py)
+MAX_FILE_BYTES = 8 * 1024 * 1024  # a catalog file larger than this is refused (yamldoc.py)
+
+
+def read_file(path: Path) -> bytes:
+    """Return the bytes of a catalog file, at most MAX_FILE_BYTES + 1 of them (enough for the
+    parser to refuse a larger one without reading it all).
+
+    Raises OSError for anything but a regular file (a folder, a device, a FIFO, which could
+    block the build forever) and for a symbolic link that leads nowhere.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise OSError(errno.ENOENT, "symbolic link to a file that does not exist") from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise OSError(errno.EISDIR, "is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 @dataclass
@@ -61,6 +90,9 @@ class RawCatalog:
     root: Path
     files: dict[str, Document] = field(default_factory=dict)
     models: dict[str, Document] = field(default_factory=dict)
+    # The slug of every entry file in models/, parsed or not; None without a models/ folder.
+    # References to an entry whose file is broken are not reported as unknown.
+    listed: set[str] | None = None
 
 
 # A parsed file, remembered between builds: (hash of its bytes, document or None, problems).
@@ -86,7 +118,7 @@ def load_catalog(
         return raw, problems
     for name in CATALOG_FILES:
         path = root / f"{name}.yaml"
-        if not path.exists():
+        if not os.path.lexists(path):  # a link that leads nowhere is reported when read
             if name in REQUIRED_FILES:
                 problems.append(Problem(str(path), 1, "(file)", "required file is missing"))
             continue
@@ -98,6 +130,7 @@ def load_catalog(
         problems.append(Problem(str(models), 1, "(folder)", "models folder not found"))
         return raw, problems
     paths = list(_model_files(models, problems))
+    raw.listed = {path.stem for path in paths}
     for path, doc in zip(paths, load.many(paths, problems), strict=True):
         if doc is not None:
             raw.models[path.stem] = doc
@@ -127,7 +160,7 @@ class _Memo:
         for path in paths:
             self.used.add(str(path))
             try:
-                data = path.read_bytes()
+                data = read_file(path)
             except OSError:
                 found: list[Problem] = []
                 done.append((load_document(path, found), found))  # reports why
@@ -252,7 +285,7 @@ def _parse_files(paths: list[Path]) -> dict[str, Parsed]:
     parsed = {}
     for path in paths:
         try:
-            data = path.read_bytes()
+            data = read_file(path)
         except OSError:
             continue
         found: list[Problem] = []
@@ -325,21 +358,28 @@ def pack_memo(memo: Mapping[str, Parsed]) -> bytes:
 
 
 def _model_files(folder: Path, problems: list[Problem]) -> Iterator[Path]:
+    """Yield the entry files of `models/` in name order; report names that look like one but
+    are not (a .yml or .YAML file); skip hidden, `_`-prefixed and editor backup files.
+
+    Anything named `<slug>.yaml` is yielded, even a folder or a broken link: reading it
+    reports why it is not an entry, instead of the entry silently missing from the site.
+    """
     for name in sorted(os.listdir(folder)):
         path = folder / name
-        if name.startswith((".", "_")) or name.endswith("~") or not path.is_file():
+        lower = name.lower()
+        if name.startswith((".", "_")) or name.endswith("~"):
             continue
-        if name.endswith(".yml"):
-            problems.append(Problem(str(path), 1, "(file)", "model files must end in .yaml"))
-        elif name.endswith(".yaml"):
+        if name.endswith(".yaml"):
             yield path
+        elif lower.endswith((".yml", ".yaml")) and not path.is_dir():
+            problems.append(Problem(str(path), 1, "(file)", "model files must end in .yaml"))
 
 
 def load_document(path: Path, problems: list[Problem]) -> Document | None:
     """Parse one YAML file into a Document, or add its problem and return None."""
     shown = str(path)
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except OSError as err:
         problems.append(Problem(shown, 1, "(file)", f"cannot read file: {err.strerror}"))
         return None

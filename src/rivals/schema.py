@@ -12,7 +12,15 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from rivals import records
 from rivals.records import ID_MAX, ID_PATTERN, KINDS, PAIR_POLICIES, PLANS, SUB_SCORES, id_problem
@@ -37,12 +45,44 @@ def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"must be an absolute http(s) URL: '{value}'")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number 0-65535
+    except ValueError:
+        raise ValueError(f"the port must be a number from 0 to 65535: '{value}'") from None
+    return value
+
+
+def _check_base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError(f"a base URL cannot have a query or a fragment: '{value}'")
+    return value
+
+
+# The largest count or benchmark figure accepted: far beyond any real one, and small enough
+# that the ranking's arithmetic on floats (logs, differences, sums) stays finite and exact
+# enough to round the same way everywhere.
+MAX_FIGURE = 10**15
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Let through a date written YYYY-MM-DD (text, as the loader keeps it, or a date); refuse
+    what pydantic would otherwise read as a date, such as a number of seconds since 1970."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip()):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got '{value[:40]}'")
+    if isinstance(value, (int, float)):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
     return value
 
 
 def _check_finite(value: float) -> float:
     if not math.isfinite(value):
         raise ValueError("must be a finite number")
+    if abs(value) > MAX_FIGURE:
+        raise ValueError(f"must be between -{MAX_FIGURE:.0e} and {MAX_FIGURE:.0e}")
     return value
 
 
@@ -56,10 +96,12 @@ Url = Annotated[
     AfterValidator(_check_url),
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"}),
 ]
+BaseUrl = Annotated[Url, AfterValidator(_check_base_url)]
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Count = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0, le=MAX_FIGURE)]
 Number = Annotated[float, AfterValidator(_check_finite)]
 
 
@@ -83,7 +125,7 @@ class Links(Record):
 
 
 class Signals(Record):
-    as_of: dt.date | None = None
+    as_of: Date | None = None
     github_stars: Count | None = None
     monthly_downloads: Count | None = None
     benchmarks: dict[Id, Number] = Field(default_factory=dict)
@@ -101,7 +143,7 @@ class CapabilityClaim(Record):
 class Source(Record):
     url: Url
     title: Text | None = None
-    retrieved: dt.date | None = None
+    retrieved: Date | None = None
 
 
 class Entry(Record):
@@ -116,7 +158,7 @@ class Entry(Record):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
     ) = None
-    released: dt.date | None = None
+    released: Date | None = None
     links: Links = Field(default_factory=Links)
     signals: Signals | None = None
     capabilities: list[CapabilityClaim] = Field(min_length=1)
@@ -165,7 +207,7 @@ class SiteSettings(Record):
 
     title: Name = "Rivals"
     tagline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
-    base_url: Url | None = None
+    base_url: BaseUrl | None = None
     ranking: Ranking = Ranking()
     pairs: Literal["all", "same-category", "matched"] = "all"
     capabilities_shown: Annotated[int, Field(ge=0, le=1000)] = 8

@@ -8,6 +8,7 @@ never imports pydantic. References between files are checked on every build.
 
 from __future__ import annotations
 
+import os
 import types
 import typing
 from collections.abc import Iterator
@@ -31,20 +32,21 @@ def validate_catalog(
     """
     found = list(problems)
     site = _site(raw.files.get("site"), found)
-    categories = _table(raw.files.get("categories"), "Category", found)
-    capabilities = _table(raw.files.get("capabilities"), "CapabilityDef", found)
-    benchmarks = _table(raw.files.get("benchmarks"), "Benchmark", found)
-    # A file that is missing or unreadable has already been reported; checking references
-    # against it would only repeat that problem once per entry.
+    categories, category_ids = _table(raw.files.get("categories"), "Category", found, True)
+    capabilities, capability_ids = _table(
+        raw.files.get("capabilities"), "CapabilityDef", found, True
+    )
+    benchmarks, benchmark_ids = _table(raw.files.get("benchmarks"), "Benchmark", found)
+    # Ids are checked against what each file defines, valid or not (a record with a problem
+    # is reported once, not again at every reference to it). A file that is missing or
+    # unreadable has already been reported: checking references against it would only
+    # repeat that problem once per entry.
     ids = {
-        name: set(table) if name in raw.files else None
-        for name, table in (
-            ("categories", categories),
-            ("capabilities", capabilities),
-            ("benchmarks", benchmarks),
-        )
+        "categories": category_ids,
+        "capabilities": capability_ids,
+        "benchmarks": benchmark_ids,
     }
-    if "benchmarks" not in raw.files and not (raw.root / "benchmarks.yaml").exists():
+    if "benchmarks" not in raw.files and not os.path.lexists(raw.root / "benchmarks.yaml"):
         ids["benchmarks"] = set()
     entries: dict[str, Any] = {}
     for slug, doc in sorted(raw.models.items()):
@@ -59,7 +61,7 @@ def validate_catalog(
         entry = _record(doc, (), doc.data, "Entry", found)
         if entry is not None and not problem:
             entries[slug] = entry
-    matches = _matches(raw.files.get("matches"), set(raw.models), found)
+    matches = _matches(raw.files.get("matches"), raw.listed, found)
     if found:
         raise CatalogError(found)
     if base_url is not None:
@@ -111,6 +113,9 @@ def _record(doc: Document, loc: Loc, data: Any, model: str, found: list[Problem]
 
 def _validate(doc: Document, loc: Loc, data: Any, name: str) -> tuple[Any, list[Problem]]:
     found: list[Problem] = []
+    if data is None and not loc:
+        found.append(doc.problem(loc, "file is empty"))
+        return None, found
     if not isinstance(data, dict):
         found.append(doc.problem(loc, f"expected a mapping of fields, got {_kind(data)}"))
         return None, found
@@ -142,35 +147,57 @@ def _site(doc: Document | None, found: list[Problem]) -> SiteSettings:
     if doc is None or doc.data is None:
         return _default_site()
     site: SiteSettings | None = _record(doc, (), doc.data, "SiteSettings", found)
-    if site is None:
-        return _default_site()
-    total = sum(getattr(site.ranking.weights, name) for name in SUB_SCORES)
-    if abs(total - 1.0) > 1e-6:
-        loc = ("ranking", "weights")
-        found.append(doc.problem(loc, f"weights must sum to 1 (they sum to {total:g})"))
-    return site
+    loc = ("ranking", "weights")
+    weights: Any
+    if site is not None:
+        weights = site.ranking.weights
+    else:  # another field is wrong: the weights are still checked, on their own
+        ranking = doc.data.get("ranking") if isinstance(doc.data, dict) else None
+        raw = ranking.get("weights") if isinstance(ranking, dict) else None
+        weights = _record(doc, loc, raw, "Weights", []) if isinstance(raw, dict) else None
+    if weights is not None:
+        total = sum(getattr(weights, name) for name in SUB_SCORES)
+        if abs(total - 1.0) > 1e-6:
+            found.append(doc.problem(loc, f"weights must sum to 1 (they sum to {total:g})"))
+    return site if site is not None else _default_site()
 
 
-def _table(doc: Document | None, model: str, found: list[Problem]) -> dict[str, Any]:
-    """Validate an `id -> record` file such as categories.yaml."""
+def _table(
+    doc: Document | None, model: str, found: list[Problem], required: bool = False
+) -> tuple[dict[str, Any], set[str] | None]:
+    """Validate an `id -> record` file such as categories.yaml.
+
+    Return the valid records by id, and every id the file defines (None when the file is
+    missing, empty and `required`, or not a mapping: nothing can be said of references).
+    """
     if doc is None:
-        return {}
+        return {}, None
+    if doc.data is None:
+        if required:
+            found.append(doc.problem((), "file is empty"))
+            return {}, None
+        return {}, set()
     if not isinstance(doc.data, dict):
         found.append(doc.problem((), f"expected a mapping of id -> record, got {_kind(doc.data)}"))
-        return {}
+        return {}, None
     out: dict[str, Any] = {}
+    defined: set[str] = set()
     for key, value in doc.data.items():
         problem = id_problem(key)
         if problem:
             found.append(doc.problem((key,), f"id {problem}"))
             continue
+        defined.add(key)
         record = _record(doc, (key,), value, model, found)
         if record is not None:
             out[key] = record
-    return dict(sorted(out.items()))
+    return dict(sorted(out.items())), defined
 
 
-def _matches(doc: Document | None, slugs: set[str], found: list[Problem]) -> list[Match]:
+def _matches(doc: Document | None, slugs: set[str] | None, found: list[Problem]) -> list[Match]:
+    """Validate matches.yaml against the entry files' slugs (`slugs`; None: unknown, as
+    there is no models/ folder). Slugs and repeats are checked on the raw pair, so that a
+    wrong count does not hide them."""
     if doc is None or doc.data is None:
         return []
     if not isinstance(doc.data, list):
@@ -180,12 +207,15 @@ def _matches(doc: Document | None, slugs: set[str], found: list[Problem]) -> lis
     first_seen: dict[tuple[str, str], int] = {}
     for index, item in enumerate(doc.data):
         match: Match | None = _record(doc, (index,), item, "Match", found)
-        if match is None:
+        pair = item.get("pair") if isinstance(item, dict) else None
+        if not isinstance(pair, list) or len(pair) != 2:
+            continue  # the schema reported it
+        if not all(isinstance(slug, str) and not id_problem(slug) for slug in pair):
             continue
-        a, b = match.pair
-        bad = [(i, s) for i, s in enumerate(match.pair) if s not in slugs]
+        a, b = pair
+        bad = [] if slugs is None else [(i, s) for i, s in enumerate(pair) if s not in slugs]
         for i, slug in bad:
-            message = f"unknown slug '{slug}'{did_you_mean(slug, slugs)}"
+            message = f"unknown slug '{slug}'{did_you_mean(slug, slugs or set())}"
             found.append(doc.problem((index, "pair", i), message))
         if a == b:
             found.append(doc.problem((index, "pair"), f"a pair needs two different slugs: '{a}'"))
@@ -193,9 +223,10 @@ def _matches(doc: Document | None, slugs: set[str], found: list[Problem]) -> lis
         if key in first_seen:
             message = f"pair {a} / {b} is listed twice (first at line {first_seen[key]})"
             found.append(doc.problem((index, "pair"), message))
-        elif not bad and a != b:
+        elif a != b:
             first_seen[key] = doc.line_of((index,))
-            out.append(match)
+            if match is not None and not bad:
+                out.append(match)
     return out
 
 

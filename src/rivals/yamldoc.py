@@ -12,14 +12,17 @@ regular expression): a build's parsing is done by a child forked before (see loa
 
 from __future__ import annotations
 
+import bisect
+import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import yaml
+import yaml.reader
 
-from rivals.load import PLACEHOLDER, Document, Loc
+from rivals.load import MAX_FILE_BYTES, PLACEHOLDER, Document, Loc
 from rivals.problems import Problem, field_path
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIAS_REUSE = 10_000
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -72,6 +75,7 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
     if len(data) > MAX_FILE_BYTES:
         raise YamlError(1, (), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     text = _decode(data)
+    line_of = _line_counter(text)
     try:
         loader = _TextLoader(text)
         try:
@@ -80,18 +84,23 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
             loader.dispose()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        line = line_of(mark) if mark is not None else 1
         what = " ".join(part for part in (err.context, err.problem) if part)
         raise YamlError(line, (), f"invalid YAML: {what}") from None
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow, such as NUL
+        where = _line_at(text, err.position) if isinstance(err.position, int) else 1
+        char = err.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        raise YamlError(where, (), f"invalid YAML: character {shown}: {err.reason}") from None
     except yaml.YAMLError as err:
         raise YamlError(1, (), f"invalid YAML: {err}") from None
-    if node is None:
-        raise YamlError(1, (), "file is empty")
-    doc = Document(shown, None, {(): node.start_mark.line + 1})
+    if node is None:  # nothing but comments, or nothing at all (validation says if that is fine)
+        return Document(shown, None, {(): 1}, placeholders=False), []
+    doc = Document(shown, None, {(): line_of(node.start_mark)})
     doc.placeholders = PLACEHOLDER in text or "\\" in text
-    builder = _Builder(doc.lines)
+    builder = _Builder(doc.lines, line_of)
     doc.data = builder.build(node, (), 0)
-    doc.refused = frozenset(loc for _, loc, _ in builder.problems)
+    doc.refused = frozenset(builder.refused)
     return doc, [Problem(shown, line, field_path(loc), msg) for line, loc, msg in builder.problems]
 
 
@@ -105,25 +114,49 @@ def _decode(data: bytes) -> str:
         raise YamlError(line, (), f"not valid UTF-8 (byte 0x{data[err.start]:02x})") from None
 
 
+def _line_counter(text: str) -> Callable[[Any], int]:
+    """Return a function from a PyYAML mark in `text` to its line, as editors count lines.
+
+    PyYAML also breaks lines at NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR: in a text that
+    holds one of those, lines are counted again from the mark's index, by CR, LF and CRLF.
+    """
+    if "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return lambda mark: int(mark.line) + 1
+    starts = [match.end() for match in _BREAK.finditer(text)]
+    return lambda mark: bisect.bisect_right(starts, mark.index) + 1
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line_at(text: str, index: int) -> int:
+    """Return the line of the character at `index`, counting CR, LF and CRLF."""
+    return len(_BREAK.findall(text, 0, max(index, 0))) + 1
+
+
 class _Builder:
     """Turns a node tree into dicts, lists, strings and None, recording lines."""
 
-    def __init__(self, lines: dict[Loc, int]) -> None:
+    def __init__(self, lines: dict[Loc, int], line_of: Callable[[Any], int]) -> None:
         self.lines = lines
+        self.line_of = line_of
         self.seen: set[int] = set()
         self.active: set[int] = set()
         self.reused = 0
         self.problems: list[tuple[int, Loc, str]] = []
+        # Where a value was replaced by nothing (its tag refused): what the schema would say
+        # of it there only repeats the problem above.
+        self.refused: set[Loc] = set()
 
     def build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
         if depth > MAX_DEPTH:
-            raise YamlError(node.start_mark.line + 1, loc, "nested too deeply")
+            raise YamlError(self.line_of(node.start_mark), loc, "nested too deeply")
         if id(node) in self.active:
-            raise YamlError(node.start_mark.line + 1, loc, "recursive alias")
+            raise YamlError(self.line_of(node.start_mark), loc, "recursive alias")
         if id(node) in self.seen:
             self.reused += 1
             if self.reused > MAX_ALIAS_REUSE:
-                raise YamlError(node.start_mark.line + 1, loc, "too many alias expansions")
+                raise YamlError(self.line_of(node.start_mark), loc, "too many alias expansions")
         self.seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, loc)
@@ -148,20 +181,23 @@ class _Builder:
 
     def _refuse_tag(self, node: yaml.Node, loc: Loc) -> None:
         message = f"tag {_short(node.tag)} is not allowed"
-        self.problems.append((node.start_mark.line + 1, loc, message))
+        self.problems.append((self.line_of(node.start_mark), loc, message))
+        self.refused.add(loc)
 
     def _sequence(self, node: yaml.SequenceNode, loc: Loc, depth: int) -> list[Any]:
         out = []
         for index, item in enumerate(node.value):
-            self.lines[(*loc, index)] = item.start_mark.line + 1
+            self.lines[(*loc, index)] = self.line_of(item.start_mark)
             out.append(self.build(item, (*loc, index), depth + 1))
         return out
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
+            line = self.line_of(key_node.start_mark)
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _TEXT_TAGS:
+                # Reported at the mapping, whose other keys are still checked: the entry is
+                # dropped, and no field could have that name.
                 self.problems.append((line, loc, "keys must be plain text"))
                 continue
             key = str(key_node.value)
@@ -169,7 +205,7 @@ class _Builder:
                 first = self.lines[(*loc, key)]
                 message = f"duplicate key '{key}' (first at line {first})"
                 self.problems.append((line, (*loc, key), message))
-                continue
+                continue  # the first value is kept, and checked
             self.lines[(*loc, key)] = line
             out[key] = self.build(value_node, (*loc, key), depth + 1)
         return out
