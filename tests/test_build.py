@@ -200,12 +200,13 @@ def test_hostile_text_is_escaped_and_links_are_checked(catalog: Path, tmp_path: 
         html = path.read_text()
         assert "<script>alert" not in html and "&lt;script&gt;" in html
         assert "javascript:" not in html and "data:text" not in html
-        assert "onerror" not in html or "&lt;img" in html
+        assert "<img src=x onerror" not in html  # raw HTML stays text, never an element
         assert "<iframe" not in html and "<style>body" not in html and "<img" not in html
         assert "tracker.example" not in html
     model = (out / "models/evil/index.html").read_text()
     assert '<a href="https://example.org/" rel="nofollow noopener noreferrer">ok</a>' in model
     assert "<strong>bold</strong>" in model
+    assert "or &lt;img src=x onerror=alert(2)&gt; <strong>bold</strong> &lt;b&gt;raw" in model
 
 
 def test_out_may_not_exist_yet_and_nested(catalog: Path, tmp_path: Path) -> None:

@@ -26,7 +26,11 @@ def test_the_quick_markdown_test_agrees_with_the_expression() -> None:
     [
         ("Plain & <b>simple</b>", "Plain &amp; &lt;b&gt;simple&lt;/b&gt;"),
         ("Some **bold** text", "Some <strong>bold</strong> text"),
-        ("2. second", "<ol>\n<li>second</li>\n</ol>"),
+        ("2. second *x*", "2. second <em>x</em>"),  # no block syntax: fields sit in a <p>
+        ("# not a heading *x*", "# not a heading <em>x</em>"),
+        ("First.\n\nSecond *x*.", "First.\nSecond <em>x</em>."),
+        ("<b>raw</b> beside *x*", "&lt;b&gt;raw&lt;/b&gt; beside <em>x</em>"),
+        ("`<b>` in code", "<code>&lt;b&gt;</code> in code"),
         ("[x](javascript:alert(1))", '<a rel="nofollow noopener noreferrer">x</a>'),
     ],
 )

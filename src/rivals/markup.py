@@ -10,28 +10,37 @@ from typing import Any
 import nh3
 from markupsafe import Markup
 
-ALLOWED_TAGS = {"a", "code", "em", "strong", "br", "p", "ul", "ol", "li", "del"}
-# What can start inline markdown: emphasis, code, links, escapes, autolinks, and lists or
-# headings at a line start. Text without any of it only needs HTML escaping (the fast path),
-# which keeps raw HTML visible as text; text with markdown goes through the parser and nh3.
-_MARKDOWN_HINT = re.compile(r"[*_`\[\\]|<https?://|^\s*(?:[-+]\s|\d+\.\s|#)", re.M)
-_PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.S)
+# Inline tags only: every markdown field is shown inside a <p> or a table cell.
+ALLOWED_TAGS = {"a", "code", "em", "strong", "br", "del"}
+# What can start inline markdown: emphasis, code, links, escapes and autolinks. Text without
+# any of it only needs HTML escaping (the fast path).
+_MARKDOWN_HINT = re.compile(r"[*_`\[\\]|<https?://")
+# Markdown's block syntax, which the fields do not take: a line starting with `#`, `-` or
+# `1.` stays text, as does raw HTML (shown as text, never live).
+_BLOCKS = ("indent", "code", "hashheader", "setextheader", "hr", "olist", "ulist", "quote")
 
 
 @lru_cache(maxsize=1)
 def _parser() -> Any:
-    """Return one Markdown parser per process (imported on first use: most text is plain)."""
+    """Return one Markdown parser per process (imported on first use: most text is plain):
+    paragraphs, inline markup and reference links, nothing else."""
     import markdown
 
-    return markdown.Markdown(output_format="html")
+    parser = markdown.Markdown(output_format="html")
+    for name in _BLOCKS:
+        parser.parser.blockprocessors.deregister(name)
+    parser.preprocessors.deregister("html_block")
+    parser.inlinePatterns.deregister("html")
+    return parser
 
 
 @lru_cache(maxsize=65536)
 def inline_markdown(text: str) -> Markup:
-    """Return sanitized HTML for a markdown field; one paragraph loses its <p> wrapper.
+    """Return sanitized inline HTML for a markdown field (it goes inside a <p>).
 
-    Raw HTML in the text is never live: the markdown output is cleaned to a short list of
-    inline tags, and links keep only absolute http(s) targets.
+    Raw HTML in the text is shown as text, whether or not the text has markdown; the output
+    is cleaned to a short list of inline tags, links keep only absolute http(s) targets, and
+    paragraphs run together as one (the format asks for one paragraph).
     """
     if not _may_be_markdown(text):
         return Markup(html.escape(text, quote=False))
@@ -44,9 +53,6 @@ def inline_markdown(text: str) -> Markup:
         attribute_filter=_only_absolute_links,
         link_rel="nofollow noopener noreferrer",
     ).strip()
-    single = _PARAGRAPH.match(cleaned)
-    if single and "<p>" not in single.group(1):
-        cleaned = single.group(1)
     return Markup(cleaned)
 
 
@@ -56,10 +62,6 @@ def _may_be_markdown(text: str) -> bool:
     inline = "*" in text or "_" in text or "`" in text or "[" in text or "\\" in text
     if inline or "<http" in text:
         return bool(_MARKDOWN_HINT.search(text))
-    for line in text.split("\n"):  # the expression's ^ is after a newline only
-        start = line.lstrip()[:1]  # lstrip and \s strip the same characters
-        if start and (start in "-+#" or start.isdigit()):
-            return bool(_MARKDOWN_HINT.search(text))
     return False
 
 
