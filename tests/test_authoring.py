@@ -257,3 +257,49 @@ def test_serve_rebuilds_reloads_shows_problems_and_recovers(catalog: Path) -> No
     output = "".join(list(lines.queue))
     assert "kind: Input should be" in output and "Stopped." in output
     assert "Traceback" not in output
+
+
+def test_serve_on_a_port_in_use_says_so_before_building(catalog: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "rivals", "serve", "--data", str(catalog), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, TMPDIR=str(temp)),
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr == f"error: cannot serve on 127.0.0.1:{port}: Address already in use\n"
+    assert "Built" not in done.stdout  # the port is tried before the build
+    assert list(temp.iterdir()) == []  # no temporary site left behind
+
+
+def test_serve_stopped_by_sigterm_removes_its_temporary_site(catalog: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rivals", "serve", "--data", str(catalog), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, TMPDIR=str(temp), PYTHONUNBUFFERED="1"),
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("Serving"):
+                break
+        assert [p.name[:13] for p in temp.iterdir()] == ["rivals-serve-"]
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert list(temp.iterdir()) == []

@@ -190,3 +190,25 @@ def test_the_checker_catches_a_false_claim(default_site: Path) -> None:
     )
     with pytest.raises(AssertionError):
         check_page(lie)
+
+
+@pytest.mark.parametrize(
+    ("alpha", "gamma"),
+    [  # alpha-vision's and gamma-studio's pricing: a plan and a free tier that disagree
+        ("free\n  free_tier: false", "freemium"),
+        ("free", "freemium\n  free_tier: false"),
+        ("freemium\n  free_tier: false", "free"),
+        ("paid\n  free_tier: true", "free\n  free_tier: false"),
+    ],
+)
+def test_free_tier_claims_match_the_pricing_row(
+    alpha: str, gamma: str, catalog: Path, tmp_path: Path
+) -> None:
+    for slug, old, new in (("alpha-vision", "free", alpha), ("gamma-studio", "freemium", gamma)):
+        path = catalog / "models" / f"{slug}.yaml"
+        path.write_text(path.read_text().replace(f"plan: {old}", f"plan: {new}", 1))
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, out=out, jobs=1, search=False))
+    page = (out / "compare" / "alpha-vision-vs-gamma-studio" / "index.html").read_text()
+    assert "offers a free tier" in page
+    check_page(page)

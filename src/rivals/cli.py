@@ -138,7 +138,9 @@ def serve(data: Path, templates: Path, port: int, host: str) -> None:
     from rivals.serve import serve as run_server
 
     options = BuildOptions(data, templates, Path("site"), None, None, False, False)
-    run_server(options, host, port, lambda line: click.echo(line, err=line[:1] != "B"))
+    _run(
+        lambda: run_server(options, host, port, lambda line: click.echo(line, err=line[:1] != "B"))
+    )
 
 
 @cli.command()

@@ -8,9 +8,11 @@ an overlay listing the problems; fixing the file recovers without a restart.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import queue
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -129,23 +131,49 @@ def serve(
     say: Callable[[str], None],
     changes: Callable[[list[Path]], Iterator[object]] | None = None,
 ) -> None:
-    """Build, then serve and rebuild on every change until interrupted."""
-    out = Path(tempfile.mkdtemp(prefix="rivals-serve-")) / "site"
+    """Build, then serve and rebuild on every change until interrupted (Ctrl-C or SIGTERM).
+
+    The address is taken first: a port in use or a host that does not resolve fails at once
+    with a BuildError, before a build. The temporary output folder is removed on the way out.
+    """
+    state = LiveState()
+    handler = type("Handler", (_Handler,), {"state": state})
+    workdir = Path(tempfile.mkdtemp(prefix="rivals-serve-"))
+    out = workdir / "site"
+    try:
+        try:
+            server = ThreadingHTTPServer((host, port), partial(handler, directory=str(out)))
+        except OSError as err:  # in use, not ours to bind, or not an address (gaierror)
+            reason = err.strerror or str(err)
+            raise BuildError(f"cannot serve on {host}:{port}: {reason}", untouched=False) from None
+        with _stop_on_sigterm():
+            _serve(server, options, out, state, host, say, changes)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _serve(
+    server: ThreadingHTTPServer,
+    options: BuildOptions,
+    out: Path,
+    state: LiveState,
+    host: str,
+    say: Callable[[str], None],
+    changes: Callable[[list[Path]], Iterator[object]] | None,
+) -> None:
     options = BuildOptions(
         options.data, options.templates, out, options.base_url, options.jobs, False, False
     )
-    state = LiveState()
-    _rebuild(options, state, say)
-    if not out.exists():
-        out.mkdir(parents=True)
-    handler = type("Handler", (_Handler,), {"state": state})
-    server = ThreadingHTTPServer((host, port), partial(handler, directory=str(out)))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    say(f"Serving {options.data}/ on http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
-    watched = [p for p in (options.data, options.templates) if p is not None and p.exists()]
     try:
+        _rebuild(options, state, say)
+        if not out.exists():
+            out.mkdir(parents=True)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        address = f"http://{host}:{server.server_address[1]}/"
+        say(f"Serving {options.data}/ on {address} (Ctrl-C to stop)")
+        watched = [p for p in (options.data, options.templates) if p is not None and p.exists()]
         for _ in (changes or _watch)(watched):
             _rebuild(
                 BuildOptions(
@@ -160,8 +188,25 @@ def serve(
     finally:
         server.shutdown()
         server.server_close()
-        shutil.rmtree(out.parent, ignore_errors=True)
         say("Stopped.")
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Treat SIGTERM (kill, a service manager) as Ctrl-C while serving, so that the server
+    stops and the temporary folder goes; only in the main thread, where Python can."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]) -> None:

@@ -541,6 +541,6 @@ def _interval(e: EntryView) -> str | None:
 def _pricing(e: EntryView) -> str:
     if e.free_tier and e.pricing_label not in ("Free", "Freemium"):
         return f"{e.pricing_label} (free tier)"
-    if not e.free_tier and e.pricing_label == "Freemium":
-        return "Freemium (no free tier)"
+    if not e.free_tier and e.pricing_label in ("Free", "Freemium"):
+        return f"{e.pricing_label} (no free tier)"  # what the verdict goes by: see verdict.py
     return e.pricing_label
