@@ -87,6 +87,26 @@ def test_a_sub_score_nobody_has_is_left_out_and_weights_rescaled(catalog: Path) 
     assert board.notes
 
 
+def test_when_only_weightless_sub_scores_have_evidence_they_count_equally(
+    catalog: Path,
+) -> None:
+    (catalog / "matches.yaml").unlink()
+    site = catalog / "site.yaml"
+    site.write_text(
+        site.read_text().replace(
+            "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}",
+            "{adoption: 0, quality: 0, ecosystem: 0, match_graph: 1}",
+        )
+    )
+    board = rank(load_and_validate(catalog))
+    assert board.effective == {"adoption": 1 / 3, "quality": 1 / 3, "ecosystem": 1 / 3}
+    assert len({score.rank for score in board.scores.values()}) > 1  # not 0 for everyone
+    assert board.notes[-1] == (
+        "The sub-scores that have evidence (adoption, quality, ecosystem) all have weight 0 in"
+        " the site's settings, so they are weighted equally."
+    )
+
+
 def test_lower_is_better_benchmarks_are_flipped(catalog: Path) -> None:
     edit(catalog, "alpha-vision", lambda d: d["signals"]["benchmarks"].update(wer=3.0))
     edit(catalog, "beta-paint", lambda d: d["signals"]["benchmarks"].update(wer=9.0))

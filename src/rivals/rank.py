@@ -13,8 +13,8 @@ The formula, which the methodology page prints from `METHOD` below:
   ecosystem = integrations, platforms; match graph = times matched.
 * rank = sum of weight x sub-score over the four sub-scores (weights from site.yaml).
   A sub-score that no entry has evidence for is left out and the other weights are scaled
-  to sum to 1. An entry with no evidence for a sub-score is counted at the catalog median of
-  that sub-score.
+  to sum to 1 (equally, if every one of them has weight 0). An entry with no evidence for
+  a sub-score is counted at the catalog median of that sub-score.
 * Coverage interval: the lowest and highest rank the entry could have if each missing
   component were at the catalog's minimum (0) or maximum (100). Complete evidence gives an
   interval of one point.
@@ -157,13 +157,21 @@ def rank(catalog: Catalog) -> Leaderboard:
     total = sum(weights[n] for n in present)
     if len(present) == len(SUB_SCORES):
         effective = dict(weights)
-    else:
-        effective = {n: (weights[n] / total if total else 0.0) for n in present}
+    elif total > 0:
+        effective = {n: weights[n] / total for n in present}
+    else:  # the weighted sub-scores have no evidence: a rank of 0 for all would say nothing
+        effective = {n: 1 / len(present) for n in present}
     notes = tuple(
         f"No entry has evidence for {SUB_LABELS[n].lower()}, so it is left out of the rank."
         for n in SUB_SCORES
         if n not in present
     )
+    if present and total <= 0 and len(present) < len(SUB_SCORES):
+        shown = ", ".join(SUB_LABELS[n].lower() for n in present)
+        notes += (
+            f"The sub-scores that have evidence ({shown}) all have weight 0 in the site's"
+            " settings, so they are weighted equally.",
+        )
     scores = {s: _score(s, raw_subs, effective) for s in slugs}
     return Leaderboard(_positions(scores), weights, effective, notes)
 
