@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 from itertools import combinations
 from pathlib import Path
 
@@ -223,6 +224,21 @@ def test_staging_is_beside_out_not_inside(catalog: Path, tmp_path: Path) -> None
         "site",
     ]
     shutil.rmtree(out)
+
+
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(
+    catalog: Path, tmp_path: Path
+) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that no longer runs
+    dead = tmp_path / f".site.staging-{gone.pid}"
+    alive = tmp_path / f".site.staging-{os.getppid()}"  # a build that still runs
+    for folder in (dead, alive):
+        (folder / "compare").mkdir(parents=True)
+        (folder / "compare" / "index.html").write_text("half a build")
+    build(catalog, tmp_path / "site")
+    assert not dead.exists()
+    assert (alive / "compare" / "index.html").read_text() == "half a build"
 
 
 def test_a_site_override_of_the_fragments_changes_every_pair_page(

@@ -26,6 +26,7 @@ of pair pages that belong to one entry (FragmentStore).
 
 from __future__ import annotations
 
+import glob
 import marshal
 import os
 import pickle
@@ -396,14 +397,34 @@ def paths_of(parts: Iterable[bytes]) -> Iterator[str]:
 
 
 def new_staging(out: Path) -> Path:
-    """Create and return an empty staging folder beside `out`."""
+    """Create and return an empty staging folder beside `out`.
+
+    The staging folders of builds that were killed (SIGKILL, a power cut) are removed on the
+    way: those named for a process that no longer runs.
+    """
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    staging = parent / f".{out.resolve().name}.staging-{os.getpid()}"
+    prefix = f".{out.resolve().name}.staging-"
+    for stale in parent.glob(f"{glob.escape(prefix)}*"):
+        pid = stale.name[len(prefix) :]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    staging = parent / f"{prefix}{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir()
     return staging
+
+
+def _running(pid: int) -> bool:
+    """True when a process `pid` exists (perhaps another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # not ours to signal, but there
+        return True
+    return True
 
 
 def discard(staging: Path) -> None:
