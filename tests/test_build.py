@@ -231,13 +231,13 @@ def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(
 ) -> None:
     gone = subprocess.Popen(["true"])
     gone.wait()  # a pid that no longer runs
-    dead = tmp_path / f".site.staging-{gone.pid}"
+    dead = [tmp_path / f".site.{kind}-{gone.pid}" for kind in ("staging", "pagefind")]
     alive = tmp_path / f".site.staging-{os.getppid()}"  # a build that still runs
-    for folder in (dead, alive):
+    for folder in (*dead, alive):
         (folder / "compare").mkdir(parents=True)
         (folder / "compare" / "index.html").write_text("half a build")
     build(catalog, tmp_path / "site")
-    assert not dead.exists()
+    assert not any(folder.exists() for folder in dead)
     assert (alive / "compare" / "index.html").read_text() == "half a build"
 
 

@@ -229,3 +229,21 @@ def test_only_the_console_script_keeps_a_builds_objects(runner: CliRunner, catal
     )
     assert result.exit_code == 0, result.output
     assert cli_module._LEFT is None
+
+
+def test_a_templates_folder_that_is_not_there_is_wrong_usage(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    args = ["build", "--data", str(catalog), "--out", str(out), "--no-search"]
+    result = runner.invoke(cli, [*args, "--templates", str(tmp_path / "templtes")])
+    assert result.exit_code == 2
+    assert "Invalid value for '--templates'" in result.stderr and "does not exist" in result.stderr
+    assert not out.exists()
+    # The default folder, `templates`, may be missing: the built-in theme is used.
+    here = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        assert runner.invoke(cli, args).exit_code == 0
+    finally:
+        os.chdir(here)

@@ -122,3 +122,20 @@ def test_a_damaged_search_scope_means_indexing_again(tmp_path: Path) -> None:
     scope.write_bytes(b"\x80 not text")
     build(data, out, templates)  # no traceback: not the scope in force, so Pagefind runs again
     assert scope.read_bytes() != b"\x80 not text" and index_stamp(out) != before
+
+
+def test_a_build_without_search_drops_the_index_a_build_with_search_made(
+    catalog: Path, tmp_path: Path
+) -> None:
+    out, clean = tmp_path / "site", tmp_path / "clean"
+    build(catalog, out, REPO / "templates")
+    (out / "pagefind-notes").mkdir()  # a folder of the user's, beside the index
+    assert (out / "pagefind" / "pagefind-ui.js").is_file()
+    build_site(BuildOptions(data=catalog, out=out, search=False))
+    build_site(BuildOptions(data=catalog, out=clean, search=False))
+    assert not (out / "pagefind").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*(p.name for p in clean.iterdir()), "pagefind-notes"]
+    )
+    build(catalog, out, REPO / "templates")  # and back
+    assert indexed_pages(out) > 0

@@ -11,6 +11,7 @@ import hashlib
 import multiprocessing
 import multiprocessing.pool
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from rivals.render import (
     template_fingerprint,
     template_names,
 )
-from rivals.search import SearchError, index_site, page_glob
+from rivals.search import INDEX, SearchError, index_site, page_glob
 from rivals.validate import validate_catalog
 from rivals.views import (
     Site,
@@ -266,6 +267,8 @@ def _render_and_commit(
     if options.search:
         _search(out, renderer, result.touched)
         clock.lap("search index")
+    else:
+        _drop_search(out)
     report.seconds = sum(report.stages.values())
     return report
 
@@ -299,6 +302,15 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
     if not same_scope:
         with contextlib.suppress(OSError):  # a cache: the next build indexes again
             save_cache(scope, repr(glob).encode())
+
+
+def _drop_search(out: Path) -> None:
+    """Remove the search index an earlier build made (its scope is kept in the cache) from a
+    site built without search: its pages no longer load it, and a clean build has none."""
+    scope = cache_dir(out) / "search-scope"
+    if scope.exists():
+        shutil.rmtree(out / INDEX, ignore_errors=True)
+        scope.unlink(missing_ok=True)
 
 
 def _reparsed(before: Mapping[str, Parsed], after: Mapping[str, Parsed]) -> bool:

@@ -23,11 +23,24 @@ if TYPE_CHECKING:
     from rivals.views import Site
 
 T = TypeVar("T")
+
+
+def _template_folder(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """The default folder may be missing (the built-in theme is used); one the user names
+    must be a folder: a typo would otherwise drop every override without a word."""
+    given = ctx.get_parameter_source(param.name or "") is not click.core.ParameterSource.DEFAULT
+    if given and not value.is_dir():
+        what = "is not a folder" if value.exists() else "does not exist"
+        raise click.BadParameter(f"{str(value)!r} {what}.")
+    return value
+
+
 TEMPLATES = click.option(
     "--templates",
     type=click.Path(path_type=Path),
     default=Path("templates"),
     show_default=True,
+    callback=_template_folder,
     help="Template folder; overrides the built-in theme.",
 )
 DATA = click.option(

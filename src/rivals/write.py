@@ -399,17 +399,20 @@ def paths_of(parts: Iterable[bytes]) -> Iterator[str]:
 def new_staging(out: Path) -> Path:
     """Create and return an empty staging folder beside `out`.
 
-    The staging folders of builds that were killed (SIGKILL, a power cut) are removed on the
-    way: those named for a process that no longer runs.
+    The folders that builds which were killed (SIGKILL, a power cut) left beside `out` are
+    removed on the way: staging and search-index folders named for a process that no longer
+    runs.
     """
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{out.resolve().name}.staging-"
-    for stale in parent.glob(f"{glob.escape(prefix)}*"):
-        pid = stale.name[len(prefix) :]
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
-    staging = parent / f"{prefix}{os.getpid()}"
+    name = out.resolve().name
+    for kind in ("staging", "pagefind", "pagefind-old"):
+        prefix = f".{name}.{kind}-"
+        for stale in parent.glob(f"{glob.escape(prefix)}*"):
+            pid = stale.name[len(prefix) :]
+            if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+    staging = parent / f".{name}.staging-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir()
