@@ -247,3 +247,17 @@ def test_a_templates_folder_that_is_not_there_is_wrong_usage(
         assert runner.invoke(cli, args).exit_code == 0
     finally:
         os.chdir(here)
+
+
+def test_a_build_without_a_base_url_says_what_the_sitemap_lacks(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    args = ["build", "--data", str(catalog), "--out", str(tmp_path / "site"), "--no-search"]
+    assert "note:" not in runner.invoke(cli, args).stderr
+    site = catalog / "site.yaml"
+    site.write_text(site.read_text().replace("base_url: https://test.example.org/\n", ""))
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0
+    assert result.stderr.startswith("note: no base_url (site.yaml or --base-url): sitemap.xml")
+    assert "<loc>/models/" in (tmp_path / "site" / "sitemap.xml").read_text()
+    assert runner.invoke(cli, [*args, "--quiet"]).stderr == ""

@@ -112,6 +112,7 @@ class BuildReport:
     deleted: int = 0
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the user may want to fix
 
 
 class BuildError(Exception):
@@ -270,6 +271,11 @@ def _render_and_commit(
     else:
         _drop_search(out)
     report.seconds = sum(report.stages.values())
+    if site.catalog.site.base_url is None:
+        report.notes.append(
+            "no base_url (site.yaml or --base-url): sitemap.xml lists paths, not the absolute"
+            " URLs search engines need, and pages have no canonical link"
+        )
     return report
 
 

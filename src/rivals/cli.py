@@ -127,6 +127,8 @@ def build(
             click.echo(f"  {stage:<14} {seconds:7.3f} s")
     if not quiet:
         click.echo(_summary(report, out))
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
 
 
 @cli.command()
