@@ -135,6 +135,34 @@ def test_rank_fits_the_terminal_and_says_what_it_left_out(runner: CliRunner, cat
     assert "Not shown" not in piped.stdout and "…" not in piped.stdout
 
 
+def test_rank_in_a_very_narrow_terminal_keeps_every_rank_and_slug_whole(
+    runner: CliRunner,
+) -> None:
+    args = ["rank", "--data", str(REPO / "data")]
+    rows = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
+    for columns in (44, 36):
+        narrow = runner.invoke(cli, args, env={"COLUMNS": str(columns)}).stdout
+        lines = narrow.splitlines()
+        assert max(map(len, lines)) <= columns
+        at = 0
+        for row in rows:  # in order: position and whole rank on the name's line, slug below
+            at = next(
+                i
+                for i, line in enumerate(lines[at + 1 :], at + 1)
+                if re.match(rf" *{row['position']} ", line)
+            )
+            assert lines[at].rstrip().endswith(f" {row['rank']}"), lines[at]
+            below = ""
+            for line in lines[at + 1 :]:
+                if line[:5].strip() or not line.strip():  # the next row, or the end
+                    break
+                below += line.strip()
+            assert below == row["slug"], (row["slug"], below)
+        said = " ".join(narrow.split())
+        assert "Not shown at this width: sub-scores, pricing, range (" in said
+        assert "Each slug is under its entry's name." in said
+
+
 def test_terminal_output_prints_brackets_in_names_as_they_are(
     runner: CliRunner, catalog: Path
 ) -> None:

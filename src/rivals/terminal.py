@@ -67,6 +67,12 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(file=console.file, width=sum(widths) + GAP * (len(widths) - 1))
     dropped, name_width = _fit(columns, widths, console.width)
+    stacked = name_width < 0  # too narrow even so: each slug goes under its entry's name
+    if stacked:
+        dropped = (*LEFT_OUT[-1], "slug")
+        kept_widths = [w for (g, _, _), w in zip(columns, widths, strict=True) if g not in dropped]
+        name_width = max(console.width - sum(kept_widths[:1] + kept_widths[2:]) - 2 * GAP, 8)
+    shown = [group for group in dropped if group != "slug"]
     table = Table(
         title=escape(f"{site.catalog.site.title}: {len(rows)} entries by rank"),
         title_justify="left",
@@ -74,25 +80,33 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
         pad_edge=False,
         show_edge=False,
         caption=(
-            f"Not shown at this width: {', '.join(dropped)} (rivals rank --json has them)."
+            f"Not shown at this width: {', '.join(shown)} (rivals rank --json has them)."
+            + (" Each slug is under its entry's name." if stacked else "")
             if dropped
             else None
         ),
         caption_justify="left",
     )
     kept = [(c, w) for c, w in zip(columns, widths, strict=True) if c[0] not in dropped]
+    slugs = columns[2][2]
     for (group, header, _), width in kept:
         numeric = group not in ("name", "slug", "pricing")
         table.add_column(
-            header,
+            "Entry / slug" if stacked and group == "name" else header,
             justify="right" if numeric else "left",
             style="dim" if group == "slug" else None,
-            no_wrap=True,
-            overflow="ellipsis",
+            no_wrap=not (stacked and group == "name"),
+            overflow="fold" if stacked and group == "name" else "ellipsis",
             width=name_width if group == "name" else width,
         )
     for index in range(len(rows)):
-        table.add_row(*(escape(cells[index]) for (_, _, cells), _ in kept))
+        cells = [escape(cells[index]) for (_, _, cells), _ in kept]
+        if stacked:  # the name cut to one line, the slug whole below it (folded if need be)
+            name = kept[1][0][2][index]
+            if cell_len(name) > name_width:
+                name = name[: max(name_width - 1, 1)] + "…"
+            cells[1] = f"{escape(name)}\n[dim]{escape(slugs[index])}[/dim]"
+        table.add_row(*cells)
     console.print(table, highlight=False)
 
 
@@ -105,15 +119,17 @@ def _fit(
     columns: list[tuple[str, str, list[str]]], widths: list[int], width: int
 ) -> tuple[tuple[str, ...], int]:
     """Return the optional groups of columns to leave out so that the table fits `width`, and
-    the width of the name column (its widest name, or less, down to NAME_MIN, if need be)."""
+    the width of the name column (its widest name, or less, down to NAME_MIN, or to 8 when
+    everything optional is out); -1 when even that does not fit."""
     for dropped in LEFT_OUT:
         kept = [(g, w) for (g, _, _), w in zip(columns, widths, strict=True) if g not in dropped]
         others = sum(w for g, w in kept if g != "name") + GAP * (len(kept) - 1)
         name = next(w for g, w in kept if g == "name")
         if others + min(name, NAME_MIN) <= width:
-            break
-    # When nothing fits, the name gives up what it can (rich then squeezes the rest).
-    return dropped, min(name, max(width - others, 8))
+            return dropped, min(name, max(width - others, 8))
+    if others + min(name, 8) <= width:  # the name gives up what it can
+        return dropped, width - others
+    return dropped, -1  # nothing fits: see print_leaderboard
 
 
 def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
