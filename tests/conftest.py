@@ -36,6 +36,20 @@ def overlay(case: Path, target: Path) -> None:
         shutil.copyfile(path, target / rel)
 
 
+def problems_of(folder: Path) -> list[str]:
+    """Return the problems of the catalog in `folder`, as printed, with paths inside it."""
+    from rivals.load import load_catalog
+    from rivals.problems import CatalogError
+    from rivals.validate import validate_catalog
+
+    raw, problems = load_catalog(folder)
+    try:
+        validate_catalog(raw, problems)
+    except CatalogError as err:
+        return [str(p).removeprefix(f"{folder}/") for p in err.problems]
+    return []
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -8,22 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import problems_of
 from rivals.cli import cli
-from rivals.load import MAX_FILE_BYTES, load_catalog
-from rivals.problems import CatalogError
-from rivals.validate import validate_catalog
+from rivals.load import MAX_FILE_BYTES
 from rivals.yamldoc import YamlError, parse_document
 
 DELTA = "models/delta-api.yaml"
-
-
-def problems_of(folder: Path) -> list[str]:
-    raw, problems = load_catalog(folder)
-    try:
-        validate_catalog(raw, problems)
-    except CatalogError as err:
-        return [str(p).removeprefix(f"{folder}/") for p in err.problems]
-    return []
 
 
 def append(path: Path, text: str) -> None:

@@ -40,14 +40,14 @@ def test_rank_is_the_weighted_sum_of_sub_scores(catalog: Path) -> None:
         assert score.rank == math.floor(total + 0.5)
 
 
-def test_changing_a_weight_changes_the_rank_accordingly(catalog: Path) -> None:
+def set_weights(catalog: Path, weights: str) -> None:
     site = catalog / "site.yaml"
-    site.write_text(
-        site.read_text().replace(
-            "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}",
-            "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}",
-        )
-    )
+    old = "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}"
+    site.write_text(site.read_text().replace(old, weights))
+
+
+def test_changing_a_weight_changes_the_rank_accordingly(catalog: Path) -> None:
+    set_weights(catalog, "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}")
     board = rank(load_and_validate(catalog))
     for score in board.scores.values():
         assert math.isclose(score.exact, score.subs["adoption"].used)
@@ -91,13 +91,7 @@ def test_when_only_weightless_sub_scores_have_evidence_they_count_equally(
     catalog: Path,
 ) -> None:
     (catalog / "matches.yaml").unlink()
-    site = catalog / "site.yaml"
-    site.write_text(
-        site.read_text().replace(
-            "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}",
-            "{adoption: 0, quality: 0, ecosystem: 0, match_graph: 1}",
-        )
-    )
+    set_weights(catalog, "{adoption: 0, quality: 0, ecosystem: 0, match_graph: 1}")
     board = rank(load_and_validate(catalog))
     assert board.effective == {"adoption": 1 / 3, "quality": 1 / 3, "ecosystem": 1 / 3}
     assert len({score.rank for score in board.scores.values()}) > 1  # not 0 for everyone

@@ -6,21 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INVALID, overlay
+from conftest import INVALID, overlay, problems_of
 from rivals.load import load_catalog
-from rivals.problems import CatalogError
 from rivals.validate import validate_catalog
 
 CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
-
-
-def problems_of(folder: Path) -> list[str]:
-    raw, problems = load_catalog(folder)
-    try:
-        validate_catalog(raw, problems)
-    except CatalogError as err:
-        return [str(p).removeprefix(f"{folder}/") for p in err.problems]
-    return []
 
 
 def test_the_valid_fixture_has_no_problems(catalog: Path) -> None:
