@@ -12,8 +12,10 @@ With RIVALS_SCREENSHOTS=1 they also save docs/home-page.png and docs/pair-page.p
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -54,10 +56,11 @@ HEIGHT = 800
 PAGES = {
     "home": "",
     "model": "models/llava/",
+    "model-code": "models/diffusers/",  # a long identifier in code, which must wrap
     "pair": "compare/llava-vs-stable-diffusion-3-5-large/",
     "category": "categories/vision-language/",
 }
-OPTIONAL = {"category"}  # checked only when the build has it
+OPTIONAL = {"category", "model-code"}  # checked only when the build has it
 VIEWS = {
     "phone": {"width": 360, "color_scheme": "light"},
     "desktop": {"width": 1280, "color_scheme": "light"},
@@ -113,16 +116,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(site: Path) -> Iterator[str]:
     """Serve the built site on a free port of 127.0.0.1; yield its root address."""
-    handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serving(site) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -160,24 +155,132 @@ def test_page_in_the_browser(
             (REPO / "docs").mkdir(exist_ok=True)
             page.screenshot(path=REPO / "docs" / SCREENSHOTS[view, kind])
 
-        failures = []
-        scroll_width, inner_width = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]"
-        )
-        if scroll_width > inner_width:
-            failures.append(
-                f"scrolls sideways: {scroll_width} px wide in a {inner_width} px window; "
-                f"too wide: {page.evaluate(WIDE_ELEMENTS)}"
-            )
-        page.add_script_tag(path=AXE_JS)
-        violations = [v for v in page.evaluate(RUN_AXE) if v["impact"] in BLOCKING]
-        if violations:
-            failures.append("axe found:\n" + describe(violations))
+        failures = layout_and_axe(page)
         # Read last, so that anything the page fetched after "load" had time to fail too.
         failures[:0] = problems
         assert not failures, f"/{path} at {view}:\n" + "\n".join(failures)
     finally:
         context.close()
+
+
+def layout_and_axe(page: Page) -> list[str]:
+    """Return what is wrong with the page as it is now: sideways scrolling, axe violations."""
+    failures = []
+    scroll_width, inner_width = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    if scroll_width > inner_width:
+        failures.append(
+            f"scrolls sideways: {scroll_width} px wide in a {inner_width} px window; "
+            f"too wide: {page.evaluate(WIDE_ELEMENTS)}"
+        )
+    page.add_script_tag(path=AXE_JS)
+    violations = [v for v in page.evaluate(RUN_AXE) if v["impact"] in BLOCKING]
+    if violations:
+        failures.append("axe found:\n" + describe(violations))
+    return failures
+
+
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """Serve `folder` on a free port of 127.0.0.1; yield its root address."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+# Valid but unusual entries: a name in one 120-letter piece, a long URL in running text, a
+# long identifier in code, names written right to left.
+LONG_NAME = "Supercalifragilistic" * 6
+STRESS = {
+    "long-word": f"""name: {LONG_NAME}
+kind: library
+summary: See https://example.org/{"a-very-long-path-segment" * 6} for `{"Pipeline" * 8}`.
+categories: [vision]
+pricing:
+  plan: free
+  note: "[{"w" * 90}](https://example.org/{"x" * 90})"
+capabilities:
+  - id: visual-question-answering
+    summary: Calls `StableDiffusionInstructPix2PixPipelineWithAVeryLongName` on each image.
+sources:
+  - url: https://example.org/{"source" * 20}
+    title: https://example.org/{"source" * 20}
+""",
+    "hebrew": """name: מודל חזותי
+kind: model
+summary: מודל שעונה על שאלות על תמונות.
+categories: [vision]
+pricing:
+  plan: paid
+capabilities:
+  - id: visual-question-answering
+    summary: עונה על שאלות.
+""",
+    "arabic": """name: نموذج الرؤية
+kind: model
+summary: نموذج يجيب عن الأسئلة.
+categories: [vision]
+pricing:
+  plan: paid
+capabilities:
+  - id: visual-question-answering
+    summary: يجيب عن الأسئلة.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def stress_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from rivals.build import BuildOptions, build_site
+
+    root = tmp_path_factory.mktemp("stress")
+    data = root / "data"
+    shutil.copytree(REPO / "tests" / "fixtures" / "valid", data)
+    for slug, text in STRESS.items():
+        (data / "models" / f"{slug}.yaml").write_text(text)
+    out = root / "site"
+    build_site(BuildOptions(data=data, templates=REPO / "templates", out=out, search=False))
+    with serving(out) as address:
+        yield address
+
+
+@pytest.mark.parametrize("view", ["phone", "desktop", "phone-dark"])
+def test_long_words_and_right_to_left_names_fit_the_page(
+    browser: Browser, stress_site: str, view: str
+) -> None:
+    settings = VIEWS[view]
+    context = browser.new_context(
+        viewport={"width": settings["width"], "height": HEIGHT},
+        color_scheme=settings["color_scheme"],
+    )
+    failures = []
+    try:
+        for path in (
+            "",
+            "models/long-word/",
+            "models/hebrew/",
+            "compare/alpha-vision-vs-long-word/",
+            "compare/arabic-vs-hebrew/",
+            "categories/vision/",
+            "search/",
+        ):
+            page = context.new_page()
+            problems = watch(page, stress_site)
+            page.goto(stress_site + path, wait_until="load")
+            found = problems + layout_and_axe(page)
+            failures += [f"/{path}: {line}" for line in found]
+            page.close()
+    finally:
+        context.close()
+    assert not failures, "\n".join(failures)
 
 
 def watch(page: Page, server: str) -> list[str]:
@@ -222,30 +325,30 @@ def describe(violations: list[dict[str, Any]]) -> str:
 
 
 def test_search_finds_an_entry(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Build a site with its Pagefind index, type a name into the search box, follow the hit."""
+    """Build a site with its Pagefind index, type a name into the search box, follow the hit;
+    the box and its results pass axe in light and dark mode."""
     from rivals.build import BuildOptions, build_site
 
     out = tmp_path_factory.mktemp("searchable") / "site"
     data = REPO / "tests" / "fixtures" / "valid"
     build_site(BuildOptions(data=data, templates=REPO / "templates", out=out, search=True))
-    handler = functools.partial(QuietHandler, directory=str(out))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     errors: list[str] = []
-    try:
-        page = browser.new_page(viewport={"width": 1280, "height": HEIGHT})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/", wait_until="networkidle")
-        box = page.locator(".pagefind-ui__search-input")
-        box.fill("gamma")
-        hit = page.locator(".pagefind-ui__result-link").first
-        hit.wait_for(timeout=10_000)
-        assert "Gamma Studio" in hit.inner_text()
-        hit.click()
-        page.wait_for_url("**/models/gamma-studio/**")
-        assert page.locator("h1").inner_text() == "Gamma Studio"
-        page.close()
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(out) as address:
+        for scheme in ("light", "dark"):
+            context = browser.new_context(
+                viewport={"width": 1280, "height": HEIGHT}, color_scheme=scheme
+            )
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(address, wait_until="networkidle")
+            box = page.locator(".pagefind-ui__search-input")
+            box.fill("gamma")
+            hit = page.locator(".pagefind-ui__result-link").first
+            hit.wait_for(timeout=10_000)
+            assert "Gamma Studio" in hit.inner_text()
+            assert layout_and_axe(page) == [], scheme
+            hit.click()
+            page.wait_for_url("**/models/gamma-studio/**")
+            assert page.locator("h1").inner_text() == "Gamma Studio"
+            context.close()
     assert errors == []

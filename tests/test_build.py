@@ -71,7 +71,7 @@ def test_pair_page_holds_every_element(catalog: Path, tmp_path: Path) -> None:
     build(catalog, out)
     page = (out / "compare" / "alpha-vision-vs-gamma-studio" / "index.html").read_text()
     for part in (
-        '<h1>Alpha Vision <span class="vs">vs</span> Gamma Studio</h1>',
+        '<h1><bdi>Alpha Vision</bdi> <span class="vs">vs</span> <bdi>Gamma Studio</bdi></h1>',
         'class="lead"',
         '<th scope="row">Type</th>',
         '<th scope="row">Rank</th>',
