@@ -331,3 +331,35 @@ def test_serve_stopped_by_sigterm_removes_its_temporary_site(catalog: Path, tmp_
         if proc.stdout is not None:
             proc.stdout.close()
     assert list(temp.iterdir()) == []
+
+
+def test_serve_keeps_serving_when_its_first_build_fails(catalog: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "compare.html").write_text("{{ a.name + 1 }}")  # fails every pair page
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "rivals", "serve", "--port", "0"),
+            *("--data", str(catalog), "--templates", str(templates)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    seen = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith("Serving"):
+                break
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert any(line.startswith("error: ") and "TypeError" in line for line in seen), seen
+    assert "Traceback" not in "".join(seen)

@@ -12,6 +12,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,7 +43,9 @@ from rivals.render import (
     make_environment,
     marks_search_body,
     render,
+    template_failure,
     template_fingerprint,
+    template_frame,
     template_names,
 )
 from rivals.search import INDEX, SearchError, index_site, page_glob
@@ -61,6 +64,7 @@ from rivals.write import (
     PageWriter,
     Staged,
     Taken,
+    UnsafePath,
     cache_dir,
     commit,
     discard,
@@ -240,14 +244,21 @@ def _render_and_commit(
     except OSError as err:  # a full disk, say
         discard(staging)
         raise BuildError(f"cannot write the pages: {err}") from None
+    except UnsafePath as err:  # a static file named a\b.css, say
+        discard(staging)
+        raise BuildError(str(err)) from None
     except BaseException:
         discard(staging)
         raise
     try:
         result = commit(staging, out, staged, previous.files, window)
-    except OSError as err:
+    except UnsafePath as err:  # found before anything moved
         discard(staging)
-        message = f"writing into --out {out} failed: {err}; build again to finish it"
+        raise BuildError(str(err)) from None
+    except (OSError, KeyboardInterrupt) as err:
+        discard(staging)
+        why = "was interrupted" if isinstance(err, KeyboardInterrupt) else f"failed: {err}"
+        message = f"writing into --out {out} {why}; build again to finish it"
         raise BuildError(message, untouched=False) from None
     # Caches for the next build: one that cannot be written (a full disk, say) is made again.
     order = computed_closeness(site.catalog)
@@ -300,12 +311,15 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
     except OSError:
         same_scope = False
     changed = not same_scope or any(path.partition("/")[0] not in skip for path in touched)
+    if changed:  # the scope is saved again once the index is made: until then, none is kept,
+        with contextlib.suppress(OSError):  # so a failed or interrupted index is made again
+            scope.unlink(missing_ok=True)
     try:
         index_site(out, changed, glob)
     except SearchError as err:
-        message = f"{err} (pages were built; the previous search index is kept)"
-        raise BuildError(message, untouched=False) from None
-    if not same_scope:
+        message = f"{err} (pages were built; the previous search index is kept, and the next"
+        raise BuildError(f"{message} build makes it again)", untouched=False) from None
+    if changed:
         with contextlib.suppress(OSError):  # a cache: the next build indexes again
             save_cache(scope, repr(glob).encode())
 
@@ -377,8 +391,11 @@ class Renderer:
         self.base = _base_fingerprint(site, self.env)
         folder = cache_dir(out) / "pieces"
         self.store = FragmentStore(folder, self.base, site.entries, site.fingerprint, not clean)
-        add_fragment_cache(self.env, self.store)
-        self.fragments = Fragments(self.env, self.store)
+        try:  # the partials a site may override are loaded here, before any page
+            add_fragment_cache(self.env, self.store)
+            self.fragments = Fragments(self.env, self.store)
+        except (jinja2.TemplateError, RecursionError, UnicodeDecodeError) as err:
+            raise BuildError(template_failure(err, "partials/fragments.html")) from None
         self.fixed = fixed_pages(site.catalog)
         self.pairs = interleaved(pair_slugs(site.catalog))
 
@@ -492,13 +509,12 @@ class Renderer:
             if page.kind == "compare":
                 self.fragments.add_to(context, self.site.cells)
             return render(self.env, names, context).encode("utf-8")
-        except jinja2.TemplateError as err:
-            where = (
-                f"{err.filename}:{err.lineno}"
-                if isinstance(err, jinja2.TemplateSyntaxError)
-                else names[0]
-            )
-            raise BuildError(f"{where}: template: {err}") from None
+        except (jinja2.TemplateError, RecursionError, UnicodeDecodeError) as err:
+            raise BuildError(template_failure(err, names[0])) from None
+        except Exception as err:  # raised by the template's own code (a filter on a wrong type)
+            if template_frame(err) is None:
+                raise
+            raise BuildError(template_failure(err, names[0])) from None
 
     def render_all(
         self, jobs: int | None, progress: Callable[[int, int], None] | None = None
@@ -538,7 +554,7 @@ class Renderer:
         gc.freeze()
         try:
             ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(jobs, initializer=gc.enable) as pool:  # see paused_gc
+            with ctx.Pool(jobs, initializer=_start_worker) as pool:
                 workers = list(getattr(pool, "_pool", ()))  # Pool's own list: see _results
                 results = pool.imap_unordered(_run_unit, enumerate(units))
                 for index, result in _results(results, workers):
@@ -594,6 +610,15 @@ def _run_unit(job: tuple[int, Unit]) -> tuple[int, Done]:
     index, unit = job
     taken, rendered, done = _ACTIVE.run(unit)
     return index, (save_rows(_ACTIVE.writer.staging, index, taken), rendered, done)
+
+
+def _start_worker() -> None:
+    """Set up a render worker: the garbage collector on (see paused_gc), and Ctrl-C and SIGTERM
+    left to the parent, which stops the pool (a worker's KeyboardInterrupt only printed
+    tracebacks)."""
+    gc.enable()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops its workers with it
 
 
 class _Clock:

@@ -14,6 +14,7 @@ import click
 
 from rivals import __version__
 from rivals.ahead import working_ahead
+from rivals.forked import sigterm_as_interrupt
 from rivals.problems import CatalogError, did_you_mean
 
 # The verbs import the rest of rivals (Jinja, pydantic) when they run: `build` has the
@@ -86,7 +87,7 @@ def build(
     verbose: bool,
 ) -> None:
     """Validate, rank and render the whole site."""
-    with working_ahead(data, out, clean) as ahead:
+    with sigterm_as_interrupt(), working_ahead(data, out, clean) as ahead:
         from rivals.build import BuildOptions, build_site
 
         if ahead.parse is not None:
@@ -299,6 +300,9 @@ def main() -> None:
     """
     global _LEFT
     _LEFT = []
+    for stream in ("stdout", "stderr"):  # closed by the caller (>&-): write into nothing
+        if getattr(sys, stream) is None:
+            setattr(sys, stream, open(os.devnull, "w"))  # noqa: SIM115 - lives as the process
     try:
         cli(prog_name="rivals")
     except SystemExit as leaving:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rivals.pages import fixed_pages, pair_url
-from rivals.render import THEME_DIR
+from rivals.render import THEME_DIR, is_hidden
 from rivals.views import Site, pair_slugs
 
 SITEMAP_LIMIT = 50_000
@@ -58,8 +58,9 @@ def _assets(templates: Path | None) -> Iterator[tuple[str, bytes]]:
     for folder in folders:
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
-                if path.is_file() and not path.name.startswith("."):
-                    found[path.relative_to(folder).as_posix()] = path
+                name = path.relative_to(folder).as_posix()
+                if path.is_file() and not is_hidden(name):
+                    found[name] = path
     for name in sorted(found):
         yield f"assets/{name}", found[name].read_bytes()
 

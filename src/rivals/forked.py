@@ -7,11 +7,12 @@ something else.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
@@ -98,3 +99,22 @@ def hurry(ask: int) -> None:
         pass  # the child has finished and gone
     finally:
         os.close(ask)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (kill, a service manager, a CI timeout) as Ctrl-C in the block, so that
+    what a KeyboardInterrupt cleans up (a build's staging folder, its render workers, the
+    server of `rivals serve`) is cleaned up; only in the main thread, where Python can."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -446,17 +446,64 @@ def add_fragment_cache(env: jinja2.Environment, store: FragmentStore | None = No
     env.globals["capabilities"] = capabilities
 
 
+def is_hidden(name: str) -> bool:
+    """True for a file of a template folder that is no template or asset: a part of its path
+    starts with a dot (.DS_Store, .git/, an editor's swap or lock file) or it ends with ~."""
+    return name.endswith("~") or any(part.startswith(".") for part in name.split("/"))
+
+
 def template_fingerprint(env: jinja2.Environment) -> str:
-    """Return a hash of every template and static file the environment can load."""
+    """Return a hash of every template the environment can load (hidden files aside)."""
     digest = hashlib.sha256()
     loader = env.loader
     assert loader is not None
-    for name in sorted(env.list_templates()):
+    for name in sorted(template_names(env)):
         if name.startswith("static/"):
             continue  # assets are copied, and compared by their bytes
-        source = loader.get_source(env, name)[0]
+        try:
+            source = loader.get_source(env, name)[0]
+        except (UnicodeDecodeError, OSError, jinja2.TemplateNotFound):
+            source = "\0unreadable"  # used by a page, it fails the build with a problem line
         digest.update(f"{name}\0{source}\0".encode())
     return digest.hexdigest()
+
+
+def template_frame(err: BaseException) -> tuple[str, int] | None:
+    """Return the file and line of the last template in the traceback of `err`, or None when
+    no template's code is in it (the error is not a template's)."""
+    found = None
+    tb = err.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def template_failure(err: BaseException, fallback: str) -> str:
+    """Return `where: template: what` for an error raised while loading or rendering a
+    template: the template file and line it came from (the last template in its traceback,
+    which Jinja rewrites to point at template lines), else `fallback`."""
+    where = fallback
+    frame = template_frame(err)
+    if isinstance(err, jinja2.TemplateSyntaxError):
+        where = f"{err.filename or err.name or fallback}:{err.lineno}"
+    elif frame is not None:
+        where = f"{frame[0]}:{frame[1]}"
+    if isinstance(err, jinja2.TemplateSyntaxError):
+        what = err.message or str(err)
+    elif isinstance(err, jinja2.TemplateNotFound):
+        what = f"template not found: {err.name}"
+    elif isinstance(err, RecursionError):
+        what = "a template extends or includes itself without end"
+    elif isinstance(err, UnicodeDecodeError):
+        what = "a template is not valid UTF-8"
+    elif isinstance(err, jinja2.TemplateError):
+        what = str(err)
+    else:
+        what = f"{type(err).__name__}: {err}"
+    return f"{where}: template: {what}"
 
 
 SEARCH_BODY = "data-pagefind-body"
@@ -495,8 +542,9 @@ def marks_search_body(env: jinja2.Environment, names: Iterable[str]) -> bool:
 
 
 def template_names(env: jinja2.Environment) -> frozenset[str]:
-    """Return every template name the environment can load, to pick overrides without I/O."""
-    return frozenset(env.list_templates())
+    """Return every template name the environment can load, to pick overrides without I/O
+    (hidden files aside: see is_hidden)."""
+    return frozenset(name for name in env.list_templates() if not is_hidden(name))
 
 
 def render(env: Environment, names: tuple[str, ...], context: Mapping[str, Any]) -> str:

@@ -61,8 +61,10 @@ def index_site(out: Path, changed: bool, glob: str | None = None) -> bool:
         raise SearchError(f"could not run Pagefind: {err}") from None
     if done.returncode != 0 or not (fresh / "pagefind-ui.js").is_file():
         shutil.rmtree(fresh, ignore_errors=True)
-        detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise SearchError(f"Pagefind failed: {detail[0]}")
+        lines = [line.strip() for line in (done.stderr + done.stdout).splitlines()]
+        errors = [line for line in lines if "error" in line.lower()]
+        detail = (errors or [line for line in lines if line] or ["no output"])[-1]
+        raise SearchError(f"Pagefind failed: {detail}")
     old = out.parent / f".{out.name}.pagefind-old-{os.getpid()}"
     if target.exists():
         os.replace(target, old)

@@ -8,11 +8,9 @@ an overlay listing the problems; fixing the file recovers without a restart.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import queue
 import shutil
-import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -22,6 +20,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from rivals.build import BuildError, BuildOptions, build_site
+from rivals.forked import sigterm_as_interrupt
 from rivals.problems import CatalogError
 
 EVENTS = "/_rivals/events"
@@ -146,7 +145,7 @@ def serve(
         except OSError as err:  # in use, not ours to bind, or not an address (gaierror)
             reason = err.strerror or str(err)
             raise BuildError(f"cannot serve on {host}:{port}: {reason}", untouched=False) from None
-        with _stop_on_sigterm():
+        with sigterm_as_interrupt():
             _serve(server, options, out, state, host, say, changes)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -164,12 +163,12 @@ def _serve(
     options = BuildOptions(
         options.data, options.templates, out, options.base_url, options.jobs, False, False
     )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     try:
         _rebuild(options, state, say)
         if not out.exists():
             out.mkdir(parents=True)
         server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         address = f"http://{host}:{server.server_address[1]}/"
         say(f"Serving {options.data}/ on {address} (Ctrl-C to stop)")
@@ -186,27 +185,10 @@ def _serve(
     except KeyboardInterrupt:
         pass
     finally:
-        server.shutdown()
+        if thread.is_alive():  # shutdown() waits for serve_forever, which must have started
+            server.shutdown()
         server.server_close()
         say("Stopped.")
-
-
-@contextlib.contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
-    """Treat SIGTERM (kill, a service manager) as Ctrl-C while serving, so that the server
-    stops and the temporary folder goes; only in the main thread, where Python can."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]) -> None:
@@ -222,6 +204,10 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
     except BuildError as err:
         state.problems = [str(err)]
         say(f"error: {err}")
+        return
+    except Exception as err:  # a bug, or a case not turned into a BuildError: keep serving
+        state.problems = [f"{type(err).__name__}: {err}"]
+        say(f"error: the build failed: {type(err).__name__}: {err}")
         return
     state.problems = []
     say(f"Built {report.pages:,} pages ({report.rendered:,} rendered) in {report.seconds:.2f} s.")

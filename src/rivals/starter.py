@@ -81,8 +81,13 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
         ids = sorted(doc.data) if doc is not None and isinstance(doc.data, dict) else []
         examples.append(ids[0] if ids else "some-id")
     text = starter(slug, name, examples[0], examples[1])
-    write_new_file(path, text)
-    write_text(data / SCHEMA_FILE, json.dumps(entry_schema(), indent=2) + "\n")
+    try:
+        write_new_file(path, text)
+        write_text(data / SCHEMA_FILE, json.dumps(entry_schema(), indent=2) + "\n")
+    except OSError as err:  # --data or models/ is a file, a folder is read-only, ...
+        where = err.filename or path
+        why = err.strerror or str(err)
+        raise CatalogError([Problem(str(where), 1, "(file)", f"cannot write: {why}")]) from None
     return path
 
 

@@ -231,15 +231,20 @@ def make_folder(path: str) -> None:
         os.makedirs(path, exist_ok=True)
 
 
+class UnsafePath(ValueError):
+    """A path the build would write or delete outside the output folder (see safe_relative
+    and commit)."""
+
+
 def safe_relative(path: str) -> str:
-    """Return `path` if it stays inside the output folder; raise ValueError otherwise."""
+    """Return `path` if it stays inside the output folder; raise UnsafePath otherwise."""
     # Quick test first (it runs for every file): no empty part and no part starting with a dot.
     wrapped = f"/{path}/"
     if "//" not in wrapped and "/." not in wrapped and "\\" not in path:
         return path
     parts = path.split("/")
     if not path or path.startswith("/") or "\\" in path or any(p in ("", ".", "..") for p in parts):
-        raise ValueError(f"refusing to write outside the output folder: {path!r}")
+        raise UnsafePath(f"refusing to write outside the output folder: {path!r}")
     return path
 
 
@@ -458,6 +463,9 @@ def commit(
         # Strings, not Paths: a --clean build over a site moves every file (40,216 at 200
         # entries), and pathlib took as long as the moves.
         source, target = str(staging), str(out)
+        current = set(paths_of(parts)) if stale else set()
+        gone = sorted(previous.keys() - current) if stale else []
+        _check_no_links(target, staged.paths, gone)
         made: set[str] = set()
         for path in sorted(staged.paths):
             folder = path.rpartition("/")[0]
@@ -467,8 +475,7 @@ def commit(
             os.replace(f"{source}/{path}", f"{target}/{path}")
         _remove_emptied(source, made)
         if stale:  # else the 40,000 paths of a 200-entry site need not make a set
-            current = set(paths_of(parts))
-            for path in sorted(previous.keys() - current):
+            for path in gone:
                 if _remove(out, path):
                     report.deleted += 1
                     report.touched.append(path)
@@ -476,6 +483,24 @@ def commit(
     if save:
         _save_manifest(out, parts, window)
     return report
+
+
+def _check_no_links(out: str, *paths: Iterable[str]) -> None:
+    """Raise UnsafePath, before anything is moved, if a folder on the way to one of `paths`
+    in `out` is a symbolic link (one made by hand): moving or deleting through it would
+    change files outside the output folder. Each folder is looked at once."""
+    seen: set[str] = set()
+    for group in paths:
+        for path in group:
+            folder = path.rpartition("/")[0]
+            while folder and folder not in seen:
+                seen.add(folder)
+                if os.path.islink(f"{out}/{folder}"):
+                    raise UnsafePath(
+                        f"{out}/{folder} is a symbolic link: rivals writes and deletes only"
+                        " inside --out (replace the link with a folder, or build elsewhere)"
+                    )
+                folder = folder.rpartition("/")[0]
 
 
 def _remove_emptied(staging: str, folders: set[str]) -> None:

@@ -1,0 +1,165 @@
+"""Builds that fail, or are stopped, say why in one line, leave --out as it was and nothing
+behind; and what cannot fail a build (a stray file in the templates folder) does not."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO, tree
+from rivals.cli import cli
+
+RIVALS = [sys.executable, "-m", "rivals"]
+
+
+def build_args(catalog: Path, out: Path, templates: Path | None = None) -> list[str]:
+    args = ["build", "--data", str(catalog), "--out", str(out), "--no-search", "--jobs", "1"]
+    return args + (["--templates", str(templates)] if templates else [])
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"compare.html": '{% extends "compare.html" %}'}, "compare.html:1: template: a template"),
+        ({"compare.html": "x{{ a.name + 1 }}"}, "compare.html:1: template: TypeError: "),
+        ({"model.html": "{{ e.name|thousands }}"}, "model.html:1: template: ValueError: "),
+        (
+            {"partials/fragments.html": "{% macro feature_cell(c) %}{% if %}{% endmacro %}"},
+            "partials/fragments.html:1: template: Expected an expression",
+        ),
+        ({"partials/board.html": "\n\n{{ board_oops }}"}, "partials/board.html:3: template:"),
+        ({"compare.html": '{% include "nope.html" %}'}, "template: template not found: nope.html"),
+        (
+            {"static/a\\b.css": "x"},
+            "refusing to write outside the output folder: 'assets/a\\\\b.css'",
+        ),
+    ],
+)
+def test_a_broken_template_is_one_line_naming_its_file(
+    files: dict[str, str], expected: str, catalog: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    templates = tmp_path / "templates"
+    for name, text in files.items():
+        (templates / name).parent.mkdir(parents=True, exist_ok=True)
+        (templates / name).write_text(text)
+    out = tmp_path / "site"
+    assert runner.invoke(cli, build_args(catalog, out)).exit_code == 0
+    before = tree(out)
+    result = runner.invoke(cli, build_args(catalog, out, templates))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("error: "), lines
+    assert expected in lines[0], lines[0]
+    assert lines[1] == "The build failed; the output folder was left as it was."
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".rivals-cache",
+        "data",
+        "site",
+        "templates",
+    ]
+
+
+def test_stray_files_in_the_templates_folder_are_not_templates(
+    catalog: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    templates = tmp_path / "templates"
+    (templates / "static").mkdir(parents=True)
+    (templates / ".DS_Store").write_bytes(b"\xff\xfe\x00")  # not UTF-8
+    (templates / "model.html~").write_bytes(b"\xff")
+    (templates / ".#model.html").symlink_to("nobody@host.1234")  # an editor's lock: dangling
+    (templates / "static" / ".hidden.css").write_text("x")
+    out = tmp_path / "site"
+    result = runner.invoke(cli, build_args(catalog, out, templates))
+    assert result.exit_code == 0, result.output
+    assert not (out / "assets" / ".hidden.css").exists()
+
+
+def test_a_folder_of_the_output_that_links_elsewhere_is_not_written_through(
+    catalog: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    out, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    assert runner.invoke(cli, build_args(catalog, out)).exit_code == 0
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine")
+    for pair in (out / "compare").iterdir():
+        (pair / "index.html").rename(elsewhere / f"{pair.name}.html")  # keep them: compared below
+    os.rename(out / "compare", tmp_path / "compare-was")
+    (out / "compare").symlink_to(elsewhere)
+    before = tree(elsewhere)
+    result = runner.invoke(cli, [*build_args(catalog, out), "--clean"])
+    assert result.exit_code == 1
+    assert f"error: {out}/compare is a symbolic link" in result.stderr
+    assert tree(elsewhere) == before
+
+
+def test_closed_output_streams_are_no_reason_to_fail(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    for command in (
+        f"{sys.executable} -m rivals check --data {catalog} >&-",
+        f"{sys.executable} -m rivals build --data {catalog} --out {out} --no-search >&- 2>&-",
+        f"{sys.executable} -m rivals rank --data {catalog} >&-",
+    ):
+        done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, (command, done.stderr)
+    assert (out / "index.html").is_file()
+
+
+@pytest.mark.parametrize("blocked", ["data", "models"])
+def test_new_says_why_it_cannot_write(blocked: str, tmp_path: Path, runner: CliRunner) -> None:
+    data = tmp_path / "data"
+    if blocked == "data":
+        data.write_text("a file")
+    else:
+        data.mkdir()
+        (data / "models").write_text("a file")
+    result = runner.invoke(cli, ["new", "fresh", "--data", str(data)])
+    assert result.exit_code == 1
+    assert "cannot write: " in result.stderr and "Traceback" not in result.output
+
+
+def test_a_search_index_that_failed_is_made_again_by_the_next_build(
+    catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    args = [*RIVALS, "build", "--data", str(catalog), "--out", str(out)]
+    assert subprocess.run(args, capture_output=True, timeout=120).returncode == 0
+    entry = catalog / "models" / "gamma-studio.yaml"
+    entry.write_text(entry.read_text().replace("name: Gamma Studio", "name: Gamma Quokka"))
+    broken = dict(os.environ, PAGEFIND_ROOT_SELECTOR=":::[")  # Pagefind fails on it
+    failed = subprocess.run(args, capture_output=True, text=True, env=broken, timeout=120)
+    assert failed.returncode == 1 and "Pagefind failed" in failed.stderr
+    assert "Quokka" in (out / "models" / "gamma-studio" / "index.html").read_text()
+    again = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    index = b"".join(p.read_bytes() for p in (out / "pagefind").rglob("*") if p.is_file())
+    fresh = tmp_path / "fresh"
+    subprocess.run([*args[:-1], str(fresh)], capture_output=True, timeout=120, check=True)
+    assert index == b"".join(p.read_bytes() for p in (fresh / "pagefind").rglob("*") if p.is_file())
+
+
+def test_sigterm_during_a_build_leaves_no_traceback_and_nothing_behind(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    args = [*RIVALS, "build", "--data", str(REPO / "data"), "--out", str(out), "--no-search"]
+    subprocess.run(args, capture_output=True, timeout=120, check=True)
+    before = tree(out)
+    proc = subprocess.Popen(
+        [*args, "--clean", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".site.staging-") for p in tmp_path.iterdir()):
+        assert time.monotonic() < deadline and proc.poll() is None, "the build ended first"
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".rivals-cache", "site"]
+    assert tree(out) == before
