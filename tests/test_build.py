@@ -107,6 +107,8 @@ def test_jobs_do_not_change_the_output(tmp_path: Path) -> None:
     build(REPO / "data", tmp_path / "one", jobs=1)
     build(REPO / "data", tmp_path / "two", jobs=2)
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    build(REPO / "data", tmp_path / "many", jobs=500)  # more than there are units of work
+    assert tree(tmp_path / "one") == tree(tmp_path / "many")
 
 
 def test_a_failed_build_leaves_the_previous_site_untouched(catalog: Path, tmp_path: Path) -> None:

@@ -554,7 +554,8 @@ class Renderer:
         gc.freeze()
         try:
             ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(jobs, initializer=_start_worker) as pool:
+            # No more workers than units of work: each one forked costs time (--jobs 1000).
+            with ctx.Pool(min(jobs, len(units)), initializer=_start_worker) as pool:
                 workers = list(getattr(pool, "_pool", ()))  # Pool's own list: see _results
                 results = pool.imap_unordered(_run_unit, enumerate(units))
                 for index, result in _results(results, workers):
