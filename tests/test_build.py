@@ -26,7 +26,7 @@ from rivals.build import (
 from rivals.pages import api_record, api_text, plan_pages
 from rivals.problems import CatalogError
 from rivals.rank import rank
-from rivals.views import Site
+from rivals.views import FEATURES, Site
 from rivals.write import safe_relative
 
 GOLDEN = FIXTURES / "golden" / "alpha-vision-vs-beta-paint.html"
@@ -83,6 +83,8 @@ def test_pair_page_holds_every_element(catalog: Path, tmp_path: Path) -> None:
         "3 decomposed",
         "4 decomposed",
         '<th scope="row">Times Matched</th>',
+        '<th scope="row">Figures as of</th>',
+        '<th scope="row">Sources</th>',
         "Capabilities of Alpha Vision",
         "Capabilities of Gamma Studio",
         "<caption>",
@@ -259,7 +261,7 @@ def test_a_site_override_of_the_fragments_changes_every_pair_page(
     assert pages
     for page in pages:
         html = page.read_text()
-        assert html.count('<td class="mine">') == 2 * 10  # both sides, every feature row
+        assert html.count('<td class="mine">') == 2 * len(FEATURES)  # both sides, every row
         assert "&#10003; Listed" in html  # the macros it did not replace still come from the theme
 
 
@@ -369,3 +371,16 @@ def test_a_render_worker_that_dies_fails_the_build(
         signal.signal(signal.SIGALRM, previous)
     assert not (tmp_path / "site").exists()
     assert not list(tmp_path.glob(".site.staging-*"))
+
+
+def test_a_model_page_says_when_its_figures_are_undated(catalog: Path, tmp_path: Path) -> None:
+    beta = catalog / "models" / "beta-paint.yaml"
+    beta.write_text(beta.read_text().replace("  as_of: 2026-10-01\n", ""))
+    out = tmp_path / "site"
+    build(catalog, out)
+    beta = (out / "models" / "beta-paint" / "index.html").read_text()
+    delta = (out / "models" / "delta-api" / "index.html").read_text()
+    assert "These figures are undated: the catalog gives no <code>as_of</code>" in beta
+    assert "No dated figures: this entry has no signals." in delta
+    pair = (out / "compare" / "beta-paint-vs-delta-api" / "index.html").read_text()
+    assert "<td>undated</td><td>undated</td>" in pair

@@ -6,10 +6,12 @@ import itertools
 import math
 from pathlib import Path
 
+import pytest
 import yaml
 
 from rivals.build import load_and_validate
-from rivals.rank import rank
+from rivals.rank import figure, rank
+from rivals.views import Site
 
 
 def edit(catalog: Path, slug: str, change) -> None:
@@ -116,3 +118,28 @@ def test_positions_follow_ranks(catalog: Path) -> None:
     ordered = rank(load_and_validate(catalog)).ordered()
     assert [s.position for s in ordered] == sorted(s.position for s in ordered)
     assert all(a.rank >= b.rank for a, b in itertools.pairwise(ordered))
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(1e7, "10,000,000"), (1234567.5, "1,234,567.5"), (1e-05, "0.00001"), (92.53, "92.53")],
+)
+def test_figures_are_shown_as_written(value: float, shown: str) -> None:
+    assert figure(value) == shown
+
+
+def test_evidence_rounds_half_up_like_the_scores(catalog: Path) -> None:
+    bench = catalog / "benchmarks.yaml"
+    bench.write_text(bench.read_text() + "extra:\n  name: Extra\n  higher_is_better: true\n")
+    for slug, value in (("alpha-vision", 0), ("beta-paint", 62.5), ("gamma-studio", 100)):
+        edit(
+            catalog,
+            slug,
+            lambda d, v=value: (
+                d.setdefault("signals", {}).setdefault("benchmarks", {}).update(extra=v)
+            ),
+        )
+    catalog_ = load_and_validate(catalog)
+    site = Site(catalog_, rank(catalog_))
+    shown = dict((label, score) for label, _, score in site.entries["beta-paint"].subs[1].inputs)
+    assert shown["Extra"] == 63  # 62.5 up, as every score is rounded, not to the even 62

@@ -198,6 +198,7 @@ def model_context(site: Site, slug: str) -> dict[str, Any]:
         "title": entry.name,
         "description": plain_text(entry.summary),
         "e": entry,
+        "has_signals": site.catalog.entries[slug].signals is not None,
         "rows": feature_rows(site, slug),
         "rivals": [(r, pair_url(slug, r.slug)) for r in site.rivals(slug)],
         "alternatives": [

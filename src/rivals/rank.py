@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from rivals.records import SUB_SCORES, Catalog, Signals
 
@@ -213,7 +214,15 @@ def _components(catalog: Catalog) -> dict[str, list[_Component]]:
 
 def _unit_formatter(unit: str) -> Callable[[float], str]:
     sep = "" if unit in ("", "%") else " "
-    return lambda value: f"{value:g}{sep}{unit}"
+    return lambda value: f"{figure(value)}{sep}{unit}"
+
+
+def figure(value: float) -> str:
+    """Return a figure as the catalog gave it, with thousands separated: 1234567.5 is
+    "1,234,567.5" and 1e-05 "0.00001" (never scientific notation, never rounded)."""
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{Decimal(repr(value)):,f}"
 
 
 def _sub_score(name: str, slug: str, comps: list[_Component]) -> SubScore:
@@ -234,7 +243,7 @@ def _sub_score(name: str, slug: str, comps: list[_Component]) -> SubScore:
     mean = sum(scores) / len(scores)
     low = sum(scores) / n
     high = (sum(scores) + 100.0 * len(missing)) / n
-    return SubScore(name, _round(mean), mean, low, high, tuple(inputs), tuple(missing))
+    return SubScore(name, round_half_up(mean), mean, low, high, tuple(inputs), tuple(missing))
 
 
 def _score(slug: str, subs: dict[str, dict[str, SubScore]], weights: dict[str, float]) -> Score:
@@ -250,7 +259,7 @@ def _score(slug: str, subs: dict[str, dict[str, SubScore]], weights: dict[str, f
         exact, low, high = exact + w * sub.used, low + w * sub.low, high + w * sub.high
     if not weights:
         exact, low, high = 50.0, 0.0, 100.0
-    return Score(slug, _round(exact), _round(low), _round(high), exact, mine)
+    return Score(slug, round_half_up(exact), round_half_up(low), round_half_up(high), exact, mine)
 
 
 def _positions(scores: dict[str, Score]) -> dict[str, Score]:
@@ -275,8 +284,8 @@ def _median(values: Iterable[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def _round(value: float) -> int:
-    """Round half up, so that 24.5 shows as 25 everywhere."""
+def round_half_up(value: float) -> int:
+    """Round half up, so that 24.5 shows as 25 everywhere (Python's round() gives 24)."""
     return math.floor(value + 0.5 + 1e-9)
 
 

@@ -115,7 +115,7 @@ def _basis(shared: int, unique: int, together: int) -> str:
         f"side lists"
     )
     if together:
-        graph = f"the two were matched {together} time{'s' if together != 1 else ''}"
+        graph = f"the two were matched {together:,} time{'s' if together != 1 else ''}"
         return f"The comparison rests on {caps}; in the match graph {graph}."
     return f"The comparison rests on {caps}; the match graph has no record of the two together."
 

@@ -16,7 +16,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from rivals.rank import SUB_LABELS, Leaderboard, Score
+from rivals.rank import SUB_LABELS, Leaderboard, Score, round_half_up
 from rivals.records import SUB_SCORES, Catalog, Entry
 from rivals.verdict import Comparison, compare
 
@@ -432,6 +432,8 @@ FEATURES = (
     "Categories",
     "Capabilities",
     "Times Matched",
+    "Figures as of",  # comparison-page.md: no figure without its date and sources
+    "Sources",
 )
 NUMERIC = range(1, 2 + len(SUB_SCORES))  # rows whose higher value "leads"
 
@@ -447,6 +449,8 @@ def entry_cells(e: EntryView) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
         Cell(", ".join(n for _, n in e.categories)),
         Cell(f"{len(e.capabilities)} decomposed"),
         Cell(f"{e.times_matched:,}"),
+        Cell(e.as_of.isoformat() if e.as_of else "undated"),
+        Cell(f"{len(e.sources)} on its page" if e.sources else "none listed"),
     ]
     lead = [Cell(c.text, c.bar, c.note, True) if i in NUMERIC else c for i, c in enumerate(plain)]
     return tuple(plain), tuple(lead)
@@ -492,9 +496,9 @@ def _entry_view(
                 name=n,
                 label=SUB_LABELS[n],
                 value=score.subs[n].value,
-                used=round(score.subs[n].used),
+                used=round_half_up(score.subs[n].used),
                 inputs=tuple(
-                    (i.label, i.shown, None if i.score is None else round(i.score))
+                    (i.label, i.shown, None if i.score is None else round_half_up(i.score))
                     for i in score.subs[n].inputs
                 ),
                 missing=score.subs[n].missing,
