@@ -384,3 +384,29 @@ def test_a_model_page_says_when_its_figures_are_undated(catalog: Path, tmp_path:
     assert "No dated figures: this entry has no signals." in delta
     pair = (out / "compare" / "beta-paint-vs-delta-api" / "index.html").read_text()
     assert "<td>undated</td><td>undated</td>" in pair
+
+
+def test_a_model_twin_and_page_carry_what_the_entry_file_says(
+    catalog: Path, tmp_path: Path
+) -> None:
+    beta = catalog / "models" / "beta-paint.yaml"
+    beta.write_text(beta.read_text() + "sources:\n  - url: https://example.org/untitled\n")
+    out = tmp_path / "site"
+    build(catalog, out)
+    alpha = json.loads((out / "api" / "models" / "alpha-vision.json").read_text())
+    assert alpha["released"] == "2023-04-17"
+    assert alpha["capability_claims"][0]["id"] == alpha["capabilities"][0]
+    assert set(alpha["capability_claims"][0]) == {
+        "id",
+        "name",
+        "summary",
+        "unique",
+        "vs_alternatives",
+    }
+    twin = json.loads((out / "api" / "models" / "beta-paint.json").read_text())
+    assert twin["pricing"]["note"] == "Billed per image."
+    assert twin["sources"] == [
+        {"url": "https://example.org/untitled", "title": None, "retrieved": None}
+    ]
+    page = (out / "models" / "alpha-vision" / "index.html").read_text()
+    assert "Integrations: ollama, transformers, llama-cpp." in page

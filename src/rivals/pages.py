@@ -194,11 +194,15 @@ def model_context(site: Site, slug: str) -> dict[str, Any]:
     """Return the view of a model page."""
     entry = site.entries[slug]
     category = entry.categories[0]
+    signals = site.catalog.entries[slug].signals
     return {
         "title": entry.name,
         "description": plain_text(entry.summary),
         "e": entry,
-        "has_signals": site.catalog.entries[slug].signals is not None,
+        "has_signals": signals is not None,
+        # What the ecosystem counts are counts of.
+        "integrations": (signals.integrations or []) if signals is not None else [],
+        "platforms": (signals.platforms or []) if signals is not None else [],
         "rows": feature_rows(site, slug),
         "rivals": [(r, pair_url(slug, r.slug)) for r in site.rivals(slug)],
         "alternatives": [
@@ -369,8 +373,21 @@ def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
         "times_matched": e.times_matched,
     }
     if full:
+        entry = site.catalog.entries[slug]
         record["summary"] = e.summary
+        record["pricing"]["note"] = e.pricing_note
         record["license"] = e.license
+        record["released"] = e.released.isoformat() if e.released else None
+        record["capability_claims"] = [
+            {
+                "id": c.id,
+                "name": site.catalog.capabilities[c.id].name,
+                "summary": c.summary,
+                "unique": c.unique,
+                "vs_alternatives": c.vs_alternatives,
+            }
+            for c in entry.capabilities
+        ]
         record["links"] = dict(e.links)
         record["as_of"] = e.as_of.isoformat() if e.as_of else None
         record["evidence"] = {
@@ -378,8 +395,12 @@ def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
             for s in e.subs
         }
         record["sources"] = [
-            {"url": u, "title": t, "retrieved": r.isoformat() if r else None}
-            for u, t, r in e.sources
+            {
+                "url": s.url,
+                "title": s.title,
+                "retrieved": s.retrieved.isoformat() if s.retrieved else None,
+            }
+            for s in entry.sources
         ]
     return record
 
