@@ -128,6 +128,7 @@ def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) ->
             "compare/beta-paint-vs-gamma-studio/index.html",
             "compare/delta-api-vs-gamma-studio/index.html",
             "models/gamma-studio/index.html",
+            "api/models/gamma-studio.json",  # its capability_claims
         }
     if change in ("date", "category"):
         assert after["sitemap.xml"] != before["sitemap.xml"]
@@ -437,7 +438,7 @@ def test_no_child_is_forked_while_another_thread_runs(catalog: Path, built: Path
         assert CheckAhead.start(built) is None
         edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
         report = build(catalog, built)
-        assert report.written == 4  # its pages (see test_incremental_equals_clean)
+        assert report.written == 5  # its pages (see test_incremental_equals_clean)
     finally:
         stop.set()
         other.join()
