@@ -307,45 +307,16 @@ def test_serve_on_a_port_in_use_says_so_before_building(catalog: Path, tmp_path:
     assert list(temp.iterdir()) == []  # no temporary site left behind
 
 
-def test_serve_stopped_by_sigterm_removes_its_temporary_site(catalog: Path, tmp_path: Path) -> None:
-    temp = tmp_path / "tmp"
-    temp.mkdir()
+def serve_until_serving(args: list[str], env: dict[str, str]) -> tuple[list[str], int]:
+    """Start `rivals serve ARGS`, read its output up to the line that says it serves, stop it
+    with SIGTERM; return the lines read (and a last one counting the temporary folders in
+    `env`'s TMPDIR while it served) and its exit code."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rivals", "serve", "--data", str(catalog), "--port", "0"],
+        [sys.executable, "-m", "rivals", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=dict(os.environ, TMPDIR=str(temp), PYTHONUNBUFFERED="1"),
-    )
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("Serving"):
-                break
-        assert [p.name[:13] for p in temp.iterdir()] == ["rivals-serve-"]
-        proc.terminate()
-        assert proc.wait(timeout=20) == 0
-    finally:
-        proc.kill()
-        proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-    assert list(temp.iterdir()) == []
-
-
-def test_serve_keeps_serving_when_its_first_build_fails(catalog: Path, tmp_path: Path) -> None:
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "compare.html").write_text("{{ a.name + 1 }}")  # fails every pair page
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "rivals", "serve", "--port", "0"),
-            *("--data", str(catalog), "--templates", str(templates)),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        env=dict(os.environ, PYTHONUNBUFFERED="1", **env),
     )
     seen = []
     try:
@@ -354,12 +325,31 @@ def test_serve_keeps_serving_when_its_first_build_fails(catalog: Path, tmp_path:
             seen.append(line)
             if line.startswith("Serving"):
                 break
+        serving = list(Path(env.get("TMPDIR", "/nonexistent")).glob("rivals-serve-*"))
         proc.terminate()
-        assert proc.wait(timeout=20) == 0
+        code = proc.wait(timeout=20)
     finally:
         proc.kill()
         proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+    seen.append(f"temporary folders while serving: {len(serving)}")
+    return seen, code
+
+
+def test_serve_stopped_by_sigterm_removes_its_temporary_site(catalog: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    seen, code = serve_until_serving(["--data", str(catalog)], {"TMPDIR": str(temp)})
+    assert code == 0 and seen[-1] == "temporary folders while serving: 1"
+    assert list(temp.iterdir()) == []
+
+
+def test_serve_keeps_serving_when_its_first_build_fails(catalog: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "compare.html").write_text("{{ a.name + 1 }}")  # fails every pair page
+    seen, code = serve_until_serving(["--data", str(catalog), "--templates", str(templates)], {})
+    assert code == 0 and any(line.startswith("Serving") for line in seen)
     assert any(line.startswith("error: ") and "TypeError" in line for line in seen), seen
     assert "Traceback" not in "".join(seen)
