@@ -57,6 +57,7 @@ PAGES = {
     "home": "",
     "model": "models/llava/",
     "model-code": "models/diffusers/",  # a long identifier in code, which must wrap
+    "methodology": "methodology/",
     "pair": "compare/llava-vs-stable-diffusion-3-5-large/",
     "category": "categories/vision-language/",
 }

@@ -410,3 +410,24 @@ def test_a_model_twin_and_page_carry_what_the_entry_file_says(
     ]
     page = (out / "models" / "alpha-vision" / "index.html").read_text()
     assert "Integrations: ollama, transformers, llama-cpp." in page
+
+
+def test_the_methodology_page_lists_the_benchmarks_and_capabilities(
+    catalog: Path, tmp_path: Path
+) -> None:
+    bench = catalog / "benchmarks.yaml"
+    bench.write_text(bench.read_text() + "  url: https://example.org/wer\n")
+    caps = catalog / "capabilities.yaml"
+    caps.write_text(
+        caps.read_text() + "painting-styles:\n  name: Styles\n  group: art\n"
+        "  description: Paints in *many* styles.\n"
+    )
+    out = tmp_path / "site"
+    build(catalog, out)
+    page = (out / "methodology" / "index.html").read_text()
+    assert (
+        '<a href="https://example.org/wer" rel="nofollow noopener noreferrer">Word error rate'
+        in page
+    )
+    assert "<td>lower</td><td>%</td>" in page
+    assert '<th scope="row">Styles</th><td>art</td><td>Paints in <em>many</em> styles.</td>' in page

@@ -247,6 +247,10 @@ def methodology_context(site: Site) -> dict[str, Any]:
         "description": "How every score on this site is computed, with the weights in force.",
         "method": _method(site),
         "notes": site.board.notes,
+        "benchmarks": list(site.catalog.benchmarks.values()),
+        "capabilities": sorted(
+            site.catalog.capabilities.items(), key=lambda c: (c[1].group or "", c[1].name, c[0])
+        ),
         "crumbs": [("Methodology", None)],
     }
 
