@@ -78,6 +78,8 @@ def edit_summary(catalog: Path, slug: str, old: str, new: str) -> None:
         "date",
         "category",
         "name",
+        "integration",
+        "source-title",
     ],
 )
 def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) -> None:
@@ -96,6 +98,10 @@ def test_incremental_equals_clean(change: str, catalog: Path, tmp_path: Path) ->
         (catalog / "matches.yaml").write_text("- pair: [gamma-studio, alpha-vision]\n  count: 3\n")
     elif change == "rename":
         (models / "delta-api.yaml").rename(models / "omega-api.yaml")
+    elif change == "integration":  # same count, other names: only the model page shows it
+        edit_summary(catalog, "alpha-vision", "llama-cpp]", "vllm]")
+    elif change == "source-title":  # shown as the URL either way; the twin says null or not
+        edit_summary(catalog, "alpha-vision", "    title: Visual Instruction Tuning\n", "")
     elif change == "rank-shift":
         edit_summary(catalog, "beta-paint", "github_stars: 1200", "github_stars: 99000")
     elif change == "template":

@@ -194,15 +194,14 @@ def model_context(site: Site, slug: str) -> dict[str, Any]:
     """Return the view of a model page."""
     entry = site.entries[slug]
     category = entry.categories[0]
-    signals = site.catalog.entries[slug].signals
     return {
         "title": entry.name,
         "description": plain_text(entry.summary),
         "e": entry,
-        "has_signals": signals is not None,
+        "has_signals": entry.has_signals,
         # What the ecosystem counts are counts of.
-        "integrations": (signals.integrations or []) if signals is not None else [],
-        "platforms": (signals.platforms or []) if signals is not None else [],
+        "integrations": entry.integrations,
+        "platforms": entry.platforms,
         "rows": feature_rows(site, slug),
         "rivals": [(r, pair_url(slug, r.slug)) for r in site.rivals(slug)],
         "alternatives": [
@@ -376,8 +375,7 @@ def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
         "capabilities": [c.id for c in e.capabilities],
         "times_matched": e.times_matched,
     }
-    if full:
-        entry = site.catalog.entries[slug]
+    if full:  # from the view alone: its fingerprint is the twin's key (see page_key)
         record["summary"] = e.summary
         record["pricing"]["note"] = e.pricing_note
         record["license"] = e.license
@@ -385,12 +383,12 @@ def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
         record["capability_claims"] = [
             {
                 "id": c.id,
-                "name": site.catalog.capabilities[c.id].name,
+                "name": c.name,
                 "summary": c.summary,
                 "unique": c.unique,
                 "vs_alternatives": c.vs_alternatives,
             }
-            for c in entry.capabilities
+            for c in e.capabilities
         ]
         record["links"] = dict(e.links)
         record["as_of"] = e.as_of.isoformat() if e.as_of else None
@@ -399,13 +397,10 @@ def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
             for s in e.subs
         }
         record["sources"] = [
-            {
-                "url": s.url,
-                "title": s.title,
-                "retrieved": s.retrieved.isoformat() if s.retrieved else None,
-            }
-            for s in entry.sources
+            {"url": url, "title": title, "retrieved": retrieved.isoformat() if retrieved else None}
+            for (url, _, retrieved), title in zip(e.sources, e.source_titles, strict=True)
         ]
+
     return record
 
 

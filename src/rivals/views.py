@@ -82,7 +82,13 @@ class EntryView:
     categories: tuple[tuple[str, str], ...]
     times_matched: int
     as_of: dt.date | None
-    sources: tuple[tuple[str, str, dt.date | None], ...]
+    sources: tuple[tuple[str, str, dt.date | None], ...]  # url, title (else the url), retrieved
+    # What else a page or twin shows of the entry file (all of it in the view, so that the
+    # fingerprint of the view covers every page made from it):
+    source_titles: tuple[str | None, ...] = ()  # each source's own title, None if it has none
+    has_signals: bool = False
+    integrations: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -527,6 +533,10 @@ def _entry_view(
         times_matched=catalog.times_matched(slug),
         as_of=signals.as_of if signals else None,
         sources=tuple((s.url, s.title or s.url, s.retrieved) for s in entry.sources),
+        source_titles=tuple(s.title for s in entry.sources),
+        has_signals=signals is not None,
+        integrations=tuple(signals.integrations or ()) if signals else (),
+        platforms=tuple(signals.platforms or ()) if signals else (),
     )
 
 
