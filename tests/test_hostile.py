@@ -177,6 +177,11 @@ def test_a_file_too_large_is_refused_after_reading_only_its_limit(catalog: Path)
     assert MAX_FILE_BYTES == 8 * 1024 * 1024
 
 
+def test_a_quoted_date_may_have_spaces_around_it(catalog: Path) -> None:
+    append(catalog / DELTA, "released: ' 2023-04-17 '\n")
+    assert problems_of(catalog) == []
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [

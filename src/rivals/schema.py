@@ -71,8 +71,10 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _iso_date(value: Any) -> Any:
     """Let through a date written YYYY-MM-DD (text, as the loader keeps it, or a date); refuse
     what pydantic would otherwise read as a date, such as a number of seconds since 1970."""
-    if isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip()):
-        raise ValueError(f"expected a date as YYYY-MM-DD, got '{value[:40]}'")
+    if isinstance(value, str):
+        if not _ISO_DATE.fullmatch(value.strip()):
+            raise ValueError(f"expected a date as YYYY-MM-DD, got '{value[:40]}'")
+        return value.strip()
     if isinstance(value, (int, float)):
         raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
     return value
