@@ -35,6 +35,10 @@ def build_args(catalog: Path, out: Path, templates: Path | None = None) -> list[
             "partials/fragments.html:1: template: Expected an expression",
         ),
         ({"partials/board.html": "\n\n{{ board_oops }}"}, "partials/board.html:3: template:"),
+        (  # raised while the partial is loaded, before any page
+            {"partials/fragments.html": '\n{% set broken = 1 + "a" %}'},
+            "partials/fragments.html:2: template: TypeError: ",
+        ),
         ({"compare.html": '{% include "nope.html" %}'}, "template: template not found: nope.html"),
         (
             {"static/a\\b.css": "x"},

@@ -40,12 +40,12 @@ from rivals.records import Catalog
 from rivals.render import (
     Fragments,
     add_fragment_cache,
+    is_template_failure,
     make_environment,
     marks_search_body,
     render,
     template_failure,
     template_fingerprint,
-    template_frame,
     template_names,
 )
 from rivals.search import INDEX, SearchError, index_site, page_glob
@@ -305,7 +305,7 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
     """
     skip = () if renderer.pairs_searched() else UNSEARCHED
     glob = page_glob(out, skip)
-    scope = cache_dir(out) / "search-scope"  # the glob of the index in --out
+    scope = _search_scope(out)
     try:
         same_scope = scope.read_bytes() == repr(glob).encode()
     except OSError:
@@ -324,10 +324,15 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
             save_cache(scope, repr(glob).encode())
 
 
+def _search_scope(out: Path) -> Path:
+    """Return the file that holds the glob of the search index in `out`, while one is there."""
+    return cache_dir(out) / "search-scope"
+
+
 def _drop_search(out: Path) -> None:
     """Remove the search index an earlier build made (its scope is kept in the cache) from a
     site built without search: its pages no longer load it, and a clean build has none."""
-    scope = cache_dir(out) / "search-scope"
+    scope = _search_scope(out)
     if scope.exists():
         shutil.rmtree(out / INDEX, ignore_errors=True)
         scope.unlink(missing_ok=True)
@@ -394,7 +399,9 @@ class Renderer:
         try:  # the partials a site may override are loaded here, before any page
             add_fragment_cache(self.env, self.store)
             self.fragments = Fragments(self.env, self.store)
-        except (jinja2.TemplateError, RecursionError, UnicodeDecodeError) as err:
+        except Exception as err:
+            if not is_template_failure(err):
+                raise
             raise BuildError(template_failure(err, "partials/fragments.html")) from None
         self.fixed = fixed_pages(site.catalog)
         self.pairs = interleaved(pair_slugs(site.catalog))
@@ -509,10 +516,8 @@ class Renderer:
             if page.kind == "compare":
                 self.fragments.add_to(context, self.site.cells)
             return render(self.env, names, context).encode("utf-8")
-        except (jinja2.TemplateError, RecursionError, UnicodeDecodeError) as err:
-            raise BuildError(template_failure(err, names[0])) from None
-        except Exception as err:  # raised by the template's own code (a filter on a wrong type)
-            if template_frame(err) is None:
+        except Exception as err:
+            if not is_template_failure(err):
                 raise
             raise BuildError(template_failure(err, names[0])) from None
 

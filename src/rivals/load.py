@@ -366,12 +366,11 @@ def _model_files(folder: Path, problems: list[Problem]) -> Iterator[Path]:
     """
     for name in sorted(os.listdir(folder)):
         path = folder / name
-        lower = name.lower()
         if name.startswith((".", "_")) or name.endswith("~"):
             continue
         if name.endswith(".yaml"):
             yield path
-        elif lower.endswith((".yml", ".yaml")) and not path.is_dir():
+        elif name.lower().endswith((".yml", ".yaml")) and not path.is_dir():
             problems.append(Problem(str(path), 1, "(file)", "model files must end in .yaml"))
 
 

@@ -474,24 +474,32 @@ def template_frame(err: BaseException) -> tuple[str, int] | None:
     found = None
     tb = err.__traceback__
     while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
         filename = tb.tb_frame.f_code.co_filename
-        if not filename.endswith(".py") and not filename.startswith("<"):
+        if template is not None:  # compiled code whose traceback Jinja did not rewrite
+            found = (template.filename or filename, template.get_corresponding_lineno(tb.tb_lineno))
+        elif not filename.endswith(".py") and not filename.startswith("<"):  # rewritten
             found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def is_template_failure(err: BaseException) -> bool:
+    """True when `err` is a template's fault, not a bug of rivals: Jinja's own errors, a
+    template that extends or includes itself, one that is not UTF-8, or anything raised
+    while a template's code ran (a filter given a value of the wrong type)."""
+    template_errors = (jinja2.TemplateError, RecursionError, UnicodeDecodeError)
+    return isinstance(err, template_errors) or template_frame(err) is not None
 
 
 def template_failure(err: BaseException, fallback: str) -> str:
     """Return `where: template: what` for an error raised while loading or rendering a
     template: the template file and line it came from (the last template in its traceback,
     which Jinja rewrites to point at template lines), else `fallback`."""
-    where = fallback
     frame = template_frame(err)
+    where = f"{frame[0]}:{frame[1]}" if frame is not None else fallback
     if isinstance(err, jinja2.TemplateSyntaxError):
         where = f"{err.filename or err.name or fallback}:{err.lineno}"
-    elif frame is not None:
-        where = f"{frame[0]}:{frame[1]}"
-    if isinstance(err, jinja2.TemplateSyntaxError):
         what = err.message or str(err)
     elif isinstance(err, jinja2.TemplateNotFound):
         what = f"template not found: {err.name}"

@@ -85,10 +85,10 @@ class EntryView:
     sources: tuple[tuple[str, str, dt.date | None], ...]  # url, title (else the url), retrieved
     # What else a page or twin shows of the entry file (all of it in the view, so that the
     # fingerprint of the view covers every page made from it):
-    source_titles: tuple[str | None, ...] = ()  # each source's own title, None if it has none
-    has_signals: bool = False
-    integrations: tuple[str, ...] = ()
-    platforms: tuple[str, ...] = ()
+    source_titles: tuple[str | None, ...]  # each source's own title, None if it has none
+    has_signals: bool
+    integrations: tuple[str, ...]
+    platforms: tuple[str, ...]
 
     @property
     def complete(self) -> bool:

@@ -408,9 +408,9 @@ def new_staging(out: Path) -> Path:
     removed on the way: staging and search-index folders named for a process that no longer
     runs.
     """
-    parent = out.resolve().parent
+    resolved = out.resolve()
+    parent, name = resolved.parent, resolved.name
     parent.mkdir(parents=True, exist_ok=True)
-    name = out.resolve().name
     for kind in ("staging", "pagefind", "pagefind-old"):
         prefix = f".{name}.{kind}-"
         for stale in parent.glob(f"{glob.escape(prefix)}*"):
