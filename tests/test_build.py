@@ -389,6 +389,22 @@ def test_a_build_without_a_usable_user_cache_compiles_the_theme(
     assert not (tmp_path / "cache").exists()
 
 
+def test_the_theme_is_not_kept_where_others_can_write(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compiled templates are code that runs: a folder others can write in is not used."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    build(catalog, tmp_path / "site")
+    (folder,) = (tmp_path / "user-cache" / "rivals").iterdir()
+    assert folder.stat().st_mode & 0o777 == 0o700
+    for kept in folder.iterdir():
+        kept.write_bytes(b"planted")
+    folder.chmod(0o777)
+    build(catalog, tmp_path / "again")
+    assert {kept.read_bytes() for kept in folder.iterdir()} == {b"planted"}
+    assert tree(tmp_path / "site") == tree(tmp_path / "again")
+
+
 def test_theme_templates_another_version_compiled_are_removed_after_a_month(
     catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

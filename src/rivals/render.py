@@ -233,7 +233,9 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
     theme = theme_cache_dir()
     if theme is not None:
         try:
-            theme.mkdir(parents=True, exist_ok=True)
+            theme.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not _private(theme):
+                raise OSError("another user could write compiled code there")
             # Other installations of rivals share the folder: what another version made is
             # removed once nobody wrote it for a month.
             month_ago = time.time() - 30 * 86400
@@ -256,6 +258,14 @@ def theme_cache_dir() -> Path | None:
         except RuntimeError:  # no home folder to be found
             return None
     return Path(root) / "rivals" / f"theme-py{sys.version_info[0]}{sys.version_info[1]}"
+
+
+def _private(folder: Path) -> bool:
+    """True when only this user can write in `folder`: what is read from there is run."""
+    if not hasattr(os, "getuid"):
+        return True  # no POSIX owners to check
+    info = folder.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 class _KeptTemplates(jinja2.FileSystemBytecodeCache):
