@@ -8,7 +8,6 @@ import re
 import shutil
 import signal
 import subprocess
-from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 
@@ -27,7 +26,6 @@ from rivals.build import (
 from rivals.pages import api_record, api_text, plan_pages
 from rivals.problems import CatalogError
 from rivals.rank import rank
-from rivals.render import Environment
 from rivals.views import FEATURES, Site
 from rivals.write import safe_relative
 
@@ -314,111 +312,6 @@ def test_no_path_leaves_the_output_folder(path: str) -> None:
 def test_paths_inside_the_output_folder_are_kept() -> None:
     for path in ("index.html", "compare/a-vs-b/index.html", ".well-known/x.txt", "a/.b"):
         assert safe_relative(path) == path
-
-
-def test_templates_compiled_by_another_version_are_not_reused(
-    catalog: Path, tmp_path: Path
-) -> None:
-    """Jinja's bytecode cache checks the template source, not the compiler: ours names it."""
-    site_templates = tmp_path / "templates"
-    site_templates.mkdir()
-    (site_templates / "404.html").write_text('{% extends "theme/404.html" %}')
-    out = tmp_path / "site"
-    build_site(BuildOptions(data=catalog, templates=site_templates, out=out, search=False))
-    folder = tmp_path / ".rivals-cache" / "site" / "templates"
-    suffixes = {path.name.split("-", 1)[1] for path in folder.glob("*.cache")}
-    assert len(suffixes) == 1  # one compiler, named in every file
-    stale = folder / "0123-from-another-version.cache"
-    stale.write_bytes(b"not a compiled template")
-    build(catalog, out, clean=True)
-    assert not stale.exists()
-
-
-def test_the_theme_is_compiled_once_for_every_site(
-    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The built-in theme's compiled templates are kept in the user's cache, not beside --out:
-    a site built for the first time (no .rivals-cache/) does not compile them again; a site
-    template is compiled and kept beside its output."""
-    cache = tmp_path / "user-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-    compiled: list[str] = []
-    compile_template = Environment.compile
-
-    def counting(self: Environment, source: str, name: str | None = None, *args, **kw):
-        compiled.append(name or "")
-        return compile_template(self, source, name, *args, **kw)
-
-    monkeypatch.setattr(Environment, "compile", counting)
-    build(catalog, tmp_path / "first", jobs=1)
-    assert "compare.html" in compiled and "base.html" in compiled
-    kept = sorted(cache.glob("rivals/theme-py*/*.cache"))
-    assert len(kept) == len(set(compiled))
-    assert not list((tmp_path / ".rivals-cache").glob("first/templates/*.cache"))
-    compiled.clear()
-    site_templates = tmp_path / "templates"
-    site_templates.mkdir()
-    (site_templates / "404.html").write_text(
-        '{% extends "theme/404.html" %}{% block head %}<!-- ours -->{% endblock %}'
-    )
-    options = BuildOptions(data=catalog, templates=site_templates, out=tmp_path / "second")
-    build_site(replace(options, search=False, jobs=1))
-    assert compiled == ["404.html"]  # the site's own template, and nothing of the theme's
-    assert sorted(cache.glob("rivals/theme-py*/*.cache")) == kept
-    assert len(list((tmp_path / ".rivals-cache").glob("second/templates/*.cache"))) == 1
-    first, second = tree(tmp_path / "first"), tree(tmp_path / "second")
-    assert first.pop("404.html") != second.pop("404.html")
-    assert first == second  # the theme's kept code prints what it printed when compiled
-
-
-@pytest.mark.parametrize("where", ["a file", "relative"])
-def test_a_build_without_a_usable_user_cache_compiles_the_theme(
-    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
-) -> None:
-    """XDG_CACHE_HOME naming a file, or a relative path (which the XDG rules ignore for
-    ~/.cache: here HOME is a file too), costs time, not the build."""
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("")
-    monkeypatch.setenv("HOME", str(blocker))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker) if where == "a file" else "cache")
-    build(catalog, tmp_path / "site")
-    build(catalog, tmp_path / "again")
-    assert (tmp_path / "site" / "index.html").read_bytes() == (
-        tmp_path / "again" / "index.html"
-    ).read_bytes()
-    assert not (tmp_path / "cache").exists()
-
-
-def test_the_theme_is_not_kept_where_others_can_write(
-    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Compiled templates are code that runs: a folder others can write in is not used."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
-    build(catalog, tmp_path / "site")
-    (folder,) = (tmp_path / "user-cache" / "rivals").iterdir()
-    assert folder.stat().st_mode & 0o777 == 0o700
-    for kept in folder.iterdir():
-        kept.write_bytes(b"planted")
-    folder.chmod(0o777)
-    build(catalog, tmp_path / "again")
-    assert {kept.read_bytes() for kept in folder.iterdir()} == {b"planted"}
-    assert tree(tmp_path / "site") == tree(tmp_path / "again")
-
-
-def test_theme_templates_another_version_compiled_are_removed_after_a_month(
-    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Other installations share the user's cache: their files are left until unused a month."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
-    build(catalog, tmp_path / "site")
-    (folder,) = (tmp_path / "user-cache" / "rivals").iterdir()
-    recent, old = folder / "1-another-version.cache", folder / "2-another-version.cache"
-    recent.write_bytes(b"x")
-    old.write_bytes(b"x")
-    month = 31 * 86400
-    os.utime(old, (old.stat().st_atime - month, old.stat().st_mtime - month))
-    build(catalog, tmp_path / "site")
-    assert recent.exists() and not old.exists()
 
 
 def test_a_build_can_leave_its_objects_to_the_caller(catalog: Path, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import jinja2
 
 from rivals.ahead import paused_gc
+from rivals.bytecode import code_digest
 from rivals.extras import asset_files, index_files, index_key, is_index_file
 from rivals.forked import Child, can_fork
 from rivals.load import ParseAhead, Parsed, load_catalog, pack_memo, read_memo
@@ -345,9 +346,7 @@ def _reparsed(before: Mapping[str, Parsed], after: Mapping[str, Parsed]) -> bool
 
 def _base_fingerprint(site: Site, env: jinja2.Environment) -> str:
     """Hash what every page depends on: the code, the templates and the catalog-wide settings."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
+    digest = hashlib.sha256(code_digest().encode())
     digest.update(template_fingerprint(env).encode())
     catalog = site.catalog
     for part in (catalog.site, catalog.categories, catalog.capabilities, catalog.benchmarks):

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import sys
-import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.bccache
 import jinja2.meta
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.idtracking import VAR_LOAD_RESOLVE
 from markupsafe import Markup, escape
 
+from rivals.bytecode import bytecode_cache
 from rivals.markup import ScriptJson, inline_markdown, script_json
 from rivals.write import FragmentStore
 
@@ -200,7 +196,7 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> Envir
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
-        bytecode_cache=_bytecode_cache(cache),
+        bytecode_cache=None if cache is None else bytecode_cache(cache, THEME_DIR),
         keep_trailing_newline=True,
     )
     env.filters["md"] = inline_markdown
@@ -208,97 +204,6 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> Envir
     env.filters["jsonld"] = jsonld
     add_fragment_cache(env)
     return env
-
-
-def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between builds: the site's in `folder`, the built-in theme's
-    in the user's cache (see theme_cache_dir), as they are the same for every site.
-
-    Compiling the theme takes a tenth of a second, a sixth of a 50-entry build that starts
-    without `.rivals-cache/`. Jinja checks each template's source, not the compiler that
-    compiled it: the pattern of the cached files names a hash of this module (its code
-    generator) and of Jinja's version.
-    """
-    if folder is None:
-        return None
-    compiler = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode())
-    suffix = f"-{compiler.hexdigest()[:16]}.cache"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob("*.cache"):
-            if not stale.name.endswith(suffix):
-                stale.unlink(missing_ok=True)  # made by another version: never read again
-    except OSError:
-        return None  # templates are compiled every build instead
-    theme = theme_cache_dir()
-    if theme is not None:
-        try:
-            theme.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not _private(theme):
-                raise OSError("another user could write compiled code there")
-            # Other installations of rivals share the folder: what another version made is
-            # removed once nobody wrote it for a month.
-            month_ago = time.time() - 30 * 86400
-            for stale in theme.glob("*.cache"):
-                if not stale.name.endswith(suffix) and stale.stat().st_mtime < month_ago:
-                    stale.unlink(missing_ok=True)
-        except OSError:
-            theme = None  # the theme is compiled with the site's templates instead
-    return _KeptTemplates(str(folder), f"%s{suffix}", theme)
-
-
-def theme_cache_dir() -> Path | None:
-    """Return the folder of the built-in theme's compiled templates, for every site this
-    Python runs: `rivals/` in $XDG_CACHE_HOME (or ~/.cache), one folder per Python version
-    (Jinja's compiled code is Python bytecode); None without a home folder."""
-    root = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(root):  # the XDG rule: a relative value is ignored
-        try:
-            root = str(Path.home() / ".cache")
-        except RuntimeError:  # no home folder to be found
-            return None
-    return Path(root) / "rivals" / f"theme-py{sys.version_info[0]}{sys.version_info[1]}"
-
-
-def _private(folder: Path) -> bool:
-    """True when only this user can write in `folder`: what is read from there is run."""
-    if not hasattr(os, "getuid"):
-        return True  # no POSIX owners to check
-    info = folder.stat()
-    return info.st_uid == os.getuid() and not info.st_mode & 0o022
-
-
-class _KeptTemplates(jinja2.FileSystemBytecodeCache):
-    """Jinja's cache of compiled templates, which a template it cannot write does not fail;
-    the built-in theme's are kept in their own folder, `theme` (None: with the others)."""
-
-    def __init__(self, directory: str, pattern: str, theme: Path | None) -> None:
-        super().__init__(directory, pattern)
-        self.theme = None if theme is None else str(theme)
-
-    def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        key = super().get_cache_key(name, filename)
-        if self.theme is not None and filename is not None and _in_theme(filename):
-            return _THEME_KEY + key
-        return key
-
-    def _get_cache_filename(self, bucket: jinja2.bccache.Bucket) -> str:
-        key = bucket.key
-        if self.theme is not None and key.startswith(_THEME_KEY):
-            return os.path.join(self.theme, self.pattern % key[len(_THEME_KEY) :])
-        return super()._get_cache_filename(bucket)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
-_THEME_KEY = "theme:"
-
-
-def _in_theme(filename: str) -> bool:
-    """True when the template file `filename` (as Jinja's loader names it) is the theme's."""
-    return filename.startswith(os.path.join(THEME_DIR, ""))
 
 
 def jsonld(value: Any) -> Markup:
