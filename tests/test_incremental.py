@@ -526,3 +526,71 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_build(
     same_as_clean(catalog, built, tmp_path)
     build(catalog, built, clean=True)  # every piece and template compiled again: no error
     same_as_clean(catalog, built, tmp_path)
+
+
+class _Planted:
+    """A pickle that leaves a file behind when it is loaded: code run by whoever loads it."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.marker),))
+
+
+@pytest.mark.parametrize("name", ["catalog.pickle", "closeness.pickle"])
+def test_a_cache_others_can_write_is_not_loaded(
+    name: str, catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    """`--out /tmp/site` keeps its caches in /tmp/.rivals-cache/, where anyone can write: a
+    pickle planted there ran as whoever built. Only files of this user alone are read."""
+    marker = tmp_path / "ran"
+    path = write.cache_dir(built) / name
+    path.write_bytes(pickle.dumps(_Planted(marker)))
+    path.chmod(0o666)
+    build(catalog, built)
+    assert not marker.exists()
+    same_as_clean(catalog, built, tmp_path)
+    path.write_bytes(pickle.dumps(_Planted(marker)))
+    path.chmod(0o644)  # the user's own file: trusted, as the proof that the test can fail
+    build(catalog, built)
+    assert marker.exists()
+
+
+def test_kept_pieces_and_manifest_others_can_write_are_not_used(
+    catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    """A planted piece would put its HTML on pages; a planted manifest would name the files
+    a build may delete."""
+    folder = write.cache_dir(built)
+    pieces = [p for p in (folder / "pieces").rglob("*") if p.is_file()]
+    assert pieces
+    for piece in pieces:
+        piece.write_bytes(marshal.dumps("<script>planted()</script>"))
+        piece.chmod(0o666)
+    (folder / "manifest.bin").chmod(0o666)
+    before = stamps(built)
+    edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
+    build(catalog, built)
+    assert b"planted" not in b"".join(tree(built).values())
+    same_as_clean(catalog, built, tmp_path)
+    # Without the manifest the build cannot tell its own files: it wrote every page again.
+    assert all(stamps(built)[path] != stamp for path, stamp in before.items())
+
+
+def test_caches_are_kept_under_a_umask_that_lets_the_group_write(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """Many desktops give users a umask of 002: caches written group-writable would never be
+    read back, and every build would write every page again."""
+    previous = os.umask(0o002)
+    try:
+        out = tmp_path / "site"
+        build(catalog, out)
+        before = stamps(out)
+        build(catalog, out)
+    finally:
+        os.umask(previous)
+    assert stamps(out) == before
+    kept = [p for p in write.cache_dir(out).rglob("*") if p.is_file()]
+    assert kept and all(not p.stat().st_mode & 0o022 for p in kept)

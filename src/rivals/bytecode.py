@@ -3,10 +3,9 @@
 A site's own templates are kept beside its output, in `.rivals-cache/<out>/templates/`; the
 built-in theme's once for every site, in the user's cache folder (see theme_cache_dir):
 compiling the theme takes a tenth of a second, a sixth of a 50-entry build that starts
-without `.rivals-cache/`. What is read from either folder runs as Python code, so a file is
-used only if it is a regular file of this user that nobody else can write, as checked on the
-open file (a folder checked first could be swapped before the file is read); a file that is
-damaged in any way is compiled again and replaced.
+without `.rivals-cache/`. What is read from either folder runs as Python code: a file is
+read only as owned.read_own allows, and one that is damaged in any way is compiled again and
+replaced.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import functools
 import hashlib
 import io
 import os
-import stat
 import sys
 import time
 import types
@@ -25,11 +23,12 @@ from pathlib import Path
 import jinja2
 import jinja2.bccache
 
+from rivals.owned import is_mine, is_private, read_own
+
 DAY = 86400
 MONTH = 30 * DAY  # a theme file nobody wrote or read for this long is removed
 MAX_BYTES = 16 * 1024 * 1024  # far more than any compiled template
 _THEME_KEY = "theme:"
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 @functools.cache
@@ -89,15 +88,15 @@ def _theme_folder() -> Path | None:
     cache = folder.parent.parent
     try:
         if not os.path.isdir(cache):
-            if not _mine(os.stat(cache.parent)):
+            if not is_mine(os.stat(cache.parent)):
                 return None
             cache.mkdir(mode=0o700)
-        if not _mine(os.stat(cache)):
+        if not is_mine(os.stat(cache)):
             return None
         for part in (folder.parent, folder):
             with contextlib.suppress(FileExistsError):
                 part.mkdir(mode=0o700)
-            if not _private(os.lstat(part)):  # a link: to wherever someone else chose
+            if not is_private(os.lstat(part)):  # a link: to wherever someone else chose
                 return None
         month_ago = time.time() - MONTH
         for kept in folder.glob("*.cache"):
@@ -108,46 +107,9 @@ def _theme_folder() -> Path | None:
     return folder
 
 
-def _mine(info: os.stat_result) -> bool:
-    """True when the file or folder `info` belongs to this (effective) user."""
-    return not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
-
-
-def _private(info: os.stat_result) -> bool:
-    """True when `info` is a folder or file of this user that nobody else can write."""
-    if not hasattr(os, "geteuid"):
-        return True  # no POSIX owners to check
-    return _mine(info) and not info.st_mode & 0o022
-
-
-def read_private(path: str) -> bytes | None:
-    """Return the bytes of the regular file `path` if this user owns it and nobody else can
-    write it (checked on the open file, not through a link); None otherwise, or if it cannot
-    be read. A file read more than a day after it was written is touched, so that a theme's
-    files in use are never taken for another installation's leftovers."""
-    try:
-        fd = os.open(path, _OPEN_FLAGS)  # non-blocking: a FIFO put there does not hang
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or not _private(info) or info.st_size > MAX_BYTES:
-            return None
-        with os.fdopen(os.dup(fd), "rb") as file:
-            data = file.read(MAX_BYTES + 1)
-        if info.st_mtime < time.time() - DAY and os.utime in os.supports_fd:
-            with contextlib.suppress(OSError):
-                os.utime(fd)
-        return data
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 class KeptTemplates(jinja2.FileSystemBytecodeCache):
     """Jinja's file cache of compiled templates, made safe: a file is read only as
-    read_private allows, anything wrong with its contents means "compile again", and a file
+    owned.read_own allows, anything wrong with its contents means "compile again", and a file
     that cannot be written is not an error. The built-in theme's templates (those under
     `theme_dir`) are kept in `theme` when that is not None."""
 
@@ -169,11 +131,13 @@ class KeptTemplates(jinja2.FileSystemBytecodeCache):
         return super()._get_cache_filename(bucket)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        data = read_private(self._get_cache_filename(bucket))
-        if data is None:
+        # A file read a day after it was written is touched: the theme's files in use are
+        # never taken for another installation's leftovers (see _theme_folder).
+        found = read_own(self._get_cache_filename(bucket), MAX_BYTES, touch_after=DAY)
+        if found is None:
             return
         try:
-            bucket.load_bytecode(io.BytesIO(data))
+            bucket.load_bytecode(io.BytesIO(found[0]))
         except Exception:  # Jinja reads the header with pickle: a damaged one raises anything
             bucket.reset()
         if bucket.code is not None and not isinstance(bucket.code, types.CodeType):

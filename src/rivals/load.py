@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rivals.forked import Child, can_fork
+from rivals.owned import read_own
 from rivals.problems import Problem, field_path
 
 Loc = tuple[str | int, ...]
@@ -330,8 +331,10 @@ def read_memo(path: Path) -> Memo:
     (none, unreadable, or saved by other code: see memo_version)."""
     memo = Memo()
     try:
-        with path.open("rb") as handle:
-            outer = pickle.load(handle)
+        found = read_own(path)
+        if found is None:
+            return memo
+        outer = pickle.loads(found[0])
         if not isinstance(outer, dict) or outer.pop(_VERSION_KEY, None) != memo_version().encode():
             return memo
         for key, blob in outer.items():

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Final, NamedTuple
 
 from rivals.forked import Child, can_fork
+from rivals.owned import FILE_MODE, read_own
 
 MANIFEST_VERSION = 5
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
@@ -117,9 +118,10 @@ Identity = tuple[int, int, int]
 def _read_manifest(out: Path) -> tuple[Identity, Window, list[bytes]] | None:
     """Return the identity, window and packed rows of the manifest, None if it is of another
     version; raise OSError if there is none."""
-    with open(cache_dir(out) / "manifest.bin", "rb") as handle:
-        st = os.fstat(handle.fileno())
-        data = handle.read()
+    found = read_own(cache_dir(out) / "manifest.bin")
+    if found is None:
+        raise FileNotFoundError("no manifest of this user's")
+    data, st = found
     version, (low, high), parts = marshal.loads(data)
     if version != MANIFEST_VERSION:
         return None
@@ -559,7 +561,8 @@ def read_closeness(out: Path, key: str) -> object:
     """Return the closeness order the previous build into `out` kept under `key` (see
     views.closeness_key), or None."""
     try:
-        kept = pickle.loads((cache_dir(out) / "closeness.pickle").read_bytes())
+        found = read_own(cache_dir(out) / "closeness.pickle")
+        kept = None if found is None else pickle.loads(found[0])
     except Exception:  # a damaged pickle raises almost anything (ValueError, IndexError, ...)
         return None
     if type(kept) is tuple and len(kept) == 2 and kept[0] == key:
@@ -595,7 +598,9 @@ def replace_file(path: Path | str, data: bytes) -> None:
     the old file or the new one, and two processes writing the same file do not mix."""
     head, _, name = str(path).rpartition("/")
     temporary = f"{head}/.{name}.{os.getpid()}"
-    with open(temporary, "wb") as handle:
+    # Written as 0644 whatever the umask (002 on many desktops): owned.read_own reads back
+    # only what nobody else can write.
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb") as handle:
         handle.write(data)
     os.replace(temporary, path)
 
@@ -635,10 +640,10 @@ class FragmentStore:
         """Return the piece an earlier build left under `name`, or None."""
         if name is None or not self.reuse:
             return None
+        found = read_own(f"{self.folder}/{name}")
         try:
-            with open(f"{self.folder}/{name}", "rb") as handle:
-                return marshal.loads(handle.read())
-        except (OSError, EOFError, ValueError, TypeError):
+            return None if found is None else marshal.loads(found[0])
+        except (EOFError, ValueError, TypeError):
             return None
 
     def put(self, name: str | None, piece: str | tuple[tuple[str, ...], ...]) -> None:

@@ -1,0 +1,61 @@
+"""Files of the caches that builds keep, read only if this user alone could have written them.
+
+The caches (compiled templates, the parsed catalog, the closeness order, kept pieces, the
+manifest) are read back with pickle or marshal, or run as code: a file someone else planted
+would run as whoever builds. `--out /tmp/site` keeps them in /tmp/.rivals-cache/, where
+anyone can write. So a cache file is read only if it is a regular file (a FIFO would hang the
+read), not a link, of this user and not writable by anyone else, as checked on the open file:
+a folder checked first could be swapped before the file is read. Files that fail are
+ignored, which costs the work they would have saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import time
+from pathlib import Path
+
+_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+FILE_MODE = 0o644  # what rivals writes its caches with, whatever the umask allows
+
+
+def read_own(
+    path: str | Path, limit: int | None = None, touch_after: float | None = None
+) -> tuple[bytes, os.stat_result] | None:
+    """Return the bytes of the cache file `path` and its status, or None when it is missing,
+    unreadable, longer than `limit` bytes or not this user's alone (see the module).
+
+    With `touch_after` (seconds), a file older than that is given the time now, to say that it
+    is still in use.
+    """
+    try:
+        fd = os.open(path, _FLAGS)
+    except OSError:
+        return None
+    try:
+        with open(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or not is_private(info):
+                return None
+            if limit is not None and info.st_size > limit:
+                return None
+            data = handle.read() if limit is None else handle.read(limit + 1)
+            stale = touch_after is not None and info.st_mtime < time.time() - touch_after
+            if stale and os.utime in os.supports_fd:
+                with contextlib.suppress(OSError):  # a read-only cache is still read
+                    os.utime(fd)
+    except OSError:
+        return None
+    return data, info
+
+
+def is_mine(info: os.stat_result) -> bool:
+    """True when the file or folder `info` belongs to this (effective) user."""
+    return not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
+
+
+def is_private(info: os.stat_result) -> bool:
+    """True when `info` is a file or folder of this user that nobody else can write."""
+    return is_mine(info) and (not hasattr(os, "geteuid") or not info.st_mode & 0o022)
