@@ -557,18 +557,20 @@ def test_a_cache_others_can_write_is_not_loaded(
     assert marker.exists()
 
 
-def test_kept_pieces_and_manifest_others_can_write_are_not_used(
+def test_kept_pieces_and_manifest_of_another_user_are_not_used(
     catalog: Path, built: Path, tmp_path: Path
 ) -> None:
     """A planted piece would put its HTML on pages; a planted manifest would name the files
     a build may delete."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("needs root, to give the files to another user")
     folder = write.cache_dir(built)
     pieces = [p for p in (folder / "pieces").rglob("*") if p.is_file()]
     assert pieces
     for piece in pieces:
         piece.write_bytes(marshal.dumps("<script>planted()</script>"))
-        piece.chmod(0o666)
-    (folder / "manifest.bin").chmod(0o666)
+        os.chown(piece, 65534, 65534)
+    os.chown(folder / "manifest.bin", 65534, 65534)
     before = stamps(built)
     edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
     build(catalog, built)
@@ -576,6 +578,23 @@ def test_kept_pieces_and_manifest_others_can_write_are_not_used(
     same_as_clean(catalog, built, tmp_path)
     # Without the manifest the build cannot tell its own files: it wrote every page again.
     assert all(stamps(built)[path] != stamp for path, stamp in before.items())
+
+
+def test_the_manifest_and_pieces_are_used_where_files_have_no_permissions(
+    catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    """On FAT or a Windows drive under WSL every file is 0777: ignoring the manifest there
+    would keep the pages of a deleted entry for ever. Data that cannot run need only be ours."""
+    folder = write.cache_dir(built)
+    for path in folder.rglob("*"):
+        if path.is_file() and path.suffix != ".pickle":
+            path.chmod(0o777)
+    assert (built / "models" / "beta-paint").exists()
+    (catalog / "models" / "beta-paint.yaml").unlink()
+    (catalog / "matches.yaml").write_text("- pair: [gamma-studio, alpha-vision]\n  count: 3\n")
+    build(catalog, built)
+    same_as_clean(catalog, built, tmp_path)
+    assert not (built / "models" / "beta-paint").exists()
 
 
 def test_caches_are_kept_under_a_umask_that_lets_the_group_write(

@@ -6,7 +6,8 @@ would run as whoever builds. `--out /tmp/site` keeps them in /tmp/.rivals-cache/
 anyone can write. So a cache file is read only if it is a regular file (a FIFO would hang the
 read), not a link, of this user and not writable by anyone else, as checked on the open file:
 a folder checked first could be swapped before the file is read. Files that fail are
-ignored, which costs the work they would have saved.
+ignored, which costs the work they would have saved. Data that cannot run (the manifest and
+kept pieces, read with marshal) need only be this user's: nobody else can plant it.
 """
 
 from __future__ import annotations
@@ -22,10 +23,18 @@ FILE_MODE = 0o644  # what rivals writes its caches with, whatever the umask allo
 
 
 def read_own(
-    path: str | Path, limit: int | None = None, touch_after: float | None = None
+    path: str | Path,
+    limit: int | None = None,
+    touch_after: float | None = None,
+    code: bool = True,
 ) -> tuple[bytes, os.stat_result] | None:
     """Return the bytes of the cache file `path` and its status, or None when it is missing,
     unreadable, longer than `limit` bytes or not this user's alone (see the module).
+
+    `code` False is for data that cannot run (marshal): the file must be this user's, but
+    others may have write permission, as on file systems without permissions (FAT, or
+    Windows drives under WSL, where every file is 0777): a build that ignored its manifest
+    there would never remove the pages of a deleted entry.
 
     With `touch_after` (seconds), a file older than that is given the time now, to say that it
     is still in use.
@@ -37,7 +46,7 @@ def read_own(
     try:
         with open(fd, "rb") as handle:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or not is_private(info):
+            if not stat.S_ISREG(info.st_mode) or not (is_private if code else is_mine)(info):
                 return None
             if limit is not None and info.st_size > limit:
                 return None

@@ -118,7 +118,7 @@ Identity = tuple[int, int, int]
 def _read_manifest(out: Path) -> tuple[Identity, Window, list[bytes]] | None:
     """Return the identity, window and packed rows of the manifest, None if it is of another
     version; raise OSError if there is none."""
-    found = read_own(cache_dir(out) / "manifest.bin")
+    found = read_own(cache_dir(out) / "manifest.bin", code=False)
     if found is None:
         raise FileNotFoundError("no manifest of this user's")
     data, st = found
@@ -640,7 +640,7 @@ class FragmentStore:
         """Return the piece an earlier build left under `name`, or None."""
         if name is None or not self.reuse:
             return None
-        found = read_own(f"{self.folder}/{name}")
+        found = read_own(f"{self.folder}/{name}", code=False)
         try:
             return None if found is None else marshal.loads(found[0])
         except (EOFError, ValueError, TypeError):
