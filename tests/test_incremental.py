@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, tree
 from rivals import forked, records, write
 from rivals import load as load_module
-from rivals.build import BuildOptions, build_site, load_and_validate
+from rivals.build import BuildError, BuildOptions, build_site, load_and_validate
 from rivals.load import pack_memo, read_memo
 from rivals.problems import CatalogError
 from rivals.views import closeness
@@ -613,3 +613,123 @@ def test_caches_are_kept_under_a_umask_that_lets_the_group_write(
     assert stamps(out) == before
     kept = [p for p in write.cache_dir(out).rglob("*") if p.is_file()]
     assert kept and all(not p.stat().st_mode & 0o022 for p in kept)
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Path:
+    """A folder outside the site and its caches, which no build may touch."""
+    folder = tmp_path / "victim"
+    (folder / "sub" / "deep").mkdir(parents=True)
+    (folder / "sub" / "deep" / "file").write_text("keep")
+    (folder / "notes.txt").write_text("keep")
+    (folder / "old.cache").write_text("keep")
+    return folder
+
+
+def untouched(folder: Path) -> bool:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) == [
+        "notes.txt",
+        "old.cache",
+        "sub",
+        "sub/deep",
+        "sub/deep/file",
+    ] and all(p.read_text() == "keep" for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("link", ["pieces", "pieces/base", "templates"])
+def test_links_in_the_cache_folder_are_never_followed(
+    link: str, catalog: Path, built: Path, tmp_path: Path, victim: Path
+) -> None:
+    """Cleaning kept pieces and stale compiled templates deleted whatever a link put in the
+    cache folder led to (someone else's cache folder in /tmp, say)."""
+    folder = write.cache_dir(built)
+    if link == "pieces/base":
+        (base,) = (folder / "pieces").iterdir()
+        shutil.rmtree(base)
+        base.symlink_to(victim)
+    else:
+        shutil.rmtree(folder / link, ignore_errors=True)
+        (folder / link).symlink_to(victim)
+    edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
+    build(catalog, built)
+    assert untouched(victim)
+    same_as_clean(catalog, built, tmp_path)
+
+
+def test_a_cache_file_is_written_as_a_new_file_not_through_what_is_there(
+    catalog: Path, built: Path, tmp_path: Path, victim: Path
+) -> None:
+    """A cache file is written to a temporary name then renamed: a link planted at that name
+    was followed (a file elsewhere overwritten) and a FIFO hung the build."""
+    import signal
+
+    folder = write.cache_dir(built)
+    pid = os.getpid()
+    (folder / f".closeness.pickle.{pid}").symlink_to(victim / "notes.txt")
+    os.mkfifo(folder / f".manifest.bin.{pid}")
+    (folder / "closeness.pickle").unlink()
+
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError("the build hung")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(60)
+    try:
+        edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
+        build(catalog, built, jobs=1)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert untouched(victim)
+    assert (folder / "closeness.pickle").is_file() and not (
+        folder / "closeness.pickle"
+    ).is_symlink()
+    assert write.load_manifest(built).files  # saved, not stuck on the FIFO
+    same_as_clean(catalog, built, tmp_path)
+
+
+def test_a_cache_folder_of_another_user_stops_the_build(catalog: Path, tmp_path: Path) -> None:
+    """`--out /tmp/site` when someone else made /tmp/.rivals-cache: everything in it would be
+    theirs to change between builds. The build says so and writes nothing."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("needs root, to give the folder to another user")
+    out = tmp_path / "site"
+    folder = write.cache_dir(out)
+    folder.mkdir(parents=True)
+    os.chown(folder.parent, 65534, 65534)
+    with pytest.raises(BuildError, match=r"the cache folder .* belongs to another user"):
+        build(catalog, out)
+    assert not out.exists()
+    os.chown(folder.parent, 0, 0)
+    os.chown(folder, 65534, 65534)
+    with pytest.raises(BuildError, match="belongs to another user"):
+        build(catalog, out)
+    out.mkdir()
+    os.chown(out, 65534, 65534)  # a folder the team shares: its owner's caches are trusted
+    build(catalog, out)
+    assert (out / "index.html").is_file()
+    shutil.rmtree(out)
+    os.chown(folder.parent.parent, 65534, 65534)  # and so are those of its folder's owner
+    build(catalog, out)
+    assert (out / "index.html").is_file()
+
+
+def test_the_previous_build_of_the_output_folders_owner_is_trusted(
+    catalog: Path, built: Path, tmp_path: Path
+) -> None:
+    """A folder a team shares, `sudo rivals build` after a user's build, or a mount that maps
+    every file to one user: the manifest belongs to the owner of --out, not to this user.
+    Ignoring it rewrote every page and kept a deleted entry's pages for ever."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("needs root, to give the files to another user")
+    for path in [built, *built.rglob("*"), *write.cache_dir(built).parent.rglob("*")]:
+        os.chown(path, 65534, 65534, follow_symlinks=False)
+    os.chown(write.cache_dir(built).parent, 65534, 65534)
+    os.chown(tmp_path, 65534, 65534)  # the folder --out is in, as a mapped mount would have it
+    before = stamps(built)
+    build(catalog, built)
+    assert stamps(built) == before  # a no-op
+    (catalog / "models" / "beta-paint.yaml").unlink()
+    (catalog / "matches.yaml").write_text("- pair: [gamma-studio, alpha-vision]\n  count: 3\n")
+    build(catalog, built)
+    same_as_clean(catalog, built, tmp_path)

@@ -139,3 +139,27 @@ def test_a_build_without_search_drops_the_index_a_build_with_search_made(
     )
     build(catalog, out, REPO / "templates")  # and back
     assert indexed_pages(out) > 0
+
+
+def test_a_fifo_for_the_search_scope_does_not_hang_the_build(catalog: Path, tmp_path: Path) -> None:
+    """The scope file is read like every cache file: a FIFO put there hung every build."""
+    import os
+    import signal
+
+    out = tmp_path / "site"
+    build(catalog, out, REPO / "templates")
+    scope = cache_dir(out) / "search-scope"
+    scope.unlink()
+    os.mkfifo(scope)
+
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError("the build hung")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(60)
+    try:
+        build(catalog, out, REPO / "templates")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert scope.is_file()  # the index was made again, and its scope saved

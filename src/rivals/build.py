@@ -26,6 +26,7 @@ from rivals.bytecode import code_digest
 from rivals.extras import asset_files, index_files, index_key, is_index_file
 from rivals.forked import Child, can_fork
 from rivals.load import ParseAhead, Parsed, load_catalog, pack_memo, read_memo
+from rivals.owned import read_own, trusted_owners
 from rivals.pages import (
     Page,
     api_text,
@@ -67,6 +68,7 @@ from rivals.write import (
     Taken,
     UnsafePath,
     cache_dir,
+    check_cache,
     commit,
     discard,
     file_time,
@@ -165,6 +167,10 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
     out = options.out
     if out.exists() and not out.is_dir():
         raise BuildError(f"--out {out} is a file, not a folder")
+    try:
+        check_cache(out)
+    except UnsafePath as err:
+        raise BuildError(str(err)) from None
     memo = {} if options.clean else read_memo(memo_path(out))
     remembered = dict(memo)
     catalog = load_and_validate(options.data, options.base_url, memo, options.ahead)
@@ -307,10 +313,8 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
     skip = () if renderer.pairs_searched() else UNSEARCHED
     glob = page_glob(out, skip)
     scope = _search_scope(out)
-    try:
-        same_scope = scope.read_bytes() == repr(glob).encode()
-    except OSError:
-        same_scope = False
+    found = read_own(scope, code=False, owners=trusted_owners(out))
+    same_scope = found is not None and found[0] == repr(glob).encode()
     changed = not same_scope or any(path.partition("/")[0] not in skip for path in touched)
     if changed:  # the scope is saved again once the index is made: until then, none is kept,
         with contextlib.suppress(OSError):  # so a failed or interrupted index is made again
@@ -394,7 +398,9 @@ class Renderer:
         self.compare_names: tuple[str, ...] = () if overrides else ("compare.html",)
         self.base = _base_fingerprint(site, self.env)
         folder = cache_dir(out) / "pieces"
-        self.store = FragmentStore(folder, self.base, site.entries, site.fingerprint, not clean)
+        self.store = FragmentStore(
+            folder, self.base, site.entries, site.fingerprint, not clean, trusted_owners(out)
+        )
         try:  # the partials a site may override are loaded here, before any page
             add_fragment_cache(self.env, self.store)
             self.fragments = Fragments(self.env, self.store)

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import io
 import os
+import stat
 import sys
 import time
 import types
@@ -52,6 +53,8 @@ def bytecode_cache(folder: Path, theme_dir: Path) -> jinja2.BytecodeCache | None
     suffix = f"-{code_digest()[:16]}.cache"
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if os.path.islink(folder):
+            return None  # not ours to clean: whoever made the link chose where it leads
         for stale in folder.glob("*.cache"):
             if not stale.name.endswith(suffix):
                 stale.unlink(missing_ok=True)  # made by another version: never read again
@@ -96,7 +99,11 @@ def _theme_folder() -> Path | None:
         for part in (folder.parent, folder):
             with contextlib.suppress(FileExistsError):
                 part.mkdir(mode=0o700)
-            if not is_private(os.lstat(part)):  # a link: to wherever someone else chose
+            info = os.lstat(part)
+            if is_mine(info) and stat.S_ISDIR(info.st_mode) and not is_private(info):
+                part.chmod(0o700)  # made under a umask of 002 (by rivals before 0ae85ee)
+                info = os.lstat(part)
+            if not stat.S_ISDIR(info.st_mode) or not is_private(info):  # or a link
                 return None
         month_ago = time.time() - MONTH
         for kept in folder.glob("*.cache"):

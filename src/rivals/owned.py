@@ -7,7 +7,9 @@ anyone can write. So a cache file is read only if it is a regular file (a FIFO w
 read), not a link, of this user and not writable by anyone else, as checked on the open file:
 a folder checked first could be swapped before the file is read. Files that fail are
 ignored, which costs the work they would have saved. Data that cannot run (the manifest and
-kept pieces, read with marshal) need only be this user's: nobody else can plant it.
+kept pieces, read with marshal) may also belong to the owners of the output folder and of
+the folder it is in (see read_own). The cache folders follow the umask, like the output (a
+team may share them); rivals writes and deletes in them without following links.
 """
 
 from __future__ import annotations
@@ -27,14 +29,17 @@ def read_own(
     limit: int | None = None,
     touch_after: float | None = None,
     code: bool = True,
+    owners: frozenset[int] = frozenset(),
 ) -> tuple[bytes, os.stat_result] | None:
     """Return the bytes of the cache file `path` and its status, or None when it is missing,
-    unreadable, longer than `limit` bytes or not this user's alone (see the module).
+    unreadable, longer than `limit` bytes or not trusted (see the module).
 
-    `code` False is for data that cannot run (marshal): the file must be this user's, but
-    others may have write permission, as on file systems without permissions (FAT, or
-    Windows drives under WSL, where every file is 0777): a build that ignored its manifest
-    there would never remove the pages of a deleted entry.
+    `code` False is for data that cannot run (marshal, text): the file may also belong to
+    one of `owners` (see trusted_owners: in a folder a team shares, or after `sudo rivals
+    build`, the previous build was another user's), and others may have write permission, as
+    on file systems without permissions (FAT, or Windows drives under WSL, where every file is
+    0777): a build that ignored its manifest would never remove the pages of a deleted entry.
+    Pickles and compiled templates must be this user's (or root's) and writable by nobody else.
 
     With `touch_after` (seconds), a file older than that is given the time now, to say that it
     is still in use.
@@ -46,7 +51,8 @@ def read_own(
     try:
         with open(fd, "rb") as handle:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or not (is_private if code else is_mine)(info):
+            trusted = is_private(info) if code else is_trusted(info, owners)
+            if not stat.S_ISREG(info.st_mode) or not trusted:
                 return None
             if limit is not None and info.st_size > limit:
                 return None
@@ -61,10 +67,28 @@ def read_own(
 
 
 def is_mine(info: os.stat_result) -> bool:
-    """True when the file or folder `info` belongs to this (effective) user."""
-    return not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
+    """True when the file or folder `info` belongs to this (effective) user, or to root (who
+    could change anything of ours anyway)."""
+    return not hasattr(os, "geteuid") or info.st_uid in (os.geteuid(), 0)
 
 
 def is_private(info: os.stat_result) -> bool:
-    """True when `info` is a file or folder of this user that nobody else can write."""
+    """True when `info` is a file or folder of this user (or root) that nobody else can write."""
     return is_mine(info) and (not hasattr(os, "geteuid") or not info.st_mode & 0o022)
+
+
+def is_trusted(info: os.stat_result, owners: frozenset[int]) -> bool:
+    """True when `info` belongs to this user, root or one of `owners`."""
+    return is_mine(info) or info.st_uid in owners
+
+
+def trusted_owners(out: Path) -> frozenset[int]:
+    """Return the users whose caches a build into `out` may read besides this user's: the
+    owners of `out` and of the folder it is in (where `.rivals-cache` is), who can change
+    whatever is there anyway. A folder someone else made in /tmp is not trusted: /tmp is
+    root's."""
+    owners = set()
+    for path in (out, out.resolve().parent):
+        with contextlib.suppress(OSError):
+            owners.add(os.stat(path).st_uid)
+    return frozenset(owners)

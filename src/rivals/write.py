@@ -31,6 +31,7 @@ import marshal
 import os
 import pickle
 import shutil
+import stat
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import Any, Final, NamedTuple
 
 from rivals.forked import Child, can_fork
-from rivals.owned import FILE_MODE, read_own
+from rivals.owned import FILE_MODE, is_trusted, read_own, trusted_owners
 
 MANIFEST_VERSION = 5
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
@@ -84,6 +85,36 @@ def cache_dir(out: Path) -> Path:
     return out.resolve().parent / ".rivals-cache" / out.resolve().name
 
 
+def check_cache(out: Path) -> None:
+    """Raise UnsafePath if the cache folder of `out` (or `.rivals-cache` above it) belongs to
+    a user this one does not trust with it: `--out /tmp/site` would otherwise write and read
+    its caches in a folder someone else made in /tmp and can change at will."""
+    folder = cache_dir(out)
+    owners = trusted_owners(out)
+    for path in (folder.parent, folder):
+        for info in _stats(path):
+            if not is_trusted(info, owners):
+                raise UnsafePath(
+                    f"the cache folder {path} belongs to another user: remove it, or build"
+                    " into an --out in a folder of yours"
+                )
+
+
+def _stats(path: Path) -> list[os.stat_result]:
+    """Return the status of `path` itself and, for a link, of what it leads to (none if
+    there is nothing there)."""
+    try:
+        own = os.lstat(path)
+    except OSError:
+        return []
+    if not stat.S_ISLNK(own.st_mode):
+        return [own]
+    try:
+        return [own, os.stat(path)]
+    except OSError:
+        return [own]
+
+
 def load_manifest(out: Path, check: CheckAhead | None = None) -> Manifest:
     """Return the previous build's manifest; an empty one when there is none or it is unreadable.
 
@@ -118,7 +149,7 @@ Identity = tuple[int, int, int]
 def _read_manifest(out: Path) -> tuple[Identity, Window, list[bytes]] | None:
     """Return the identity, window and packed rows of the manifest, None if it is of another
     version; raise OSError if there is none."""
-    found = read_own(cache_dir(out) / "manifest.bin", code=False)
+    found = read_own(cache_dir(out) / "manifest.bin", code=False, owners=trusted_owners(out))
     if found is None:
         raise FileNotFoundError("no manifest of this user's")
     data, st = found
@@ -598,11 +629,19 @@ def replace_file(path: Path | str, data: bytes) -> None:
     the old file or the new one, and two processes writing the same file do not mix."""
     head, _, name = str(path).rpartition("/")
     temporary = f"{head}/.{name}.{os.getpid()}"
-    # Written as 0644 whatever the umask (002 on many desktops): owned.read_own reads back
-    # only what nobody else can write.
-    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb") as handle:
+    # A new file, never through a link or into a FIFO put there; 0644 whatever the umask
+    # (002 on many desktops): owned.read_own reads back only what nobody else can write.
+    try:
+        fd = os.open(temporary, _NEW_FILE, FILE_MODE)
+    except FileExistsError:  # left by a killed build, or put there: replaced, not followed
+        os.unlink(temporary)
+        fd = os.open(temporary, _NEW_FILE, FILE_MODE)
+    with open(fd, "wb") as handle:
         handle.write(data)
     os.replace(temporary, path)
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
 class FragmentStore:
@@ -624,10 +663,14 @@ class FragmentStore:
         entries: Mapping[str, Any],
         prints: Callable[[str], str],
         reuse: bool = True,
+        owners: frozenset[int] = frozenset(),
     ) -> None:
         self.root, self.folder = str(folder), f"{folder}/{base[:32]}"
         self.entries, self.prints, self.reuse = entries, prints, reuse
+        self.owners = owners  # whose pieces may be read besides this user's (see read_own)
         self._made: bool | None = False  # None: the folder cannot be made
+        if os.path.islink(self.root) or os.path.islink(self.folder):
+            self.reuse, self._made = False, None  # not ours to write, read or prune
 
     def name(self, kind: str, entry: Any, *more: object) -> str | None:
         """Return the file name of one of `entry`'s pieces; None if it is not the site's."""
@@ -640,7 +683,7 @@ class FragmentStore:
         """Return the piece an earlier build left under `name`, or None."""
         if name is None or not self.reuse:
             return None
-        found = read_own(f"{self.folder}/{name}", code=False)
+        found = read_own(f"{self.folder}/{name}", code=False, owners=self.owners)
         try:
             return None if found is None else marshal.loads(found[0])
         except (EOFError, ValueError, TypeError):
@@ -663,16 +706,31 @@ class FragmentStore:
     def prune(self) -> None:
         """Delete the pieces of entries the site no longer shows as they were, and those
         made under another base."""
+        if self._made is None:
+            return
         live = {self.prints(slug) for slug in self.entries}
         mine = Path(self.folder).name
+        # Links are removed, never followed: whoever could put one there would choose
+        # where the deleting happens.
         try:
-            for folder in Path(self.root).glob("*"):
-                if folder.name != mine:
-                    shutil.rmtree(folder, ignore_errors=True)
-                    continue
-                for piece in folder.iterdir():
-                    parts = piece.name.split("-")
-                    if piece.name.startswith(".") or len(parts) < 2 or parts[1] not in live:
-                        piece.unlink(missing_ok=True)
+            with os.scandir(self.root) as found:
+                for folder in found:
+                    if folder.name == mine and folder.is_dir(follow_symlinks=False):
+                        self._prune_pieces(folder.path, live)
+                    elif folder.is_dir(follow_symlinks=False):
+                        shutil.rmtree(folder.path, ignore_errors=True)  # never follows links
+                    else:
+                        os.unlink(folder.path)
         except OSError:
             pass  # a cache: what is left is never read under another name
+
+    @staticmethod
+    def _prune_pieces(folder: str, live: set[str]) -> None:
+        with os.scandir(folder) as pieces:
+            for piece in pieces:
+                parts = piece.name.split("-")
+                if piece.name.startswith(".") or len(parts) < 2 or parts[1] not in live:
+                    if piece.is_dir(follow_symlinks=False):
+                        shutil.rmtree(piece.path, ignore_errors=True)
+                    else:
+                        os.unlink(piece.path)
