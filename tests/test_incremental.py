@@ -557,27 +557,36 @@ def test_a_cache_others_can_write_is_not_loaded(
     assert marker.exists()
 
 
-def test_kept_pieces_and_manifest_of_another_user_are_not_used(
+def test_the_manifest_and_pieces_of_a_team_member_are_used(
     catalog: Path, built: Path, tmp_path: Path
 ) -> None:
-    """A planted piece would put its HTML on pages; a planted manifest would name the files
-    a build may delete."""
+    """In a folder a team shares, the previous build may be a colleague's, who owns neither
+    --out nor its folder: ignoring their manifest rewrote every page and kept a deleted
+    entry's pages for ever. What cannot run is read from a cache folder the build trusts."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         pytest.skip("needs root, to give the files to another user")
     folder = write.cache_dir(built)
-    pieces = [p for p in (folder / "pieces").rglob("*") if p.is_file()]
-    assert pieces
-    for piece in pieces:
-        piece.write_bytes(marshal.dumps("<script>planted()</script>"))
-        os.chown(piece, 65534, 65534)
-    os.chown(folder / "manifest.bin", 65534, 65534)
+    for path in [folder / "manifest.bin", *(folder / "pieces").rglob("*")]:
+        os.chown(path, 1234, 1234)
     before = stamps(built)
-    edit_summary(catalog, "gamma-studio", "Runs offline", "Works offline")
     build(catalog, built)
-    assert b"planted" not in b"".join(tree(built).values())
+    assert stamps(built) == before  # a no-op
+    (catalog / "models" / "beta-paint.yaml").unlink()
+    (catalog / "matches.yaml").write_text("- pair: [gamma-studio, alpha-vision]\n  count: 3\n")
+    build(catalog, built)
     same_as_clean(catalog, built, tmp_path)
-    # Without the manifest the build cannot tell its own files: it wrote every page again.
-    assert all(stamps(built)[path] != stamp for path, stamp in before.items())
+
+
+def test_a_cache_folder_that_cannot_be_made_stops_the_build_before_out(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """Another user's .rivals-cache (here a file in the way): the manifest could not be saved
+    after the pages were moved into --out, so every build failed with --out changed."""
+    (tmp_path / ".rivals-cache").write_text("in the way")
+    out = tmp_path / "site"
+    with pytest.raises(BuildError, match=r"cannot write in the cache folder .*: build into"):
+        build(catalog, out)
+    assert not out.exists()
 
 
 def test_the_manifest_and_pieces_are_used_where_files_have_no_permissions(

@@ -26,7 +26,7 @@ from rivals.bytecode import code_digest
 from rivals.extras import asset_files, index_files, index_key, is_index_file
 from rivals.forked import Child, can_fork
 from rivals.load import ParseAhead, Parsed, load_catalog, pack_memo, read_memo
-from rivals.owned import read_own, trusted_owners
+from rivals.owned import read_own
 from rivals.pages import (
     Page,
     api_text,
@@ -73,6 +73,7 @@ from rivals.write import (
     discard,
     file_time,
     load_manifest,
+    make_cache,
     memo_path,
     new_staging,
     read_closeness,
@@ -232,6 +233,7 @@ def _render_and_commit(
     except OSError as err:
         raise BuildError(f"cannot make a staging folder beside --out {out}: {err}") from None
     try:
+        make_cache(out)  # raises UnsafePath: before anything is moved into --out
         start = file_time(staging)
         reuse = Manifest() if options.clean else previous
         renderer = Renderer(
@@ -313,7 +315,7 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
     skip = () if renderer.pairs_searched() else UNSEARCHED
     glob = page_glob(out, skip)
     scope = _search_scope(out)
-    found = read_own(scope, code=False, owners=trusted_owners(out))
+    found = read_own(scope, code=False)
     same_scope = found is not None and found[0] == repr(glob).encode()
     changed = not same_scope or any(path.partition("/")[0] not in skip for path in touched)
     if changed:  # the scope is saved again once the index is made: until then, none is kept,
@@ -398,9 +400,7 @@ class Renderer:
         self.compare_names: tuple[str, ...] = () if overrides else ("compare.html",)
         self.base = _base_fingerprint(site, self.env)
         folder = cache_dir(out) / "pieces"
-        self.store = FragmentStore(
-            folder, self.base, site.entries, site.fingerprint, not clean, trusted_owners(out)
-        )
+        self.store = FragmentStore(folder, self.base, site.entries, site.fingerprint, not clean)
         try:  # the partials a site may override are loaded here, before any page
             add_fragment_cache(self.env, self.store)
             self.fragments = Fragments(self.env, self.store)

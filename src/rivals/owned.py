@@ -29,17 +29,17 @@ def read_own(
     limit: int | None = None,
     touch_after: float | None = None,
     code: bool = True,
-    owners: frozenset[int] = frozenset(),
 ) -> tuple[bytes, os.stat_result] | None:
     """Return the bytes of the cache file `path` and its status, or None when it is missing,
     unreadable, longer than `limit` bytes or not trusted (see the module).
 
-    `code` False is for data that cannot run (marshal, text): the file may also belong to
-    one of `owners` (see trusted_owners: in a folder a team shares, or after `sudo rivals
-    build`, the previous build was another user's), and others may have write permission, as
-    on file systems without permissions (FAT, or Windows drives under WSL, where every file is
-    0777): a build that ignored its manifest would never remove the pages of a deleted entry.
-    Pickles and compiled templates must be this user's (or root's) and writable by nobody else.
+    `code` False is for data that cannot run (marshal, text), in a cache folder whose owner
+    the build has checked (write.check_cache): whoever could put it there could write the
+    output as well, so its owner is not checked. The previous build may have been another
+    user's (a folder a team shares, `sudo rivals build`), and on file systems without
+    permissions (FAT, or Windows drives under WSL) every file is 0777: a build that ignored
+    its manifest would never remove the pages of a deleted entry. Pickles and compiled
+    templates must be this user's (or root's) and writable by nobody else.
 
     With `touch_after` (seconds), a file older than that is given the time now, to say that it
     is still in use.
@@ -51,7 +51,7 @@ def read_own(
     try:
         with open(fd, "rb") as handle:
             info = os.fstat(fd)
-            trusted = is_private(info) if code else is_trusted(info, owners)
+            trusted = is_private(info) if code else True
             if not stat.S_ISREG(info.st_mode) or not trusted:
                 return None
             if limit is not None and info.st_size > limit:

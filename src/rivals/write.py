@@ -100,6 +100,26 @@ def check_cache(out: Path) -> None:
                 )
 
 
+def make_cache(out: Path) -> None:
+    """Make the cache folder of `out`; raise UnsafePath if this user cannot write in it (another
+    user's .rivals-cache): the manifest saved there at the end of the build is what lets the
+    next one tell its own files, and finding that out after moving pages into --out would
+    leave a build that fails every time, with --out changed."""
+    folder = cache_dir(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        writable = os.access(folder, os.W_OK | os.X_OK)
+    except OSError as err:
+        writable, why = False, err.strerror or str(err)
+    else:
+        why = "permission denied"
+    if not writable:
+        raise UnsafePath(
+            f"cannot write in the cache folder {folder} ({why}), where builds keep what they"
+            " wrote: build into an --out in a folder of yours"
+        )
+
+
 def _stats(path: Path) -> list[os.stat_result]:
     """Return the status of `path` itself and, for a link, of what it leads to (none if
     there is nothing there)."""
@@ -149,7 +169,7 @@ Identity = tuple[int, int, int]
 def _read_manifest(out: Path) -> tuple[Identity, Window, list[bytes]] | None:
     """Return the identity, window and packed rows of the manifest, None if it is of another
     version; raise OSError if there is none."""
-    found = read_own(cache_dir(out) / "manifest.bin", code=False, owners=trusted_owners(out))
+    found = read_own(cache_dir(out) / "manifest.bin", code=False)
     if found is None:
         raise FileNotFoundError("no manifest of this user's")
     data, st = found
@@ -663,11 +683,9 @@ class FragmentStore:
         entries: Mapping[str, Any],
         prints: Callable[[str], str],
         reuse: bool = True,
-        owners: frozenset[int] = frozenset(),
     ) -> None:
         self.root, self.folder = str(folder), f"{folder}/{base[:32]}"
         self.entries, self.prints, self.reuse = entries, prints, reuse
-        self.owners = owners  # whose pieces may be read besides this user's (see read_own)
         self._made: bool | None = False  # None: the folder cannot be made
         if os.path.islink(self.root) or os.path.islink(self.folder):
             self.reuse, self._made = False, None  # not ours to write, read or prune
@@ -683,7 +701,7 @@ class FragmentStore:
         """Return the piece an earlier build left under `name`, or None."""
         if name is None or not self.reuse:
             return None
-        found = read_own(f"{self.folder}/{name}", code=False, owners=self.owners)
+        found = read_own(f"{self.folder}/{name}", code=False)
         try:
             return None if found is None else marshal.loads(found[0])
         except (EOFError, ValueError, TypeError):
