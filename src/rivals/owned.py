@@ -1,14 +1,14 @@
-"""Files of the caches that builds keep, read only if this user alone could have written them.
+"""Files of the caches that builds keep, read only when no one else could have planted them.
 
 The caches (compiled templates, the parsed catalog, the closeness order, kept pieces, the
 manifest) are read back with pickle or marshal, or run as code: a file someone else planted
 would run as whoever builds. `--out /tmp/site` keeps them in /tmp/.rivals-cache/, where
-anyone can write. So a cache file is read only if it is a regular file (a FIFO would hang the
-read), not a link, of this user and not writable by anyone else, as checked on the open file:
-a folder checked first could be swapped before the file is read. Files that fail are
-ignored, which costs the work they would have saved. Data that cannot run (the manifest and
-kept pieces, read with marshal) may also belong to the owners of the output folder and of
-the folder it is in (see read_own). The cache folders follow the umask, like the output (a
+anyone can make folders. So a build first checks who owns its cache folder
+(write.check_cache, with trusted_owners); then a file is read only if it is a regular file (a
+FIFO would hang the read), not a link, as checked on the open file (a folder checked first
+could be swapped before the file is read); and a pickle or compiled template only if it is
+this user's (or root's) and nobody else can write it. Files that fail are ignored, which
+costs the work they would have saved. The cache folders follow the umask, like the output (a
 team may share them); rivals writes and deletes in them without following links.
 """
 
@@ -83,10 +83,10 @@ def is_trusted(info: os.stat_result, owners: frozenset[int]) -> bool:
 
 
 def trusted_owners(out: Path) -> frozenset[int]:
-    """Return the users whose caches a build into `out` may read besides this user's: the
-    owners of `out` and of the folder it is in (where `.rivals-cache` is), who can change
-    whatever is there anyway. A folder someone else made in /tmp is not trusted: /tmp is
-    root's."""
+    """Return the users whose cache folder a build into `out` may use besides this user's
+    (and root's): the owners of `out` and of the folder it is in (where `.rivals-cache` is),
+    who can change whatever is there anyway. A folder someone else made in /tmp is not
+    trusted: /tmp is root's."""
     owners = set()
     for path in (out, out.resolve().parent):
         with contextlib.suppress(OSError):
