@@ -85,6 +85,20 @@ def cache_dir(out: Path) -> Path:
     return out.resolve().parent / ".rivals-cache" / out.resolve().name
 
 
+def _well_formed(paths: Any, sizes: Any, mtimes: Any, keys: Any) -> bool:
+    """True when the columns of a manifest part are what the build wrote: tuples of the same
+    length of paths, sizes, times and keys (a number for a path broke every build after it,
+    --clean included). Whether a path is safe to delete is checked in commit."""
+    columns = (paths, sizes, mtimes, keys)
+    if any(type(column) not in (tuple, list) for column in columns):
+        return False
+    if len({len(column) for column in columns}) != 1:
+        return False
+    if not set(map(type, paths)) <= {str} or not set(map(type, keys)) <= {str}:
+        return False
+    return set(map(type, sizes)) <= {int} and set(map(type, mtimes)) <= {int}
+
+
 def check_cache(out: Path) -> None:
     """Raise UnsafePath if the cache folder of `out` (or `.rivals-cache` above it) belongs to
     a user this one does not trust with it: `--out /tmp/site` would otherwise write and read
@@ -95,7 +109,8 @@ def check_cache(out: Path) -> None:
         for info in _stats(path):
             if not is_trusted(info, owners):
                 raise UnsafePath(
-                    f"the cache folder {path} belongs to another user: remove it, or build"
+                    f"the cache folder {path} belongs to {_user(info.st_uid)}, not to you, root"
+                    " or the owner of --out or of its folder: ask them to remove it, or build"
                     " into an --out in a folder of yours"
                 )
 
@@ -112,12 +127,22 @@ def make_cache(out: Path) -> None:
     except OSError as err:
         writable, why = False, err.strerror or str(err)
     else:
-        why = "permission denied"
+        why = "Permission denied"
     if not writable:
         raise UnsafePath(
             f"cannot write in the cache folder {folder} ({why}), where builds keep what they"
             " wrote: build into an --out in a folder of yours"
         )
+
+
+def _user(uid: int) -> str:
+    """Return the name of the user `uid` ("user 1234" when it has none)."""
+    try:
+        import pwd
+
+        return f"user {pwd.getpwuid(uid).pw_name}"
+    except (ImportError, KeyError):
+        return f"user {uid}"
 
 
 def _stats(path: Path) -> list[os.stat_result]:
@@ -151,6 +176,8 @@ def load_manifest(out: Path, check: CheckAhead | None = None) -> Manifest:
         start = 0
         for part in parts:
             paths, sizes, mtimes, keys = marshal.loads(part)
+            if not _well_formed(paths, sizes, mtimes, keys):
+                return Manifest()  # damaged: as if there were none
             end = start + len(paths)
             checked = seen[start:end]  # fewer, or none, if the check did not get that far
             times = chain(checked, repeat(-1, len(paths) - len(checked)))
@@ -517,7 +544,8 @@ def commit(
         # entries), and pathlib took as long as the moves.
         source, target = str(staging), str(out)
         current = set(paths_of(parts)) if stale else set()
-        gone = sorted(previous.keys() - current) if stale else []
+        # Only what a build could have written: a damaged manifest (../x) is not obeyed.
+        gone = sorted(filter(_is_safe, previous.keys() - current)) if stale else []
         _check_no_links(target, staged.paths, gone)
         made: set[str] = set()
         for path in sorted(staged.paths):
@@ -536,6 +564,15 @@ def commit(
     if save:
         _save_manifest(out, parts, window)
     return report
+
+
+def _is_safe(path: str) -> bool:
+    """True when `path` stays inside the output folder (see safe_relative)."""
+    try:
+        safe_relative(path)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_no_links(out: str, *paths: Iterable[str]) -> None:
@@ -579,8 +616,8 @@ def _remove(out: Path, path: str) -> int:
     target = out / safe_relative(path)
     try:
         target.unlink()
-    except FileNotFoundError:
-        return 0
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return 0  # gone, or now a folder (or in place of one): not a file this build wrote
     parent = target.parent
     while parent != out:
         try:
