@@ -382,6 +382,12 @@ def _pieces(out: Path) -> list[Path]:
     return sorted((out.parent / ".rivals-cache" / out.name / "pieces").glob("*/*"))
 
 
+def _kept(piece: object) -> bytes:
+    """Return a kept piece's file as a build writes it: a digest, then the marshalled piece."""
+    data = marshal.dumps(piece)
+    return write._digest(data) + data
+
+
 def test_kept_pieces_are_reused_only_for_the_same_entry_and_base(
     catalog: Path, built: Path, tmp_path: Path
 ) -> None:
@@ -393,7 +399,7 @@ def test_kept_pieces_are_reused_only_for_the_same_entry_and_base(
     page = built / "compare" / "alpha-vision-vs-beta-paint" / "index.html"
     clean_page = page.read_text()
     for piece in store:
-        piece.write_bytes(marshal.dumps("<p>kept piece</p>"))
+        piece.write_bytes(_kept("<p>kept piece</p>"))
     page.unlink()  # rendered again, with the kept pieces
     build(catalog, built)
     assert "<p>kept piece</p>" in page.read_text()
@@ -402,7 +408,7 @@ def test_kept_pieces_are_reused_only_for_the_same_entry_and_base(
     assert page.read_text() == clean_page
     for piece in _pieces(built):
         if piece.name.startswith("capabilities-"):
-            piece.write_bytes(marshal.dumps("<p>kept piece</p>"))
+            piece.write_bytes(_kept("<p>kept piece</p>"))
     edit_summary(catalog, "alpha-vision", "summary: ", "summary: Edited. ")
     edit_summary(catalog, "beta-paint", "summary: ", "summary: Edited. ")
     build(catalog, built)  # both sides changed: their pieces are rendered again
@@ -414,7 +420,29 @@ def test_a_kept_piece_of_the_wrong_shape_is_rendered_again(catalog: Path, built:
     clean_page = page.read_text()
     for piece in _pieces(built):  # a cells piece holding a string, and the reverse
         wrong = "<p>wrong</p>" if piece.name.startswith("cells-") else (("<p>wrong</p>",), ())
-        piece.write_bytes(marshal.dumps(wrong))
+        piece.write_bytes(_kept(wrong))
+    page.unlink()
+    build(catalog, built)
+    assert page.read_text() == clean_page
+
+
+@pytest.mark.parametrize("damage", ["flipped", "no digest", "empty"])
+def test_a_damaged_kept_piece_is_rendered_again(damage: str, catalog: Path, built: Path) -> None:
+    """A piece is put on pages as it is: one whose bytes changed after it was written (or
+    one of a version without the digest) was shown, however wrong."""
+    page = built / "compare" / "alpha-vision-vs-beta-paint" / "index.html"
+    clean_page = page.read_text()
+    for piece in _pieces(built):
+        data = piece.read_bytes()
+        if damage == "flipped":  # one byte of the HTML: still a valid marshalled string
+            text = marshal.loads(data[write.PIECE_DIGEST :])
+            if isinstance(text, str):
+                data = data[: write.PIECE_DIGEST] + marshal.dumps(text.replace("<", "[", 1))
+        elif damage == "no digest":
+            data = data[write.PIECE_DIGEST :]
+        else:
+            data = b""
+        piece.write_bytes(data)
     page.unlink()
     build(catalog, built)
     assert page.read_text() == clean_page

@@ -27,6 +27,7 @@ of pair pages that belong to one entry (FragmentStore).
 from __future__ import annotations
 
 import glob
+import hashlib
 import marshal
 import os
 import pickle
@@ -701,6 +702,13 @@ def replace_file(path: Path | str, data: bytes) -> None:
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
+PIECE_DIGEST = 16  # bytes of hash before each kept piece
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=PIECE_DIGEST).digest()
+
+
 class FragmentStore:
     """Each entry's capability list and feature cells as HTML, kept between builds.
 
@@ -739,8 +747,13 @@ class FragmentStore:
         if name is None or not self.reuse:
             return None
         found = read_own(f"{self.folder}/{name}", code=False)
+        if found is None:
+            return None
+        digest, data = found[0][:PIECE_DIGEST], found[0][PIECE_DIGEST:]
+        if digest != _digest(data):
+            return None  # damaged (or of an older version): it would be put on pages as is
         try:
-            return None if found is None else marshal.loads(found[0])
+            return marshal.loads(data)
         except (EOFError, ValueError, TypeError):
             return None
 
@@ -754,7 +767,8 @@ class FragmentStore:
                 self._made = True
             path = f"{self.folder}/{name}"
             if not os.path.exists(path):  # else the other worker rendered it first
-                replace_file(path, marshal.dumps(piece))
+                data = marshal.dumps(piece)
+                replace_file(path, _digest(data) + data)
         except OSError:
             self._made = None  # no folder for pieces (a file in the way): keep none this build
 
