@@ -65,6 +65,23 @@ def edit_summary(catalog: Path, slug: str, old: str, new: str) -> None:
     path.write_text(path.read_text().replace(old, new, 1))
 
 
+def delete_beta_paint(catalog: Path) -> None:
+    """Delete an entry of the valid catalog, and the matches that name it."""
+    (catalog / "models" / "beta-paint.yaml").unlink()
+    (catalog / "matches.yaml").write_text("- pair: [gamma-studio, alpha-vision]\n  count: 3\n")
+
+
+def no_op_then_delete(catalog: Path, built: Path, tmp_path: Path) -> None:
+    """Check that a rebuild of `built` writes nothing, and that one after deleting an entry
+    gives the tree a clean build gives."""
+    before = stamps(built)
+    build(catalog, built)
+    assert stamps(built) == before  # a no-op
+    delete_beta_paint(catalog)
+    build(catalog, built)
+    same_as_clean(catalog, built, tmp_path)
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -596,13 +613,7 @@ def test_the_manifest_and_pieces_of_a_team_member_are_used(
     folder = write.cache_dir(built)
     for path in [folder / "manifest.bin", *(folder / "pieces").rglob("*")]:
         os.chown(path, 1234, 1234)
-    before = stamps(built)
-    build(catalog, built)
-    assert stamps(built) == before  # a no-op
-    (catalog / "models" / "beta-paint.yaml").unlink()
-    (catalog / "matches.yaml").write_text("- pair: [gamma-studio, alpha-vision]\n  count: 3\n")
-    build(catalog, built)
-    same_as_clean(catalog, built, tmp_path)
+    no_op_then_delete(catalog, built, tmp_path)
 
 
 def test_a_cache_folder_that_cannot_be_made_stops_the_build_before_out(
@@ -627,8 +638,7 @@ def test_the_manifest_and_pieces_are_used_where_files_have_no_permissions(
         if path.is_file() and path.suffix != ".pickle":
             path.chmod(0o777)
     assert (built / "models" / "beta-paint").exists()
-    (catalog / "models" / "beta-paint.yaml").unlink()
-    (catalog / "matches.yaml").write_text("- pair: [gamma-studio, alpha-vision]\n  count: 3\n")
+    delete_beta_paint(catalog)
     build(catalog, built)
     same_as_clean(catalog, built, tmp_path)
     assert not (built / "models" / "beta-paint").exists()
@@ -763,13 +773,7 @@ def test_the_previous_build_of_the_output_folders_owner_is_trusted(
         os.chown(path, 65534, 65534, follow_symlinks=False)
     os.chown(write.cache_dir(built).parent, 65534, 65534)
     os.chown(tmp_path, 65534, 65534)  # the folder --out is in, as a mapped mount would have it
-    before = stamps(built)
-    build(catalog, built)
-    assert stamps(built) == before  # a no-op
-    (catalog / "models" / "beta-paint.yaml").unlink()
-    (catalog / "matches.yaml").write_text("- pair: [gamma-studio, alpha-vision]\n  count: 3\n")
-    build(catalog, built)
-    same_as_clean(catalog, built, tmp_path)
+    no_op_then_delete(catalog, built, tmp_path)
 
 
 def _plant_row(out: Path, path: object) -> None:
