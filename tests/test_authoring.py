@@ -23,7 +23,7 @@ from rivals.cli import cli
 from rivals.starter import entry_schema
 
 
-def test_new_writes_a_starter_that_check_points_at_by_line(
+def test_new_writes_a_valid_draft_whose_placeholders_check_points_at_by_line(
     runner: CliRunner, catalog: Path
 ) -> None:
     result = runner.invoke(cli, ["new", "my-model", "--name", "My Model", "--data", str(catalog)])
@@ -31,25 +31,108 @@ def test_new_writes_a_starter_that_check_points_at_by_line(
     path = catalog / "models" / "my-model.yaml"
     text = path.read_text()
     assert text.startswith("# yaml-language-server: $schema=../model.schema.json")
+    assert "\ndraft: true " in text
     assert (catalog / "model.schema.json").is_file()
     check = runner.invoke(cli, ["check", "--data", str(catalog)])
-    assert check.exit_code == 1
+    assert check.exit_code == 0, check.output  # a valid starter, as cli.md says
+    assert "4 entries (and 1 draft)" in check.stdout
     todo_lines = [i for i, line in enumerate(text.splitlines(), 1) if "TODO" in line.split("#")[0]]
     reported = [int(m) for m in re.findall(rf"{re.escape(str(path))}:(\d+): ", check.stderr)]
     assert sorted(reported) == todo_lines
-    assert all("placeholder still to fill in" in line for line in check.stderr.splitlines()[:-1])
+    notes = check.stderr.splitlines()
+    assert notes[0] == (
+        f"note: {path} is a draft, not published: {len(todo_lines)} placeholders to fill in,"
+        " then remove `draft: true`"
+    )
+    assert all(line.endswith(": placeholder still to fill in") for line in notes[1:])
 
 
-def test_a_filled_in_starter_is_valid(runner: CliRunner, catalog: Path) -> None:
-    runner.invoke(cli, ["new", "my-model", "--data", str(catalog)])
-    path = catalog / "models" / "my-model.yaml"
+def _publish(path: Path, keep_draft: bool = False) -> None:
+    """Fill in the starter at `path` as a user would; remove its draft line unless told."""
     text = path.read_text()
     text = text.replace("categories: [TODO]", "categories: [vision]")
     text = text.replace("id: TODO", "id: captioning").replace("TODO.example.org", "my.example.org")
     text = re.sub(r"TODO ([^\n]*)", r"Filled in - \1", text)
+    if not keep_draft:
+        text = re.sub(r"\ndraft: true[^\n]*", "", text)
     path.write_text(text)
+
+
+def test_a_draft_is_built_out_of_the_site_until_its_draft_line_goes(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    matches = catalog / "matches.yaml"
+    matches.write_text(matches.read_text() + "- pair: [my-model, beta-paint]\n  count: 40\n")
+    runner.invoke(cli, ["new", "my-model", "--data", str(catalog)])
+    path = catalog / "models" / "my-model.yaml"
+
+    def build() -> tuple[int, str, set[str]]:
+        result = runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(out)])
+        pages = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+        return result.exit_code, result.stderr, pages
+
+    code, stderr, pages = build()
+    assert code == 0, stderr
+    assert f"note: {path} is a draft, not published" in stderr
+    assert not any("my-model" in page for page in pages)
+    assert "my-model" not in (out / "index.html").read_text()  # nor in the most matched
+    compare = runner.invoke(cli, ["compare", "my-model", "beta-paint", "--data", str(catalog)])
+    assert compare.exit_code == 1
+    assert "'my-model' is a draft" in compare.stderr
+
+    _publish(path, keep_draft=True)  # filled in, still a draft: still left out
+    code, stderr, pages = build()
+    assert code == 0 and "is a draft, not published: remove `draft: true`" in stderr
+    assert not any("my-model" in page for page in pages)
+
+    _publish(path)
+    code, stderr, pages = build()
+    assert code == 0, stderr
+    assert "draft" not in stderr
+    assert {"models/my-model/index.html", "compare/beta-paint-vs-my-model/index.html"} <= pages
+    assert "my-model" in (out / "index.html").read_text()
+
+
+def test_a_published_starter_with_placeholders_left_is_a_problem(
+    runner: CliRunner, catalog: Path
+) -> None:
+    runner.invoke(cli, ["new", "my-model", "--data", str(catalog)])
+    path = catalog / "models" / "my-model.yaml"
+    path.write_text(re.sub(r"\ndraft: true[^\n]*", "", path.read_text()))
+    check = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert check.exit_code == 1
+    assert check.stderr.splitlines()[-1] == "9 problems found."
+    assert f"{path}:8: summary: placeholder still to fill in" in check.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("kind: model", "kind: modle"), ":8: kind: Input should be"),
+        (("\ndraft: true", "\ndraft: maybe"), ":6: draft: expected true or false, got 'maybe'"),
+        (("categories: [TODO]", "categories: [visoin]"), "unknown category 'visoin'"),
+    ],
+)
+def test_a_draft_is_checked_like_any_entry_but_for_its_placeholders(
+    runner: CliRunner, catalog: Path, change: tuple[str, str], problem: str
+) -> None:
+    runner.invoke(cli, ["new", "my-model", "--data", str(catalog)])
+    path = catalog / "models" / "my-model.yaml"
+    path.write_text(path.read_text().replace(*change, 1))
+    check = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert check.exit_code == 1
+    errors = check.stderr.splitlines()[:-1]
+    assert len(errors) == 1 and problem in errors[0], check.stderr
+
+
+def test_a_filled_in_starter_is_valid(runner: CliRunner, catalog: Path) -> None:
+    runner.invoke(cli, ["new", "my-model", "--data", str(catalog)])
+    _publish(catalog / "models" / "my-model.yaml")
     result = runner.invoke(cli, ["check", "--data", str(catalog)])
     assert result.exit_code == 0, result.output
+    assert "5 entries," in result.stdout
+    assert not result.stderr
 
 
 @pytest.mark.parametrize(

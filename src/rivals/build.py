@@ -51,7 +51,7 @@ from rivals.render import (
     template_names,
 )
 from rivals.search import INDEX, SearchError, index_site, page_glob
-from rivals.validate import validate_catalog
+from rivals.validate import draft_notes, validate_catalog
 from rivals.views import (
     Site,
     adopt_closeness,
@@ -121,6 +121,7 @@ class BuildReport:
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the user may want to fix
+    drafts: list[str] = field(default_factory=list)  # a line per entry left out as a draft
 
 
 class BuildError(Exception):
@@ -291,6 +292,7 @@ def _render_and_commit(
     else:
         _drop_search(out)
     report.seconds = sum(report.stages.values())
+    report.drafts = draft_notes(site.catalog.drafts)
     if site.catalog.site.base_url is None:
         report.notes.append(
             "no base_url (site.yaml or --base-url): sitemap.xml lists paths, not the absolute"

@@ -128,7 +128,7 @@ def build(
             click.echo(f"  {stage:<14} {seconds:7.3f} s")
     if not quiet:
         click.echo(_summary(report, out))
-        for note in report.notes:
+        for note in [*report.drafts, *report.notes]:
             click.echo(f"note: {note}", err=True)
 
 
@@ -168,7 +168,10 @@ def new(slug: str, name: str | None, data: Path) -> None:
     from rivals.starter import create_entry
 
     path = _run(lambda: create_entry(data, slug, name))
-    click.echo(f"Wrote {path}. Fill in every TODO, then run `rivals check --data {data}`.")
+    click.echo(
+        f"Wrote {path}, a draft: fill in every TODO (`rivals check --data {data}` lists them),"
+        " then remove its `draft: true` line to publish it."
+    )
 
 
 @cli.command()
@@ -216,6 +219,9 @@ def compare_command(a: str, b: str, data: Path) -> None:
     """Print the comparison and verdict of two slugs."""
     site = _run(lambda: _site(data))
     for slug in (a, b):
+        draft = site.catalog.drafts.get(slug)
+        if draft is not None:
+            _fail(f"'{slug}' is a draft ({draft.path} has `draft: true`), not published")
         if slug not in site.entries:
             _fail(f"unknown slug '{slug}'{did_you_mean(slug, site.entries)}")
     if a == b:
@@ -238,10 +244,16 @@ def check(data: Path) -> None:
             import rivals.schema  # noqa: F401  (as in build)
 
         catalog = _run(lambda: load_and_validate(data, ahead=ahead.parse))
+    drafts = len(catalog.drafts)
+    more = f" (and {drafts} draft{'s' if drafts != 1 else ''})" if drafts else ""
     click.echo(
-        f"{data}/ is valid: {len(catalog.entries)} entries, {len(catalog.categories)} categories, "
-        f"{len(catalog.capabilities)} capabilities."
+        f"{data}/ is valid: {len(catalog.entries)} entries{more}, "
+        f"{len(catalog.categories)} categories, {len(catalog.capabilities)} capabilities."
     )
+    from rivals.validate import draft_notes
+
+    for line in draft_notes(catalog.drafts, listed=True):
+        click.echo(line if line.startswith(" ") else f"note: {line}", err=True)
 
 
 def _run(action: Callable[[], T]) -> T:

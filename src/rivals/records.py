@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
@@ -29,6 +29,17 @@ SUB_SCORES = ("adoption", "quality", "ecosystem", "match_graph")
 
 
 @lru_cache(maxsize=8192)
+def true_or_false(value: object) -> bool:
+    """Return what a YAML `true` or `false` says (the loader keeps both as text); raise
+    ValueError for anything else."""
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text not in ("true", "false"):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return text == "true"
+
+
 def id_problem(value: str) -> str | None:
     """Return why `value` is not a valid id or slug, or None when it is.
 
@@ -108,6 +119,7 @@ class Entry(NamedTuple):
     signals: Signals | None
     capabilities: list[CapabilityClaim]
     sources: list[Source]
+    draft: bool
 
 
 class Category(NamedTuple):
@@ -160,6 +172,13 @@ class SiteSettings(NamedTuple):
     max_rivals: int | None
 
 
+class Draft(NamedTuple):
+    """An entry file marked `draft: true`: checked like any other, but not published."""
+
+    path: str
+    todo: tuple[str, ...]  # the placeholders it still has, as problem lines (file:line: ...)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """A validated catalog: every record and cross-reference checked (validate.py)."""
@@ -171,6 +190,7 @@ class Catalog:
     matches: tuple[Match, ...]
     entries: dict[str, Entry]
     paths: dict[str, str]
+    drafts: dict[str, Draft] = field(default_factory=dict)  # by slug; none of them in entries
 
     def pair_count(self, a: str, b: str) -> int:
         """Return how often `a` and `b` were matched together (0 when never)."""

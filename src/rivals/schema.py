@@ -165,6 +165,8 @@ class Entry(Record):
     signals: Signals | None = None
     capabilities: list[CapabilityClaim] = Field(min_length=1)
     sources: list[Source] = Field(default_factory=list)
+    # Not published while true (`rivals new` writes a draft): see validate.validate_catalog.
+    draft: Annotated[bool, BeforeValidator(records.true_or_false)] = False
 
 
 class Category(Record):

@@ -211,6 +211,8 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
         return
     state.problems = []
     say(f"Built {report.pages:,} pages ({report.rendered:,} rendered) in {report.seconds:.2f} s.")
+    for line in report.drafts:
+        say(f"note: {line}")
 
 
 def _watch(paths: list[Path]) -> Iterator[object]:

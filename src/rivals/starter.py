@@ -15,9 +15,11 @@ SCHEMA_FILE = "model.schema.json"
 
 STARTER = """\
 # yaml-language-server: $schema=../{schema}
-# A new entry for the catalog. Replace every TODO, then run `rivals check`:
-# it points at each TODO still left, by line. Optional fields are commented out;
-# remove the leading "# " to use them. Never invent a figure: leave out what you don't know.
+# A new entry for the catalog, as a draft: it is checked, but left out of the site. Replace
+# every TODO (`rivals check` points at each one still left, by line), then remove the
+# `draft: true` line to publish it. Optional fields are commented out; remove the leading
+# "# " to use them. Never invent a figure: leave out what you don't know.
+draft: true                       # remove this line to publish the entry
 name: {name}
 kind: model                       # model | repository | api | app | library | dataset
 summary: TODO one paragraph, in your own words, on what it is and who it is for.

@@ -11,12 +11,20 @@ from __future__ import annotations
 import os
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rivals.load import Document, Loc, RawCatalog
 from rivals.problems import CatalogError, Problem, did_you_mean
-from rivals.records import SUB_SCORES, Catalog, Match, SiteSettings, id_problem
+from rivals.records import (
+    SUB_SCORES,
+    Catalog,
+    Draft,
+    Match,
+    SiteSettings,
+    id_problem,
+    true_or_false,
+)
 from rivals.starter import is_placeholder
 
 if TYPE_CHECKING:
@@ -49,21 +57,30 @@ def validate_catalog(
     if "benchmarks" not in raw.files and not os.path.lexists(raw.root / "benchmarks.yaml"):
         ids["benchmarks"] = set()
     entries: dict[str, Any] = {}
+    drafts: dict[str, Draft] = {}
     for slug, doc in sorted(raw.models.items()):
         problem = id_problem(slug)
         if problem:
             found.append(Problem(doc.path, 1, "(file name)", f"slug {problem}: '{slug}'"))
         found.extend(_entry_references(doc, ids))
         todo = dict(_placeholders(doc.data, ())) if doc.placeholders else {}
-        for loc in todo:
-            found.append(doc.problem(loc, "placeholder still to fill in"))
+        left = [doc.problem(loc, "placeholder still to fill in") for loc in todo]
+        # A draft may keep its placeholders (they are what `rivals new` writes); anything
+        # else wrong in it is a problem, as in any entry. It is not published.
+        draft = _is_draft(doc.data)
+        if draft:
+            drafts[slug] = Draft(doc.path, tuple(map(str, left)))
+        else:
+            found.extend(left)
         doc.refused = doc.refused | frozenset(todo)
         entry = _record(doc, (), doc.data, "Entry", found)
-        if entry is not None and not problem:
+        if entry is not None and not problem and not draft:
             entries[slug] = entry
     matches = _matches(raw.files.get("matches"), raw.listed, found)
     if found:
         raise CatalogError(found)
+    if drafts:  # a draft's matches wait until it is published
+        matches = [m for m in matches if drafts.keys().isdisjoint(m.pair)]
     if base_url is not None:
         site = _with_base_url(site, base_url)
     return Catalog(
@@ -74,7 +91,32 @@ def validate_catalog(
         matches=tuple(matches),
         entries=entries,
         paths={slug: raw.models[slug].path for slug in entries},
+        drafts=drafts,
     )
+
+
+def _is_draft(data: Any) -> bool:
+    """True when an entry's data says `draft: true`, or gives `draft` a wrong value (which the
+    schema reports: the placeholders of what was meant as a draft are not reported too)."""
+    if not isinstance(data, dict) or "draft" not in data:
+        return False
+    try:
+        return true_or_false(data["draft"])
+    except ValueError:
+        return True
+
+
+def draft_notes(drafts: Mapping[str, Draft], listed: bool = False) -> list[str]:
+    """Return a line per draft saying it is not published, and (`listed`) each placeholder it
+    still has, indented under it."""
+    lines = []
+    for draft in drafts.values():
+        left = len(draft.todo)
+        todo = f"{left} placeholder{'s' if left != 1 else ''} to fill in, then " if left else ""
+        lines.append(f"{draft.path} is a draft, not published: {todo}remove `draft: true`")
+        if listed:
+            lines.extend(f"  {line}" for line in draft.todo)
+    return lines
 
 
 def _with_base_url(site: SiteSettings, base_url: str) -> SiteSettings:
