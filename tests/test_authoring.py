@@ -112,6 +112,13 @@ def test_a_published_starter_with_placeholders_left_is_a_problem(
         (("kind: model", "kind: modle"), ":8: kind: Input should be"),
         (("\ndraft: true", "\ndraft: maybe"), ":6: draft: expected true or false, got 'maybe'"),
         (("categories: [TODO]", "categories: [visoin]"), "unknown category 'visoin'"),
+        (("\ndraft: true", "\ndraft: [true]"), ":6: draft: expected true or false, got ['true']"),
+        (("\ndraft: true", "\ndraft: TODO"), ":6: draft: expected true or false, got 'TODO'"),
+        (
+            ("    unique: TODO", "    unqiue: TODO"),
+            "unknown field 'unqiue' (did you mean 'unique'?)",
+        ),
+        (("\nsummary: TODO", "\nsummry: TODO"), "unknown field 'summry' (did you mean 'summary'?)"),
     ],
 )
 def test_a_draft_is_checked_like_any_entry_but_for_its_placeholders(
@@ -123,7 +130,24 @@ def test_a_draft_is_checked_like_any_entry_but_for_its_placeholders(
     check = runner.invoke(cli, ["check", "--data", str(catalog)])
     assert check.exit_code == 1
     errors = check.stderr.splitlines()[:-1]
-    assert len(errors) == 1 and problem in errors[0], check.stderr
+    assert "Traceback" not in check.output
+    assert any(problem in line for line in errors), check.stderr
+    # One problem, but for a misspelt field name, whose required field is then missing too.
+    assert len(errors) == 1 + ("summry" in problem), check.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("x" * 121, "at most 120 characters"), (" ", "must not be empty")]
+)
+def test_new_refuses_a_name_the_entry_could_not_have(
+    runner: CliRunner, catalog: Path, name: str, message: str
+) -> None:
+    result = runner.invoke(cli, ["new", "my-model", "--name", name, "--data", str(catalog)])
+    assert result.exit_code == 1
+    line = result.stderr.splitlines()[0]
+    assert line.startswith(f"{catalog}/models/my-model.yaml:1: name (--name): "), line
+    assert line.endswith(message), line
+    assert not (catalog / "models" / "my-model.yaml").exists()
 
 
 def test_a_filled_in_starter_is_valid(runner: CliRunner, catalog: Path) -> None:

@@ -28,7 +28,6 @@ PAIR_POLICIES = ("all", "same-category", "matched")
 SUB_SCORES = ("adoption", "quality", "ecosystem", "match_graph")
 
 
-@lru_cache(maxsize=8192)
 def true_or_false(value: object) -> bool:
     """Return what a YAML `true` or `false` says (the loader keeps both as text); raise
     ValueError for anything else."""
@@ -40,6 +39,7 @@ def true_or_false(value: object) -> bool:
     return text == "true"
 
 
+@lru_cache(maxsize=8192)
 def id_problem(value: str) -> str | None:
     """Return why `value` is not a valid id or slug, or None when it is.
 

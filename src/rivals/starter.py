@@ -76,6 +76,10 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
         raise CatalogError([Problem(str(path), 1, "(file name)", f"slug {problem}: '{slug}'")])
     if path.exists():
         raise CatalogError([Problem(str(path), 1, "(file)", "already exists; not overwritten")])
+    if name is not None:
+        problem = name_problem(name)
+        if problem:
+            raise CatalogError([Problem(str(path), 1, "name (--name)", problem)])
     raw, _ = load_catalog(data)
     examples = []
     for name_ in ("categories", "capabilities"):
@@ -91,6 +95,20 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
         why = err.strerror or str(err)
         raise CatalogError([Problem(str(where), 1, "(file)", f"cannot write: {why}")]) from None
     return path
+
+
+def name_problem(name: str) -> str | None:
+    """Return why `name` cannot be an entry's name (as the schema says), or None."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from rivals.schema import Name
+
+    try:
+        TypeAdapter(Name).validate_python(name)
+    except ValidationError as err:
+        error = err.errors()[0]
+        return "must not be empty" if error["type"] == "string_too_short" else error["msg"]
+    return None
 
 
 def entry_schema() -> dict[str, Any]:

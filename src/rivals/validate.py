@@ -64,6 +64,7 @@ def validate_catalog(
             found.append(Problem(doc.path, 1, "(file name)", f"slug {problem}: '{slug}'"))
         found.extend(_entry_references(doc, ids))
         todo = dict(_placeholders(doc.data, ())) if doc.placeholders else {}
+        todo.pop(("draft",), None)  # `draft: TODO` is a wrong value, not a text to fill in
         left = [doc.problem(loc, "placeholder still to fill in") for loc in todo]
         # A draft may keep its placeholders (they are what `rivals new` writes); anything
         # else wrong in it is a problem, as in any entry. It is not published.
@@ -172,8 +173,10 @@ def _validate(doc: Document, loc: Loc, data: Any, name: str) -> tuple[Any, list[
     except ValidationError as err:
         for error in err.errors(include_url=False):
             where = (*loc, *error["loc"])
-            if any(where[: len(bad)] == bad for bad in doc.refused):
-                continue  # the loader already reported this value
+            if error["type"] != "extra_forbidden" and any(
+                where[: len(bad)] == bad for bad in doc.refused
+            ):
+                continue  # the value was reported already (an unknown field name was not)
             found.append(doc.problem(where, _message(error, model, tuple(error["loc"]))))
         return None, found
 
