@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,9 +36,36 @@ def _problem_order(problem: Problem) -> tuple[str, int, str, str]:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """Return ` (did you mean 'x'?)` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    """Return ` (did you mean 'x'?)` for the closest choice, or an empty string.
+
+    A choice that `word` abbreviates comes first (`visual-qa` or `vqa` for
+    `visual-question-answering`), then the closest spelling.
+    """
+    ordered = sorted(choices)
+    parts = _WORDS.split(word)
+    short = [choice for choice in ordered if _abbreviates(parts, _WORDS.split(choice))]
+    close = difflib.get_close_matches(word, short, n=1, cutoff=0) if short else []
+    close = close or difflib.get_close_matches(word, ordered, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+_WORDS = re.compile(r"[-_]")  # what joins the words of ids (hyphens) and fields (underscores)
+
+
+def _abbreviates(parts: list[str], words: list[str]) -> bool:
+    """True when `parts` spell out all of `words` in order, each part being a word, the start
+    of one (two letters or more), or the initials of two words or more (`qa`)."""
+    if not parts or not words:
+        return not parts and not words
+    part, rest = parts[0], parts[1:]
+    if len(part) >= 2 and words[0].startswith(part) and _abbreviates(rest, words[1:]):
+        return True
+    count = len(part)
+    return (
+        2 <= count <= len(words)
+        and all(w[:1] == c for w, c in zip(words, part, strict=False))
+        and _abbreviates(rest, words[count:])
+    )
 
 
 def field_path(loc: Iterable[str | int]) -> str:
