@@ -8,9 +8,11 @@ from collections import deque
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import REPO
 from rivals.build import BuildOptions, build_site, load_and_validate
+from rivals.cli import cli
 from rivals.pages import plan_pages
 from rivals.rank import rank
 from rivals.views import Site
@@ -247,3 +249,21 @@ def test_pair_policies(setting: str, expected: int, catalog: Path, tmp_path: Pat
         assert pairs == ["alpha-vision-vs-beta-paint", "alpha-vision-vs-gamma-studio"]
     for pair in pairs:  # every pair linked from a page exists
         assert (out / "api" / "compare" / f"{pair}.json").is_file()
+
+
+def test_a_one_entry_catalog_is_counted_in_the_singular(
+    catalog: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    for slug in ("beta-paint", "delta-api", "gamma-studio"):
+        (catalog / "models" / f"{slug}.yaml").unlink()
+    (catalog / "matches.yaml").unlink()
+    out = tmp_path / "site"
+    result = runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(out), "--no-search"])
+    assert result.exit_code == 0, result.output
+    pages = "\n".join(p.read_text() for p in sorted(out.rglob("*.html")))
+    assert not re.search(r"(?<![\d.,])1 (entries|categories|capabilities)\b", pages)
+    assert "The one entry by rank" in pages
+    assert "1 entry in Vision models" in pages
+    assert "Search the 1 entry of" in pages
+    check = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert ": 1 entry, " in check.stdout

@@ -15,7 +15,7 @@ import click
 from rivals import __version__
 from rivals.ahead import working_ahead
 from rivals.forked import sigterm_as_interrupt
-from rivals.problems import CatalogError, did_you_mean
+from rivals.problems import CatalogError, counted, did_you_mean
 
 # The verbs import the rest of rivals (Jinja, pydantic) when they run: `build` has the
 # catalog parsed on another core meanwhile.
@@ -246,10 +246,12 @@ def check(data: Path) -> None:
         catalog = _run(lambda: load_and_validate(data, ahead=ahead.parse))
     drafts = len(catalog.drafts)
     more = f" (and {drafts} draft{'s' if drafts != 1 else ''})" if drafts else ""
-    click.echo(
-        f"{data}/ is valid: {len(catalog.entries)} entries{more}, "
-        f"{len(catalog.categories)} categories, {len(catalog.capabilities)} capabilities."
-    )
+    counts = [
+        counted(len(catalog.entries), "entry", "entries") + more,
+        counted(len(catalog.categories), "category", "categories"),
+        counted(len(catalog.capabilities), "capability", "capabilities"),
+    ]
+    click.echo(f"{data}/ is valid: {', '.join(counts)}.")
     from rivals.validate import draft_notes
 
     for line in draft_notes(catalog.drafts, listed=True):

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from rivals.markup import ScriptJson, plain_text, script_json
+from rivals.problems import counted
 from rivals.rank import METHOD, SUB_LABELS
 from rivals.records import SUB_SCORES, Catalog
 from rivals.verdict import Comparison
@@ -258,7 +259,8 @@ def search_context(site: Site) -> dict[str, Any]:
     """Return the view of the search page (with an A-Z list that works without JavaScript)."""
     return {
         "title": "Search",
-        "description": f"Search the {len(site.entries)} entries of {site.catalog.site.title}.",
+        "description": f"Search the {counted(len(site.entries), 'entry', 'entries')}"
+        f" of {site.catalog.site.title}.",
         "entries": sorted(site.entries.values(), key=lambda e: (e.name.lower(), e.slug)),
         "crumbs": [("Search", None)],
     }

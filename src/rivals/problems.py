@@ -68,6 +68,11 @@ def _abbreviates(parts: list[str], words: list[str]) -> bool:
     )
 
 
+def counted(number: int, one: str, many: str) -> str:
+    """Return `1 entry` or `3 entries` (for messages and page texts)."""
+    return f"{number} {one if number == 1 else many}"
+
+
 def field_path(loc: Iterable[str | int]) -> str:
     """Return a location such as ('capabilities', 2, 'id') as `capabilities[2].id`."""
     out = ""
