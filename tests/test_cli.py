@@ -93,9 +93,15 @@ def test_base_url_option_overrides_site_yaml(
         'href="https://other.example/x/compare/'
         in (out / "compare/alpha-vision-vs-beta-paint/index.html").read_text()
     )
-    bad = runner.invoke(cli, [*args[:-1], "ftp://nope"])
-    assert bad.exit_code == 1
-    assert "base_url" in bad.stderr
+    before = tree(out)
+    for wrong, why in (
+        ("ftp://nope", "must be an absolute http(s) URL"),
+        ("https://other.example/?page=1", "a base URL cannot have a query or a fragment"),
+    ):
+        bad = runner.invoke(cli, [*args[:-1], wrong])
+        assert bad.exit_code == 2  # wrong usage, as cli.md says, not an invalid catalog
+        assert f"Invalid value for '--base-url': {why}" in bad.stderr
+    assert tree(out) == before
 
 
 def test_wrong_usage_exits_2(runner: CliRunner) -> None:

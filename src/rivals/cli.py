@@ -36,6 +36,18 @@ def _template_folder(ctx: click.Context, param: click.Parameter, value: Path) ->
     return value
 
 
+def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A --base-url that no site can have is wrong usage (exit 2), before anything is read."""
+    if value is None:
+        return None
+    from rivals.records import check_base_url, check_url
+
+    try:
+        return check_base_url(check_url(value))
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
 TEMPLATES = click.option(
     "--templates",
     type=click.Path(path_type=Path),
@@ -69,7 +81,11 @@ def cli() -> None:
     show_default=True,
     help="Output folder.",
 )
-@click.option("--base-url", help="Absolute URL the site is served from (default: site.yaml).")
+@click.option(
+    "--base-url",
+    callback=_base_url,
+    help="Absolute URL the site is served from (default: site.yaml).",
+)
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 @click.option("--no-search", is_flag=True, help="Skip the search index.")
 @click.option("--clean", is_flag=True, help="Ignore what an earlier build left; render every page.")

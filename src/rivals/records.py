@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ID_MAX = 64
@@ -26,6 +27,32 @@ KINDS = ("model", "repository", "api", "app", "library", "dataset")
 PLANS = ("free", "freemium", "paid", "usage-based")
 PAIR_POLICIES = ("all", "same-category", "matched")
 SUB_SCORES = ("adoption", "quality", "ecosystem", "match_graph")
+
+
+# What a URL must not hold: what str.isspace() calls space (as \s does) and control characters.
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def check_url(value: str) -> str:
+    """Return `value` if it is an absolute http(s) URL; raise ValueError saying why not."""
+    if _URL_FORBIDDEN.search(value):
+        raise ValueError("a URL must not contain spaces or control characters")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an absolute http(s) URL: '{value}'")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number 0-65535
+    except ValueError:
+        raise ValueError(f"the port must be a number from 0 to 65535: '{value}'") from None
+    return value
+
+
+def check_base_url(value: str) -> str:
+    """Return the URL `value` if it can be a site's base URL; raise ValueError if not."""
+    parts = urlsplit(value)
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError(f"a base URL cannot have a query or a fragment: '{value}'")
+    return value
 
 
 def true_or_false(value: object) -> bool:

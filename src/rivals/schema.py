@@ -10,7 +10,6 @@ import datetime as dt
 import math
 import re
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -32,30 +31,6 @@ def _check_id(value: str) -> str:
     problem = id_problem(value)
     if problem:
         raise ValueError(f"{problem}: '{value}'")
-    return value
-
-
-# What a URL must not hold: what str.isspace() calls space (as \s does) and control characters.
-_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
-
-
-def _check_url(value: str) -> str:
-    if _URL_FORBIDDEN.search(value):
-        raise ValueError("a URL must not contain spaces or control characters")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"must be an absolute http(s) URL: '{value}'")
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number 0-65535
-    except ValueError:
-        raise ValueError(f"the port must be a number from 0 to 65535: '{value}'") from None
-    return value
-
-
-def _check_base_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.query or parts.fragment or value.endswith(("?", "#")):
-        raise ValueError(f"a base URL cannot have a query or a fragment: '{value}'")
     return value
 
 
@@ -95,10 +70,10 @@ Id = Annotated[
 ]
 Url = Annotated[
     str,
-    AfterValidator(_check_url),
+    AfterValidator(records.check_url),
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"}),
 ]
-BaseUrl = Annotated[Url, AfterValidator(_check_base_url)]
+BaseUrl = Annotated[Url, AfterValidator(records.check_base_url)]
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
