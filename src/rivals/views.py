@@ -108,6 +108,9 @@ class Cell:
     bar: int | None = None
     note: str | None = None
     leads: bool = False
+    # A link from the cell's text, relative to a page two folders deep (a pair page or a model
+    # page, the pages with a feature table): cells are rendered once for both.
+    href: str | None = None
 
 
 # What Site.shared returns: closeness order by entry, and fingerprints by entry.
@@ -456,7 +459,9 @@ def entry_cells(e: EntryView) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
         Cell(f"{len(e.capabilities)} decomposed"),
         Cell(f"{e.times_matched:,}"),
         Cell(e.as_of.isoformat() if e.as_of else "undated"),
-        Cell(f"{len(e.sources)} on its page" if e.sources else "none listed"),
+        Cell(f"{len(e.sources)} on the {e.name} page", href=f"../../{e.url}#sources")
+        if e.sources
+        else Cell("none listed"),
     ]
     lead = [Cell(c.text, c.bar, c.note, True) if i in NUMERIC else c for i, c in enumerate(plain)]
     return tuple(plain), tuple(lead)
