@@ -212,3 +212,19 @@ def test_free_tier_claims_match_the_pricing_row(
     page = (out / "compare" / "alpha-vision-vs-gamma-studio" / "index.html").read_text()
     assert "offers a free tier" in page
     check_page(page)
+
+
+def test_two_entries_of_one_name_are_told_apart_by_slug(catalog: Path, tmp_path: Path) -> None:
+    path = catalog / "models" / "gamma-studio.yaml"
+    name = re.search(r"^name: (.*)$", (catalog / "models" / "alpha-vision.yaml").read_text(), re.M)
+    assert name is not None
+    path.write_text(
+        re.sub(r"^name: .*$", f"name: {name[1].upper()}", path.read_text(), count=1, flags=re.M)
+    )
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, out=out, jobs=1, search=False))
+    page = (out / "compare" / "alpha-vision-vs-gamma-studio" / "index.html").read_text()
+    parsed = FeatureTable()
+    parsed.feed(page)
+    said = parsed.lead + " " + parsed.verdict
+    assert "(alpha-vision)" in said and "(gamma-studio)" in said, said

@@ -47,13 +47,15 @@ def compare(
     only_b = tuple([cap for cap in caps_b if cap not in set_a])
     together = catalog.pair_count(a.slug, b.slug)
     names = {a.slug: side_a.name, b.slug: side_b.name}
+    if side_a.name.casefold() == side_b.name.casefold():  # two entries of one name: say which
+        names = {slug: f"{name} ({slug})" for slug, name in names.items()}
     sentences = [_headline(names, a, b, "scores"), *_sub_score_sentences(names, a, b, active)]
     free = {a.slug: side_a.free, b.slug: side_b.free}
     sentences += _free_tier(names, a, b, free)
     sentences += _uncertainty(names, a, b)
     if not shared and not side_a.categories & side_b.categories:
         sentences.append(
-            f"{side_a.name} and {side_b.name} do different jobs: they share no category and no "
+            f"{names[a.slug]} and {names[b.slug]} do different jobs: they share no category and no "
             "capability, so the ranks say which is better established, not which to pick "
             "for a given task."
         )
