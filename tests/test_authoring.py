@@ -460,3 +460,30 @@ def test_serve_keeps_serving_when_its_first_build_fails(catalog: Path, tmp_path:
     assert code == 0 and any(line.startswith("Serving") for line in seen)
     assert any(line.startswith("error: ") and "TypeError" in line for line in seen), seen
     assert "Traceback" not in "".join(seen)
+
+
+def test_serve_does_not_rebuild_when_only_the_editor_schema_changes(tmp_path: Path) -> None:
+    from rivals.serve import _watch
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    batches: queue.Queue[object] = queue.Queue()
+    stop = threading.Event()
+
+    def run() -> None:
+        for batch in _watch([folder], stop):
+            batches.put(batch)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        time.sleep(0.5)  # the watcher is up
+        (folder / "model.schema.json").write_text("{}")  # as `rivals new` writes it
+        time.sleep(0.8)
+        (folder / "site.yaml").write_text("title: Mine\n")
+        batch = batches.get(timeout=10)
+        assert {Path(path).name for _, path in batch} == {"site.yaml"}  # type: ignore[attr-defined]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()

@@ -9,6 +9,7 @@ an overlay listing the problems; fixing the file recovers without a restart.
 from __future__ import annotations
 
 import html
+import os
 import queue
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from pathlib import Path
 from rivals.build import BuildError, BuildOptions, build_site
 from rivals.forked import sigterm_as_interrupt
 from rivals.problems import CatalogError
+from rivals.starter import SCHEMA_FILE
 
 EVENTS = "/_rivals/events"
 RELOAD_SCRIPT = f"""<script>
@@ -215,7 +217,13 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
         say(f"note: {line}")
 
 
-def _watch(paths: list[Path]) -> Iterator[object]:
-    from watchfiles import watch
+def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[object]:
+    from watchfiles import Change, DefaultFilter, watch
 
-    yield from watch(*paths, debounce=200, step=50)
+    default = DefaultFilter()
+
+    def relevant(change: Change, path: str) -> bool:
+        # The editor schema `rivals new` writes beside models/ is not read by a build.
+        return default(change, path) and os.path.basename(path) != SCHEMA_FILE
+
+    yield from watch(*paths, watch_filter=relevant, debounce=200, step=50, stop_event=stop)
