@@ -800,3 +800,58 @@ def test_a_damaged_manifest_row_is_not_obeyed(
     same_as_clean(catalog, built, tmp_path)
     build(catalog, built, clean=True)
     same_as_clean(catalog, built, tmp_path)
+
+
+def _add_entry(catalog: Path, slug: str) -> Path:
+    """Add an entry to the catalog (a copy of alpha-vision under another name)."""
+    path = catalog / "models" / f"{slug}.yaml"
+    text = (catalog / "models" / "alpha-vision.yaml").read_text()
+    path.write_text(text.replace("name: Alpha Vision", f"name: {slug.title()}", 1))
+    return path
+
+
+def test_a_move_into_out_that_fails_half_way_leaves_no_page_behind_for_good(
+    catalog: Path, built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    added = _add_entry(catalog, "zeta-vision")
+    real, moves = os.replace, [0]
+
+    def failing(source: object, target: object) -> None:
+        moves[0] += "zeta-vision" in str(target)
+        if moves[0] > 2:  # two of the new entry's files are in --out
+            raise OSError(28, "No space left on device")
+        real(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write.os, "replace", failing)
+    with pytest.raises(BuildError) as failed:
+        build(catalog, built)
+    assert not failed.value.untouched
+    monkeypatch.setattr(write.os, "replace", real)
+    assert any("zeta-vision" in path for path in tree(built))  # some of its pages moved in
+    added.unlink()  # the user gives up on the entry: the next build removes what moved
+    build(catalog, built)
+    same_as_clean(catalog, built, tmp_path)
+
+
+def test_a_file_where_a_folder_goes_stops_the_build_before_anything_moves(
+    catalog: Path, built: Path
+) -> None:
+    (built / "models" / "zeta-vision").write_text("mine\n")
+    before = tree(built)
+    _add_entry(catalog, "zeta-vision")
+    with pytest.raises(BuildError, match="models/zeta-vision is a file where the build needs a"):
+        build(catalog, built)
+    assert tree(built) == before
+
+
+def test_an_empty_out_folder_is_built_into_not_replaced(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    out.chmod(0o2750)
+    inode = out.stat().st_ino
+    build(catalog, out)
+    assert out.stat().st_ino == inode
+    assert out.stat().st_mode & 0o7777 == 0o2750
+    assert (out / "index.html").is_file()
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
+    same_as_clean(catalog, out, tmp_path)

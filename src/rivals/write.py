@@ -243,7 +243,10 @@ class CheckAhead:
     @classmethod
     def start(cls, out: Path) -> CheckAhead | None:
         """Fork the child for the output folder `out`; None if there is nothing to check."""
-        if not can_fork() or not (cache_dir(out) / "manifest.bin").is_file():
+        try:
+            if not can_fork() or not (cache_dir(out) / "manifest.bin").is_file():
+                return None
+        except OSError:  # a folder this user may not look at: the build says so
             return None
         return cls(Child.fork_hurried(lambda asked: _check_files(out, asked)))
 
@@ -536,10 +539,14 @@ def commit(
     save = bool(staged.changed) or stale or len(previous) != staged.rows
     parts = staged.packed_rows(staging) if save else []
     shutil.rmtree(staging / ROWS_FOLDER, ignore_errors=True)
-    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
-        if out.exists():
-            out.rmdir()
+    if not os.path.lexists(out):
         os.replace(staging, out)
+    elif out.is_dir() and not any(out.iterdir()):
+        # An empty folder stays (its owner, group and mode, a mount point, the shell's `.`):
+        # what the staging folder holds moves in, a rename per top-level file or folder.
+        for name in sorted(os.listdir(staging)):
+            os.replace(staging / name, out / name)
+        os.rmdir(staging)
     else:
         # Strings, not Paths: a --clean build over a site moves every file (40,216 at 200
         # entries), and pathlib took as long as the moves.
@@ -548,6 +555,11 @@ def commit(
         # Only what a build could have written: a damaged manifest (../x) is not obeyed.
         gone = sorted(filter(_is_safe, previous.keys() - current)) if stale else []
         _check_no_links(target, staged.paths, gone)
+        _check_in_the_way(target, staged.paths)
+        # On record before they move: a move that fails or is interrupted half-way leaves no
+        # page in --out that the next build does not know it wrote (it would stay for good).
+        if staged.paths:  # (then the manifest is saved again below, once they have moved)
+            _save_manifest(out, [_moving_rows(previous, staged.paths)], (0, -1))
         made: set[str] = set()
         for path in sorted(staged.paths):
             folder = path.rpartition("/")[0]
@@ -592,6 +604,33 @@ def _check_no_links(out: str, *paths: Iterable[str]) -> None:
                         " inside --out (replace the link with a folder, or build elsewhere)"
                     )
                 folder = folder.rpartition("/")[0]
+
+
+def _moving_rows(previous: Mapping[str, Written], moving: list[str]) -> bytes:
+    """Return a manifest part of the previous build's files and those about to move into
+    --out, the latter with no key (nothing is kept of them without being rendered again)."""
+    incoming = set(moving)
+    rows = [(p, w[SIZE], w[MTIME], w[KEY]) for p, w in previous.items() if p not in incoming]
+    rows += [(path, 0, 0, "") for path in moving]
+    return marshal.dumps(tuple(zip(*rows, strict=True)) or ((), (), (), ()))
+
+
+def _check_in_the_way(out: str, paths: Iterable[str]) -> None:
+    """Raise UnsafePath, before anything is moved, when a file sits where a folder of `paths`
+    must be, or a folder where a file must be (the move would fail half-way, on every build)."""
+    seen: set[str] = set()
+    for path in paths:
+        if os.path.isdir(f"{out}/{path}"):
+            raise UnsafePath(f"{out}/{path} is a folder where the build writes a file")
+        folder = path.rpartition("/")[0]
+        while folder and folder not in seen:
+            seen.add(folder)
+            where = f"{out}/{folder}"
+            if os.path.lexists(where) and not os.path.isdir(where):
+                raise UnsafePath(f"{where} is a file where the build needs a folder")
+            if os.path.isdir(where) and not os.access(where, os.W_OK):
+                raise UnsafePath(f"{where} is a folder this user cannot write in")
+            folder = folder.rpartition("/")[0]
 
 
 def _remove_emptied(staging: str, folders: set[str]) -> None:
