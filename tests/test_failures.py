@@ -167,3 +167,67 @@ def test_sigterm_during_a_build_leaves_no_traceback_and_nothing_behind(tmp_path:
     assert "Traceback" not in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == [".rivals-cache", "site"]
     assert tree(out) == before
+
+
+def test_an_out_name_too_long_is_one_error_line(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / ("x" * 300)
+    result = runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: --out {out}: File name too long\n"), result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_models_folder_that_cannot_be_listed_is_one_problem(
+    runner: CliRunner, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rivals import load
+
+    real = os.listdir
+
+    def listdir(path: object) -> list[str]:
+        if str(path).endswith("models"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load.os, "listdir", listdir)
+    result = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{catalog}/models:1: (folder): cannot read: Permission denied",
+        "1 problem found.",
+    ]
+
+
+def test_serve_without_a_temporary_folder_is_one_error_line(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from rivals.build import BuildError, BuildOptions
+    from rivals.serve import serve
+
+    def no_room(prefix: str) -> str:
+        raise FileNotFoundError(2, "No usable temporary directory found")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", no_room)
+    with pytest.raises(BuildError, match="cannot make a temporary folder to serve from"):
+        serve(BuildOptions(data=catalog), "127.0.0.1", 0, lambda line: None)
+
+
+@pytest.mark.parametrize("inside", ["", "site"])
+def test_out_in_the_templates_folder_is_refused(
+    runner: CliRunner, catalog: Path, tmp_path: Path, inside: str
+) -> None:
+    import shutil
+
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    before = tree(templates)
+    out = templates / inside if inside else templates
+    args = ["build", "--data", str(catalog), "--templates", str(templates), "--out", str(out)]
+    result = runner.invoke(cli, [*args, "--no-search"])
+    assert result.exit_code == 1
+    assert f"error: --out {out} is inside the templates folder {templates}" in result.stderr
+    assert tree(templates) == before

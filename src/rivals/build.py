@@ -167,8 +167,16 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
     report = BuildReport()
     clock = _Clock(report)
     out = options.out
-    if out.exists() and not out.is_dir():
-        raise BuildError(f"--out {out} is a file, not a folder")
+    try:
+        if out.exists() and not out.is_dir():
+            raise BuildError(f"--out {out} is a file, not a folder")
+    except OSError as err:  # a name too long, a folder this user may not look at
+        raise BuildError(f"--out {out}: {err.strerror or err}") from None
+    templates = options.templates
+    if templates is not None and templates.is_dir():
+        inside = out.resolve().is_relative_to(templates.resolve())
+        if inside:  # pages would overwrite the templates (index.html, 404.html)
+            raise BuildError(f"--out {out} is inside the templates folder {templates}")
     try:
         check_cache(out)
     except UnsafePath as err:

@@ -114,8 +114,12 @@ def load_catalog(
         memo.update(ahead.take())
     load = _Memo(memo)
     problems: list[Problem] = []
-    if not root.is_dir():
-        problems.append(Problem(str(root), 1, "(folder)", "catalog folder not found"))
+    try:
+        if not _is_folder(root):
+            problems.append(Problem(str(root), 1, "(folder)", "catalog folder not found"))
+            return raw, problems
+    except OSError as err:
+        problems.append(Problem(str(root), 1, "(folder)", f"cannot read: {err.strerror}"))
         return raw, problems
     for name in CATALOG_FILES:
         path = root / f"{name}.yaml"
@@ -127,16 +131,30 @@ def load_catalog(
         if doc is not None:
             raw.files[name] = doc
     models = root / "models"
-    if not models.is_dir():
-        problems.append(Problem(str(models), 1, "(folder)", "models folder not found"))
+    try:
+        if not _is_folder(models):
+            problems.append(Problem(str(models), 1, "(folder)", "models folder not found"))
+            return raw, problems
+        paths = list(_model_files(models, problems))
+    except OSError as err:  # a folder this user may not look at or list
+        problems.append(Problem(str(models), 1, "(folder)", f"cannot read: {err.strerror}"))
         return raw, problems
-    paths = list(_model_files(models, problems))
     raw.listed = {path.stem for path in paths}
     for path, doc in zip(paths, load.many(paths, problems), strict=True):
         if doc is not None:
             raw.models[path.stem] = doc
     load.forget_unused()
     return raw, problems
+
+
+def _is_folder(path: Path) -> bool:
+    """True when `path` is a folder; raise OSError if this user may not look (a build of
+    `--data /root/data` by another user)."""
+    if path.is_dir():
+        return True
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        os.stat(path)  # raises PermissionError where is_dir only said False
+    return False
 
 
 class _Memo:
@@ -252,12 +270,15 @@ class ParseAhead:
         the one before parses only the files that changed (a child for those measured slower:
         the second core is checking the previous build's files then, see write.CheckAhead).
         """
-        if memo is not None and memo.is_file():
+        try:
+            if memo is not None and memo.is_file():
+                return None
+            paths = [path for path in catalog_paths(root) if path.is_file()]
+            if len(paths) < AHEAD_MIN_FILES or not can_fork():
+                return None
+            sizes = [path.stat().st_size for path in paths]
+        except OSError:  # a folder this user may not look at: loading reports it
             return None
-        paths = [path for path in catalog_paths(root) if path.is_file()]
-        if len(paths) < AHEAD_MIN_FILES or not can_fork():
-            return None
-        sizes = [path.stat().st_size for path in paths]
         # The parent parses what is left after its imports: split so that both finish together.
         budget, share, count = (AHEAD_BYTES + sum(sizes)) // 2, 0, 0
         while count < len(paths) and share < budget:

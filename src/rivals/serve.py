@@ -139,7 +139,10 @@ def serve(
     """
     state = LiveState()
     handler = type("Handler", (_Handler,), {"state": state})
-    workdir = Path(tempfile.mkdtemp(prefix="rivals-serve-"))
+    try:
+        workdir = Path(tempfile.mkdtemp(prefix="rivals-serve-"))
+    except OSError as err:  # no temporary folder this user can write in (TMPDIR says where)
+        raise BuildError(f"cannot make a temporary folder to serve from: {err}") from None
     out = workdir / "site"
     try:
         try:
