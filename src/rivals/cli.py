@@ -261,7 +261,7 @@ def check(data: Path) -> None:
 
         catalog = _run(lambda: load_and_validate(data, ahead=ahead.parse))
     drafts = len(catalog.drafts)
-    more = f" (and {drafts} draft{'s' if drafts != 1 else ''})" if drafts else ""
+    more = f" (and {counted(drafts, 'draft', 'drafts')})" if drafts else ""
     counts = [
         counted(len(catalog.entries), "entry", "entries") + more,
         counted(len(catalog.categories), "category", "categories"),

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rivals.load import Document, Loc, RawCatalog
-from rivals.problems import CatalogError, Problem, did_you_mean
+from rivals.problems import CatalogError, Problem, counted, did_you_mean
 from rivals.records import (
     SUB_SCORES,
     Catalog,
@@ -112,8 +112,8 @@ def draft_notes(drafts: Mapping[str, Draft], listed: bool = False) -> list[str]:
     still has, indented under it."""
     lines = []
     for draft in drafts.values():
-        left = len(draft.todo)
-        todo = f"{left} placeholder{'s' if left != 1 else ''} to fill in, then " if left else ""
+        left = counted(len(draft.todo), "placeholder", "placeholders")
+        todo = f"{left} to fill in, then " if draft.todo else ""
         lines.append(f"{draft.path} is a draft, not published: {todo}remove `draft: true`")
         if listed:
             lines.extend(f"  {line}" for line in draft.todo)

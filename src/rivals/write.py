@@ -554,8 +554,7 @@ def commit(
         current = set(paths_of(parts)) if stale else set()
         # Only what a build could have written: a damaged manifest (../x) is not obeyed.
         gone = sorted(filter(_is_safe, previous.keys() - current)) if stale else []
-        _check_no_links(target, staged.paths, gone)
-        _check_in_the_way(target, staged.paths)
+        _check_before_moving(target, staged.paths, gone)
         # On record before they move: a move that fails or is interrupted half-way leaves no
         # page in --out that the next build does not know it wrote (it would stay for good).
         if staged.paths:  # (then the manifest is saved again below, once they have moved)
@@ -588,24 +587,6 @@ def _is_safe(path: str) -> bool:
     return True
 
 
-def _check_no_links(out: str, *paths: Iterable[str]) -> None:
-    """Raise UnsafePath, before anything is moved, if a folder on the way to one of `paths`
-    in `out` is a symbolic link (one made by hand): moving or deleting through it would
-    change files outside the output folder. Each folder is looked at once."""
-    seen: set[str] = set()
-    for group in paths:
-        for path in group:
-            folder = path.rpartition("/")[0]
-            while folder and folder not in seen:
-                seen.add(folder)
-                if os.path.islink(f"{out}/{folder}"):
-                    raise UnsafePath(
-                        f"{out}/{folder} is a symbolic link: rivals writes and deletes only"
-                        " inside --out (replace the link with a folder, or build elsewhere)"
-                    )
-                folder = folder.rpartition("/")[0]
-
-
 def _moving_rows(previous: Mapping[str, Written], moving: list[str]) -> bytes:
     """Return a manifest part of the previous build's files and those about to move into
     --out, the latter with no key (nothing is kept of them without being rendered again)."""
@@ -615,22 +596,38 @@ def _moving_rows(previous: Mapping[str, Written], moving: list[str]) -> bytes:
     return marshal.dumps(tuple(zip(*rows, strict=True)) or ((), (), (), ()))
 
 
-def _check_in_the_way(out: str, paths: Iterable[str]) -> None:
-    """Raise UnsafePath, before anything is moved, when a file sits where a folder of `paths`
-    must be, or a folder where a file must be (the move would fail half-way, on every build)."""
+def _check_before_moving(out: str, moving: Iterable[str], gone: Iterable[str]) -> None:
+    """Raise UnsafePath, before anything is moved, where moving or deleting would go wrong.
+
+    A folder on the way to any of the paths must not be a symbolic link (one made by hand:
+    moving or deleting through it would change files outside the output folder). For the
+    files that move in, also: no file where a folder must be, no folder where the file goes,
+    and folders this user can write in (the moves would fail half-way, on every build). Each
+    folder is looked at once.
+    """
     seen: set[str] = set()
-    for path in paths:
-        if os.path.isdir(f"{out}/{path}"):
-            raise UnsafePath(f"{out}/{path} is a folder where the build writes a file")
-        folder = path.rpartition("/")[0]
-        while folder and folder not in seen:
-            seen.add(folder)
-            where = f"{out}/{folder}"
-            if os.path.lexists(where) and not os.path.isdir(where):
-                raise UnsafePath(f"{where} is a file where the build needs a folder")
-            if os.path.isdir(where) and not os.access(where, os.W_OK):
-                raise UnsafePath(f"{where} is a folder this user cannot write in")
-            folder = folder.rpartition("/")[0]
+    for paths, moved in ((moving, True), (gone, False)):
+        for path in paths:
+            if moved and os.path.isdir(f"{out}/{path}"):
+                raise UnsafePath(f"{out}/{path} is a folder where the build writes a file")
+            folder = path.rpartition("/")[0]
+            while folder and folder not in seen:
+                seen.add(folder)
+                where = f"{out}/{folder}"
+                try:
+                    mode = os.lstat(where).st_mode
+                except (FileNotFoundError, NotADirectoryError):  # made by the move (a file
+                    mode = 0  # above it is found when the walk gets there)
+                if stat.S_ISLNK(mode):
+                    raise UnsafePath(
+                        f"{where} is a symbolic link: rivals writes and deletes only"
+                        " inside --out (replace the link with a folder, or build elsewhere)"
+                    )
+                if moved and mode and not stat.S_ISDIR(mode):
+                    raise UnsafePath(f"{where} is a file where the build needs a folder")
+                if moved and mode and not os.access(where, os.W_OK):
+                    raise UnsafePath(f"{where} is a folder this user cannot write in")
+                folder = folder.rpartition("/")[0]
 
 
 def _remove_emptied(staging: str, folders: set[str]) -> None:
