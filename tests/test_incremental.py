@@ -833,6 +833,33 @@ def test_a_move_into_out_that_fails_half_way_leaves_no_page_behind_for_good(
     same_as_clean(catalog, built, tmp_path)
 
 
+def test_a_move_that_fails_half_way_costs_the_next_build_only_the_moved_pages(
+    catalog: Path, built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "other"
+    build(catalog, other)
+    edit_summary(catalog, "alpha-vision", "summary: ", "summary: Edited. ")
+    edited = build(catalog, other)  # what an edit of this summary renders again
+    real, moves = os.replace, [0]
+
+    def failing(source: object, target: object) -> None:
+        moves[0] += str(target).startswith(f"{built}/")  # a page, not a cache file
+        if moves[0] > 3:
+            raise OSError(28, "No space left on device")
+        real(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write.os, "replace", failing)
+    with pytest.raises(BuildError):
+        build(catalog, built)
+    monkeypatch.setattr(write.os, "replace", real)
+    assert moves[0] == 4
+    again = build(catalog, built)
+    # The first build's rows stay good: the next build renders what the edit changed, as
+    # an edit does, not the whole site again.
+    assert again.rendered == edited.rendered < again.pages  # type: ignore[attr-defined]
+    same_as_clean(catalog, built, tmp_path)
+
+
 def test_a_file_where_a_folder_goes_stops_the_build_before_anything_moves(
     catalog: Path, built: Path
 ) -> None:

@@ -269,7 +269,7 @@ def _render_and_commit(
         discard(staging)
         raise
     try:
-        result = commit(staging, out, staged, previous.files, window)
+        result = commit(staging, out, staged, previous, window)
     except UnsafePath as err:  # found before anything moved
         discard(staging)
         raise BuildError(str(err)) from None

@@ -69,6 +69,7 @@ class Manifest:
 
     files: dict[str, Written] = field(default_factory=dict)
     window: Window = (0, -1)
+    parts: list[bytes] = field(default_factory=list)  # the rows as read (see commit)
 
 
 @dataclass
@@ -185,7 +186,7 @@ def load_manifest(out: Path, check: CheckAhead | None = None) -> Manifest:
             # Without a Python call per row: 40,000 rows at 200 entries.
             files.update(zip(paths, zip(sizes, mtimes, keys, times, strict=True), strict=True))
             start = end
-        return Manifest(files, window)
+        return Manifest(files, window, parts)
     except (OSError, ValueError, EOFError, TypeError):
         return Manifest()
 
@@ -524,14 +525,14 @@ def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def commit(
-    staging: Path, out: Path, staged: Staged, previous: Mapping[str, Written], window: Window
-) -> WriteReport:
+def commit(staging: Path, out: Path, staged: Staged, last: Manifest, window: Window) -> WriteReport:
     """Move staged files into --out, delete stale generated files, and save the manifest.
 
     `staged` holds the packed manifest rows of every file of this build and the files
-    written into the staging folder, `window` the times of this build's writes.
+    written into the staging folder, `last` the previous build's manifest, `window` the
+    times of this build's writes.
     """
+    previous = last.files
     report = WriteReport(written=len(staged.paths), touched=list(staged.paths))
     # The rows are needed to save the manifest (when it changes) and to find stale files (when
     # this build lacks a path of the previous one; paths are unique, so known rows tell).
@@ -558,7 +559,7 @@ def commit(
         # On record before they move: a move that fails or is interrupted half-way leaves no
         # page in --out that the next build does not know it wrote (it would stay for good).
         if staged.paths:  # (then the manifest is saved again below, once they have moved)
-            _save_manifest(out, [_moving_rows(previous, staged.paths)], (0, -1))
+            _save_manifest(out, [*last.parts, _incoming(staged.paths)], last.window)
         made: set[str] = set()
         for path in sorted(staged.paths):
             folder = path.rpartition("/")[0]
@@ -587,13 +588,12 @@ def _is_safe(path: str) -> bool:
     return True
 
 
-def _moving_rows(previous: Mapping[str, Written], moving: list[str]) -> bytes:
-    """Return a manifest part of the previous build's files and those about to move into
-    --out, the latter with no key (nothing is kept of them without being rendered again)."""
-    incoming = set(moving)
-    rows = [(p, w[SIZE], w[MTIME], w[KEY]) for p, w in previous.items() if p not in incoming]
-    rows += [(path, 0, 0, "") for path in moving]
-    return marshal.dumps(tuple(zip(*rows, strict=True)) or ((), (), (), ()))
+def _incoming(moving: list[str]) -> bytes:
+    """Return a manifest part of the files about to move into --out, with no key: nothing is
+    kept of them without being rendered again. Saved after the previous build's own rows,
+    which it overrides (load_manifest reads the parts in order)."""
+    count = len(moving)
+    return marshal.dumps((tuple(moving), (0,) * count, (0,) * count, ("",) * count))
 
 
 def _check_before_moving(out: str, moving: Iterable[str], gone: Iterable[str]) -> None:
