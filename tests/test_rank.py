@@ -143,3 +143,45 @@ def test_evidence_rounds_half_up_like_the_scores(catalog: Path) -> None:
     site = Site(catalog_, rank(catalog_))
     shown = dict((label, score) for label, _, score in site.entries["beta-paint"].subs[1].inputs)
     assert shown["Extra"] == 63  # 62.5 up, as every score is rounded, not to the even 62
+
+
+def four_entries(catalog: Path, signals: dict[str, dict]) -> None:
+    """Replace the catalog's entries with one per item of `signals` (no matches)."""
+    for path in (catalog / "models").iterdir():
+        path.unlink()
+    (catalog / "matches.yaml").unlink()
+    for slug, found in signals.items():
+        entry = {
+            "name": slug.title(),
+            "kind": "model",
+            "summary": "An entry.",
+            "categories": ["painting"],
+            "pricing": {"plan": "free"},
+            "signals": {"as_of": "2026-10-01", **found},
+            "capabilities": [{"id": "text-to-image", "summary": "Draws."}],
+        }
+        (catalog / "models" / f"{slug}.yaml").write_text(yaml.safe_dump(entry))
+
+
+def test_the_rank_is_the_sum_of_the_whole_points_a_page_shows(catalog: Path) -> None:
+    # Unrounded, alpha's sub-scores sum to 50.1 and beta's to 50.9 (ranks 50 and 51), but
+    # both show adoption 50 and quality 51: a reader's sum gives both 50.5, so 51.
+    set_weights(catalog, "{adoption: 0.5, quality: 0.5, ecosystem: 0, match_graph: 0}")
+    four_entries(
+        catalog,
+        {
+            "alpha": {"github_stars": 945, "benchmarks": {"scienceqa": 50.6}},
+            "beta": {"github_stars": 1056, "benchmarks": {"scienceqa": 51.4}},
+            "low": {"github_stars": 0, "benchmarks": {"scienceqa": 0}},
+            "high": {"github_stars": 1000000, "benchmarks": {"scienceqa": 100}},
+        },
+    )
+    board = rank(load_and_validate(catalog))
+    alpha, beta = board.scores["alpha"], board.scores["beta"]
+    assert [alpha.subs[n].value for n in ("adoption", "quality")] == [50, 51]
+    assert [beta.subs[n].value for n in ("adoption", "quality")] == [50, 51]
+    assert alpha.rank == beta.rank == 51 and alpha.position == beta.position
+    for score in board.scores.values():
+        shown = sum(w * score.subs[n].used for n, w in board.effective.items())
+        assert all(sub.used == int(sub.used) for sub in score.subs.values())
+        assert score.rank == math.floor(shown + 0.5) and score.low == score.high == score.rank

@@ -11,15 +11,18 @@ The formula, which the methodology page prints from `METHOD` below:
 * A sub-score is the mean of its components that the entry reports:
   adoption = stars, downloads; quality = the entry's comparable benchmarks;
   ecosystem = integrations, platforms; match graph = times matched.
-* rank = sum of weight x sub-score over the four sub-scores (weights from site.yaml).
-  A sub-score that no entry has evidence for is left out and the other weights are scaled
-  to sum to 1 (equally, if every one of them has weight 0). An entry with no evidence for
-  a sub-score is counted at the catalog median of that sub-score.
+* Each sub-score is rounded half up to a whole point; the rank is computed from these
+  whole points, so that a reader can redo the sum from the numbers a page shows.
+* rank = sum of weight x sub-score over the four sub-scores (weights from site.yaml),
+  rounded half up. A sub-score that no entry has evidence for is left out and the other
+  weights are scaled to sum to 1 (equally, if every one of them has weight 0). An entry
+  with no evidence for a sub-score is counted at the catalog median of that sub-score
+  (rounded half up), which its pages show.
 * Coverage interval: the lowest and highest rank the entry could have if each missing
   component were at the catalog's minimum (0) or maximum (100). Complete evidence gives an
-  interval of one point.
+  interval of one point: the rank.
 
-Scores are rounded half up to whole points once, here; every page shows these numbers.
+Scores are rounded here, once; every page shows these numbers.
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ class SubScore:
 
     name: str
     value: int | None  # None: no evidence for this entry
-    used: float  # what the rank counts (the catalog median when value is None)
+    used: float  # what the rank counts: value, or the catalog median when value is None
     low: float
     high: float
     inputs: tuple[Evidence, ...] = ()
@@ -239,11 +242,14 @@ def _sub_score(name: str, slug: str, comps: list[_Component]) -> SubScore:
             scores.append(score)
     if not scores:
         return SubScore(name, None, 0.0, 0.0, 100.0, tuple(inputs), tuple(missing))
+    # Whole points throughout (rounding is monotone, so low <= value <= high still holds).
     n = len(scores) + len(missing)
-    mean = sum(scores) / len(scores)
-    low = sum(scores) / n
-    high = (sum(scores) + 100.0 * len(missing)) / n
-    return SubScore(name, round_half_up(mean), mean, low, high, tuple(inputs), tuple(missing))
+    value = round_half_up(sum(scores) / len(scores))
+    low = round_half_up(sum(scores) / n)
+    high = round_half_up((sum(scores) + 100.0 * len(missing)) / n)
+    if not missing:
+        low = high = value
+    return SubScore(name, value, value, low, high, tuple(inputs), tuple(missing))
 
 
 def _score(slug: str, subs: dict[str, dict[str, SubScore]], weights: dict[str, float]) -> Score:
@@ -253,7 +259,8 @@ def _score(slug: str, subs: dict[str, dict[str, SubScore]], weights: dict[str, f
         sub = subs[name][slug]
         if sub.value is None:
             known = [v.used for v in subs[name].values() if v.value is not None]
-            sub = SubScore(name, None, _median(known), 0.0, 100.0, sub.inputs, sub.missing)
+            median = round_half_up(_median(known))
+            sub = SubScore(name, None, median, 0.0, 100.0, sub.inputs, sub.missing)
         mine[name] = sub
         w = weights.get(name, 0.0)
         exact, low, high = exact + w * sub.used, low + w * sub.low, high + w * sub.high

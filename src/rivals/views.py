@@ -548,9 +548,11 @@ def _entry_view(
 def _missing_note(sub: SubView) -> str | None:
     if sub.value is not None:
         return f"missing: {', '.join(sub.missing)}" if sub.missing else None
+    if not sub.in_force:
+        return "left out of the rank: no entry has evidence"
     if sub.inputs:
-        return "not comparable: no other entry reports the same figures"
-    return "no evidence"
+        return f"not comparable; counted at the catalog median, {sub.used}"
+    return f"no evidence; counted at the catalog median, {sub.used}"
 
 
 def _interval(e: EntryView) -> str | None:
