@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import REPO
 from rivals.build import BuildOptions, build_site
@@ -114,14 +115,34 @@ def check_page(html: str) -> None:
     for claims in re.findall(r"They are level on (.+?)\.", page.verdict):
         for label, value in items(claims, r"\((\d+) each\)"):
             assert [number(c) for c in page.rows[LABELS[label]]] == [int(value)] * 2
-    for who, labels in re.findall(
-        name + r" has no comparable evidence for (.+?), so", page.verdict
+    # "X has no comparable evidence for adoption or quality, so they are not compared; its
+    # rank counts the catalog median (adoption at 50 and quality at 61)."
+    for who, labels, counted in re.findall(
+        name + r" has no comparable evidence for (.+?), so .+?; its rank counts the catalog"
+        r" median \((.+?)\)\.",
+        page.verdict,
     ):
-        for label in re.split(r", | or ", labels):
-            assert page.rows[LABELS[label]][side[who]].startswith("—")
-    for labels in re.findall(r"Neither side has comparable evidence for (.+?), so", page.verdict):
-        for label in re.split(r", | or ", labels):
-            assert all(c.startswith("—") for c in page.rows[LABELS[label]])
+        found = items(counted, r"at (\d+)")
+        assert [label for label, _ in found] == re.split(r", | or ", labels)
+        for label, median in found:
+            cells = page.rows[LABELS[label]]
+            assert cells[side[who]].startswith("—")
+            assert f"counted at the catalog median, {median}" in cells[side[who]]
+    for labels, counted in re.findall(
+        r"Neither side has comparable evidence for (.+?), so .+?; both ranks count the catalog"
+        r" median \((.+?)\)",
+        page.verdict,
+    ):
+        found = items(counted, r"at (\d+)")
+        assert [label for label, _ in found] == re.split(r", | or ", labels)
+        for label, median in found:
+            for cell in page.rows[LABELS[label]]:
+                assert cell.startswith("—") and f"catalog median, {median}" in cell
+    for hi in re.findall(name + r"'s higher rank comes from the sub-scores counted", page.verdict):
+        assert rank[side[hi]] > rank[1 - side[hi]]
+        assert any(c.startswith("—") for n in LABELS.values() for c in page.rows[n])
+    if "can be ranked: no entry of the catalog has evidence" in page.lead:
+        assert all(c.startswith("—") for n in LABELS.values() for c in page.rows[n])
 
     def free(i: int) -> bool:
         cell = page.rows["Pricing"][i]
@@ -129,17 +150,19 @@ def check_page(html: str) -> None:
 
     for who in re.findall(name + r" (?:also )?offers a free tier", page.verdict):
         assert free(side[who]) and not free(1 - side[who])
-    ranges = re.search(
-        name + r" could be anywhere from (\d+) to (\d+), " + name + r" from (\d+) to (\d+)",
-        page.verdict,
-    )
-    if ranges:
-        n1, l1, h1, n2, l2, h2 = ranges.groups()
-        for who, lo, hi in ((n1, l1, h1), (n2, l2, h2)):
-            cell = page.rows["Rank"][side[who]]
-            assert f"{lo}–{hi}" in cell or lo == hi == str(rank[side[who]])
-        if "ranges overlap" in page.verdict:
-            assert max(int(l1), int(l2)) <= min(int(h1), int(h2))
+    low, high = {}, {}
+    for who, lo, hi in re.findall(name + r" could be anywhere from (\d+) to (\d+)", page.verdict):
+        assert f"could be {lo}–{hi}" in page.rows["Rank"][side[who]]
+        low[who], high[who] = int(lo), int(hi)
+    for who, value in re.findall(name + r"'s evidence is complete, so its rank is (\d+)", text):
+        assert rank[side[who]] == int(value) and "could be" not in page.rows["Rank"][side[who]]
+        low[who] = high[who] = int(value)
+    if "ranges overlap" in page.verdict or "ranges meet" in page.verdict:
+        hi, lo = (a, b) if rank[side[a]] > rank[side[b]] else (b, a)
+        if "ranges overlap" in page.verdict:  # the lower-ranked side could come out ahead
+            assert high[lo] > low[hi]
+        else:  # or level, and no more
+            assert high[lo] == low[hi]
     if "do different jobs" in page.verdict:
         cats = [set(page.rows["Categories"][i].split(", ")) for i in (0, 1)]
         assert not cats[0] & cats[1]
@@ -228,3 +251,97 @@ def test_two_entries_of_one_name_are_told_apart_by_slug(catalog: Path, tmp_path:
     parsed.feed(page)
     said = parsed.lead + " " + parsed.verdict
     assert "(alpha-vision)" in said and "(gamma-studio)" in said, said
+
+
+def entries_only(catalog: Path, weights: str, signals: dict[str, dict | None]) -> Path:
+    """Replace the catalog's entries with one per item of `signals` (no matches), set the
+    weights, build, and return the output folder."""
+    for path in (catalog / "models").iterdir():
+        path.unlink()
+    (catalog / "matches.yaml").unlink()
+    site = catalog / "site.yaml"
+    old = "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}"
+    site.write_text(site.read_text().replace(old, weights))
+    for slug, found in signals.items():
+        entry: dict = {
+            "name": slug.title(),
+            "kind": "model",
+            "summary": "An entry.",
+            "categories": ["painting"],
+            "pricing": {"plan": "free"},
+            "capabilities": [{"id": "text-to-image", "summary": "Draws."}],
+        }
+        if found is not None:
+            entry["signals"] = {"as_of": "2026-10-01", **found}
+        (catalog / "models" / f"{slug}.yaml").write_text(yaml.safe_dump(entry))
+    out = catalog.parent / "site"
+    build_site(BuildOptions(data=catalog, out=out, jobs=1, search=False))
+    return out
+
+
+def verdict_of(out: Path, pair: str) -> str:
+    page = (out / "compare" / pair / "index.html").read_text()
+    check_page(page)
+    parsed = FeatureTable()
+    parsed.feed(page)
+    return f"{parsed.lead} {parsed.verdict}"
+
+
+def test_a_rank_that_rests_on_a_median_says_so(catalog: Path) -> None:
+    # Blank reports no stars: its adoption is counted at the median (50), which beats the 0
+    # that Known's 10 stars get, and makes Blank rank higher with no lead of its own.
+    out = entries_only(
+        catalog,
+        "{adoption: 0.5, quality: 0.5, ecosystem: 0, match_graph: 0}",
+        {
+            "known": {"github_stars": 10, "benchmarks": {"scienceqa": 60}},
+            "blank": {"benchmarks": {"scienceqa": 50}},
+            "big": {"github_stars": 100000, "benchmarks": {"scienceqa": 0}},
+        },
+    )
+    said = verdict_of(out, "blank-vs-known")
+    assert "Blank ranks higher" in said and "Known leads on quality" in said
+    assert "its rank counts the catalog median (adoption at 50)" in said
+    assert "Blank's higher rank comes from the sub-scores counted at the catalog median" in said
+
+
+def test_a_lead_on_different_figures_says_the_two_share_none(catalog: Path) -> None:
+    out = entries_only(
+        catalog,
+        "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}",
+        {
+            "tiny": {"github_stars": 5},
+            "huge": {"monthly_downloads": 1000000000},
+            "ref": {"github_stars": 1, "monthly_downloads": 10000000000},
+        },
+    )
+    said = verdict_of(out, "huge-vs-tiny")
+    assert "Tiny leads on adoption (100 vs 0)" in said
+    assert "On adoption the two share no figure" in said
+    assert "share no figure" not in verdict_of(out, "ref-vs-tiny")  # both report stars
+
+
+def test_a_sub_score_of_weight_0_is_said_not_to_count(catalog: Path) -> None:
+    out = entries_only(
+        catalog,
+        "{adoption: 0, quality: 1, ecosystem: 0, match_graph: 0}",
+        {
+            "gpt": {"github_stars": 500, "benchmarks": {"scienceqa": 50}},
+            "other": {"github_stars": 5, "benchmarks": {"scienceqa": 50}},
+        },
+    )
+    said = verdict_of(out, "gpt-vs-other")
+    assert "are level at" in said
+    assert "Gpt leads on adoption (100 vs 0), which has weight 0 in this site's rank." in said
+    assert "However" not in said
+
+
+def test_a_catalog_without_evidence_ranks_nobody(catalog: Path) -> None:
+    out = entries_only(
+        catalog,
+        "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}",
+        {"first": None, "second": None},
+    )
+    said = verdict_of(out, "first-vs-second")
+    assert said.startswith("Neither First nor Second can be ranked: no entry of the catalog")
+    assert "level" not in said

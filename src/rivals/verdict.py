@@ -2,14 +2,18 @@
 
 Every sentence states only what the numbers on the same page show: ranks and sub-scores are
 compared as the whole points the page prints, a sub-score is compared only when both sides
-have evidence for it, and a lead is never claimed on equal values.
+have evidence for it, and a lead is never claimed on equal values. Where a rank rests on
+something else, the verdict says so: a sub-score counted at the catalog median for a side
+without evidence, two sides whose sub-score comes from different figures (each is placed
+against the catalog, not against the other), a sub-score of weight 0.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
-from rivals.rank import SUB_LABELS, Score
+from rivals.rank import SUB_LABELS, Score, SubScore
 from rivals.records import SUB_SCORES, Catalog
 
 
@@ -28,12 +32,15 @@ class Comparison(NamedTuple):
 
 
 def compare(
-    catalog: Catalog, a: Score, b: Score, active: tuple[str, ...] = SUB_SCORES
+    catalog: Catalog, a: Score, b: Score, weights: Mapping[str, float] | None = None
 ) -> Comparison:
     """Return the comparison of two ranked entries (their order does not matter).
 
-    `active` names the sub-scores that count in this catalog's rank.
+    `weights` are the weights in force of the sub-scores that count in this catalog's rank
+    (Leaderboard.effective; by default all four, equally).
     """
+    if weights is None:
+        weights = dict.fromkeys(SUB_SCORES, 1 / len(SUB_SCORES))
     if a.slug > b.slug:
         a, b = b, a
     side_a, side_b = _side(catalog, a.slug), _side(catalog, b.slug)
@@ -49,7 +56,15 @@ def compare(
     names = {a.slug: side_a.name, b.slug: side_b.name}
     if side_a.name.casefold() == side_b.name.casefold():  # two entries of one name: say which
         names = {slug: f"{name} ({slug})" for slug, name in names.items()}
-    sentences = [_headline(names, a, b, "scores"), *_sub_score_sentences(names, a, b, active)]
+    if not weights:  # no sub-score has evidence anywhere in the catalog
+        lead = (
+            f"Neither {names[a.slug]} nor {names[b.slug]} can be ranked: no entry of the catalog "
+            f"has evidence for any sub-score, so every rank is the midpoint, {a.rank}/100."
+        )
+        sentences = [lead]
+    else:
+        lead = _headline(names, a, b, "ranks")
+        sentences = [_headline(names, a, b, "scores"), *_sub_score_sentences(names, a, b, weights)]
     free = {a.slug: side_a.free, b.slug: side_b.free}
     sentences += _free_tier(names, a, b, free)
     sentences += _uncertainty(names, a, b)
@@ -62,7 +77,7 @@ def compare(
     return Comparison(
         a.slug,
         b.slug,
-        _headline(names, a, b, "ranks"),
+        lead,
         _basis(len(shared), len(only_a) + len(only_b), together),
         tuple(sentences),
         shared,
@@ -126,24 +141,32 @@ _LOWER_LABELS = {name: label.lower() for name, label in SUB_LABELS.items()}
 
 
 def _sub_score_sentences(
-    names: dict[str, str], a: Score, b: Score, active: tuple[str, ...]
+    names: dict[str, str], a: Score, b: Score, weights: Mapping[str, float]
 ) -> list[str]:
-    """Say who leads on which sub-score; `active` leaves out those no entry has evidence for."""
+    """Say who leads on which sub-score of those in force (`weights`), and what else the
+    ranks rest on."""
     lead_a: list[str] = []
     lead_b: list[str] = []
-    level, unknown = [], []
+    level, unknown, apart, weightless = [], [], [], []
     subs_a, subs_b = a.subs, b.subs
-    for name in active:
-        va, vb = subs_a[name].value, subs_b[name].value
+    for name, weight in weights.items():
+        sa, sb = subs_a[name], subs_b[name]
+        va, vb = sa.value, sb.value
         label = _LOWER_LABELS[name]
         if va is None or vb is None:
-            unknown.append((label, va is None, vb is None))
-        elif va == vb:
+            if weight > 0:
+                unknown.append((label, sa, sb))
+            continue
+        if weight <= 0:
+            if va != vb:
+                weightless.append((label, va, vb))
+            continue
+        if va == vb:
             level.append(f"{label} ({va} each)")
-        elif va > vb:
-            lead_a.append(f"{label} ({va} vs {vb})")
-        else:
-            lead_b.append(f"{label} ({vb} vs {va})")
+            continue
+        (lead_a if va > vb else lead_b).append(f"{label} ({max(va, vb)} vs {min(va, vb)})")
+        if not _figures(sa) & _figures(sb):
+            apart.append(label)
     out = []
     name_a, name_b = names[a.slug], names[b.slug]
     if lead_a and lead_b:
@@ -152,18 +175,65 @@ def _sub_score_sentences(
         )
     elif lead_a or lead_b:
         out.append(f"{name_a if lead_a else name_b} leads on {_and(lead_a or lead_b)}.")
+    if apart:
+        which = "that lead places" if len(apart) == 1 else "those leads place"
+        out.append(
+            f"On {_and(apart)} the two share no figure, so {which} each against the rest of"
+            " the catalog, not against the other."
+        )
     if level:
         out.append(f"They are level on {_and(level)}.")
-    gaps: dict[str, list[str]] = {}
-    for label, a_missing, b_missing in unknown:
-        if a_missing and b_missing:
-            who = "Neither side has"
+    out += _median_sentences(names, a, b, unknown)
+    if a.rank != b.rank and unknown:
+        hi_leads = lead_a if a.rank > b.rank else lead_b
+        if not hi_leads:
+            hi = names[a.slug] if a.rank > b.rank else names[b.slug]
+            out.append(
+                f"{hi}'s higher rank comes from the sub-scores counted at the catalog median, "
+                "not from a lead on a figure both have."
+            )
+    for label, va, vb in weightless:
+        who = name_a if va > vb else name_b
+        out.append(
+            f"{who} leads on {label} ({max(va, vb)} vs {min(va, vb)}), which has weight 0 in "
+            "this site's rank."
+        )
+    return out
+
+
+def _figures(sub: SubScore) -> frozenset[str]:
+    """Return the labels of the comparable figures a sub-score comes from."""
+    return frozenset(e.label for e in sub.inputs if e.score is not None)
+
+
+def _median_sentences(
+    names: dict[str, str], a: Score, b: Score, unknown: list[tuple[str, SubScore, SubScore]]
+) -> list[str]:
+    """Say which sub-scores are not compared for want of evidence, and at what value each
+    rank counts them (the catalog median: see rank.py)."""
+    gaps: dict[str, list[tuple[str, int]]] = {}
+    for label, sa, sb in unknown:
+        median = int(sa.used if sa.value is None else sb.used)
+        if sa.value is None and sb.value is None:
+            who = ""
         else:
-            who = f"{names[a.slug] if a_missing else names[b.slug]} has no"
-        gaps.setdefault(who, []).append(label)
-    for who, labels in gaps.items():
+            who = names[a.slug] if sa.value is None else names[b.slug]
+        gaps.setdefault(who, []).append((label, median))
+    out = []
+    for who, found in gaps.items():
+        labels = [label for label, _ in found]
         it = "it is" if len(labels) == 1 else "they are"
-        out.append(f"{who} comparable evidence for {_or(labels)}, so {it} not compared.")
+        counted = _and([f"{label} at {median}" for label, median in found])
+        if not who:
+            out.append(
+                f"Neither side has comparable evidence for {_or(labels)}, so {it} not compared;"
+                f" both ranks count the catalog median ({counted}), which does not separate them."
+            )
+        else:
+            out.append(
+                f"{who} has no comparable evidence for {_or(labels)}, so {it} not compared;"
+                f" its rank counts the catalog median ({counted})."
+            )
     return out
 
 
@@ -171,26 +241,37 @@ def _free_tier(names: dict[str, str], a: Score, b: Score, free: dict[str, bool])
     if free[a.slug] == free[b.slug]:
         return []
     f, p = (a, b) if free[a.slug] else (b, a)
-    if f.rank <= p.rank:
+    if f.rank < p.rank:
         return [
             f"However, {names[f.slug]} offers a free tier, which may be better for getting started."
         ]
-    return [f"{names[f.slug]} also offers a free tier, which {names[p.slug]} does not."]
+    also = " also" if f.rank > p.rank else ""
+    return [f"{names[f.slug]}{also} offers a free tier, which {names[p.slug]} does not."]
 
 
 def _uncertainty(names: dict[str, str], a: Score, b: Score) -> list[str]:
     if a.complete and b.complete:
         return []
-    ranges = (
-        f"{names[a.slug]} could be anywhere from {a.low} to {a.high}, "
-        f"{names[b.slug]} from {b.low} to {b.high}"
-    )
+
+    def span(score: Score) -> str:
+        name = names[score.slug]
+        if score.complete:
+            return f"{name}'s evidence is complete, so its rank is {score.rank}"
+        return f"{name} could be anywhere from {score.low} to {score.high}"
+
+    ranges = f"{span(a)}; {span(b)}"
     if a.rank == b.rank:
         return [f"Some evidence is missing ({ranges}), so complete data could separate them."]
-    if max(a.low, b.low) <= min(a.high, b.high):
+    hi, lo = (a, b) if a.rank > b.rank else (b, a)
+    if lo.high > hi.low:
         return [
             f"Some evidence is missing and the ranges overlap ({ranges}), "
             "so complete data could change the order."
+        ]
+    if lo.high == hi.low:
+        return [
+            f"Some evidence is missing and the ranges meet ({ranges}), "
+            "so complete data could bring them level."
         ]
     return []
 

@@ -288,8 +288,8 @@ class Site:
         last: tuple[str, str, Comparison] | None = self.__dict__.get("_last_comparison")
         if last is not None and last[0] == a and last[1] == b:
             return last[2]
-        active = tuple(self.board.effective)
-        found = compare(self.catalog, self.board.scores[a], self.board.scores[b], active)
+        scores, weights = self.board.scores, self.board.effective
+        found = compare(self.catalog, scores[a], scores[b], weights)
         self.__dict__["_last_comparison"] = (a, b, found)
         return found
 
