@@ -251,9 +251,42 @@ def test_two_entries_of_one_name_are_told_apart_by_slug(catalog: Path, tmp_path:
     parsed.feed(page)
     said = parsed.lead + " " + parsed.verdict
     assert "(alpha-vision)" in said and "(gamma-studio)" in said, said
+    # and so do the heading, the title and the columns of both tables
+    assert len(parsed.heads) == 2
+    assert all(h.endswith(("(alpha-vision)", "(gamma-studio)")) for h in parsed.heads)
+    assert re.search(r"<h1><bdi>[^<]*\(alpha-vision\)</bdi>", page)
+    assert re.search(r"<title>[^<]*\(alpha-vision\) vs [^<]*\(gamma-studio\)", page)
+    assert "only in " + parsed.heads[0] in page.replace("&#39;", "'")
+    check_page(page)
+    # Links to the pair elsewhere (model pages, the home page's most matched pairs, related
+    # comparisons on other pair pages) name it the same way.
+    for other in (out / "models" / "alpha-vision" / "index.html", out / "index.html"):
+        assert re.search(r"\(alpha-vision\)</bdi> vs <bdi>[^<]*\(gamma-studio\)", other.read_text())
 
 
-def entries_only(catalog: Path, weights: str, signals: dict[str, dict | None]) -> Path:
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("Llama  3", "Llama 3"), ("Llama\u200b 3", "llama 3"), ("Ｌｌａｍａ 3", "Llama 3 ")],
+)
+def test_names_a_reader_cannot_tell_apart_are_told_apart_by_slug(
+    first: str, second: str, catalog: Path
+) -> None:
+    out = entries_only(
+        catalog,
+        "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}",
+        {"one": {"github_stars": 200}, "two": {"github_stars": 50}},
+        names={"one": first, "two": second},
+    )
+    said = verdict_of(out, "one-vs-two")
+    assert "(one) ranks higher" in said and "(two) at" in said, said
+
+
+def entries_only(
+    catalog: Path,
+    weights: str,
+    signals: dict[str, dict | None],
+    names: dict[str, str] | None = None,
+) -> Path:
     """Replace the catalog's entries with one per item of `signals` (no matches), set the
     weights, build, and return the output folder."""
     for path in (catalog / "models").iterdir():
@@ -264,7 +297,7 @@ def entries_only(catalog: Path, weights: str, signals: dict[str, dict | None]) -
     site.write_text(site.read_text().replace(old, weights))
     for slug, found in signals.items():
         entry: dict = {
-            "name": slug.title(),
+            "name": (names or {}).get(slug, slug.title()),
             "kind": "model",
             "summary": "An entry.",
             "categories": ["painting"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from rivals.markup import ScriptJson, plain_text, script_json
 from rivals.problems import counted
 from rivals.rank import METHOD, SUB_LABELS
 from rivals.records import SUB_SCORES, Catalog
-from rivals.verdict import Comparison
+from rivals.verdict import Comparison, pair_names
 from rivals.views import CapabilityRow, EntryView, Site, feature_rows, pair_slugs
 
 
@@ -160,6 +161,9 @@ def compare_context(site: Site, page: Page) -> dict[str, Any]:
     a_slug, b_slug = page.key
     a, b = site.entries[a_slug], site.entries[b_slug]
     cmp = site.comparison(a_slug, b_slug)
+    name_a, name_b = pair_names(a_slug, a.name, b_slug, b.name)
+    if name_a != a.name:  # two entries a reader could not tell apart: each with its slug
+        a, b = replace(a, name=name_a), replace(b, name=name_b)
     title = f"{a.name} vs {b.name}"
     crumbs: list[tuple[str, str | None]] = [("Home", ""), (a.name, a.url), (title, None)]
     return {
@@ -523,8 +527,8 @@ def _pair_link(site: Site, pair: tuple[str, str]) -> tuple[str, str]:
     found = memo.get(pair)
     if found is None:
         a, b = pair
-        title = f"{site.entries[a].name} vs {site.entries[b].name}"
-        found = memo[pair] = (title, pair_url(a, b))
+        names = pair_names(a, site.entries[a].name, b, site.entries[b].name)
+        found = memo[pair] = (" vs ".join(names), pair_url(a, b))
     return found
 
 

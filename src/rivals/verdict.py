@@ -10,7 +10,9 @@ against the catalog, not against the other), a sub-score of weight 0.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 from rivals.rank import SUB_LABELS, Score, SubScore
@@ -53,9 +55,8 @@ def compare(
     shared, only_a = tuple(both), tuple(mine)
     only_b = tuple([cap for cap in caps_b if cap not in set_a])
     together = catalog.pair_count(a.slug, b.slug)
-    names = {a.slug: side_a.name, b.slug: side_b.name}
-    if side_a.name.casefold() == side_b.name.casefold():  # two entries of one name: say which
-        names = {slug: f"{name} ({slug})" for slug, name in names.items()}
+    name_a, name_b = pair_names(a.slug, side_a.name, b.slug, side_b.name)
+    names = {a.slug: name_a, b.slug: name_b}
     if not weights:  # no sub-score has evidence anywhere in the catalog
         lead = (
             f"Neither {names[a.slug]} nor {names[b.slug]} can be ranked: no entry of the catalog "
@@ -85,6 +86,24 @@ def compare(
         only_b,
         together,
     )
+
+
+def pair_names(a_slug: str, a_name: str, b_slug: str, b_name: str) -> tuple[str, str]:
+    """Return what a pair page calls its two entries: their names, or, when a reader could
+    not tell the names apart, each with its slug, "LLaVA (llava)" and "LLaVA (llava-2)"."""
+    if _folded(a_name) != _folded(b_name):
+        return a_name, b_name
+    return f"{a_name} ({a_slug})", f"{b_name} ({b_slug})"
+
+
+@lru_cache(maxsize=4096)
+def _folded(name: str) -> str:
+    """Return `name` as a reader sees it: letter case, compatibility forms (full-width
+    letters), invisible characters (zero-width spaces) and runs of spaces, which a page
+    shows as one, do not count."""
+    normal = unicodedata.normalize("NFKC", name)
+    visible = "".join(c for c in normal if unicodedata.category(c) != "Cf")
+    return " ".join(visible.split()).casefold()
 
 
 class _Side(NamedTuple):
