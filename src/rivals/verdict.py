@@ -45,7 +45,7 @@ def compare(
         weights = dict.fromkeys(SUB_SCORES, 1 / len(SUB_SCORES))
     if a.slug > b.slug:
         a, b = b, a
-    side_a, side_b = _side(catalog, a.slug), _side(catalog, b.slug)
+    side_a, side_b = _side(catalog, a), _side(catalog, b)
     caps_a, set_a = side_a.capabilities, side_a.capability_set
     caps_b, set_b = side_b.capabilities, side_b.capability_set
     both: list[str] = []
@@ -65,7 +65,9 @@ def compare(
         sentences = [lead]
     else:
         lead = _headline(names, a, b, "ranks")
-        sentences = [_headline(names, a, b, "scores"), *_sub_score_sentences(names, a, b, weights)]
+        apart = {n for n in weights if not side_a.figures[n] & side_b.figures[n]}
+        sentences = [_headline(names, a, b, "scores")]
+        sentences += _sub_score_sentences(names, a, b, weights, apart)
     free = {a.slug: side_a.free, b.slug: side_b.free}
     sentences += _free_tier(names, a, b, free)
     sentences += _uncertainty(names, a, b)
@@ -112,23 +114,28 @@ class _Side(NamedTuple):
     capability_set: frozenset[str]
     categories: frozenset[str]
     free: bool
+    figures: dict[str, frozenset[str]]  # sub-score -> the comparable figures it comes from
 
 
-def _side(catalog: Catalog, slug: str) -> _Side:
+def _side(catalog: Catalog, score: Score) -> _Side:
     """Return what comparisons use of one entry (kept with the catalog: every pair asks)."""
     memo: dict[str, _Side] | None = catalog.__dict__.get("_verdict_sides")
     if memo is None:
         memo = catalog.__dict__["_verdict_sides"] = {}
-    found = memo.get(slug)
+    found = memo.get(score.slug)
     if found is None:
-        entry = catalog.entries[slug]
+        entry = catalog.entries[score.slug]
         order = tuple(c.id for c in entry.capabilities)
-        found = memo[slug] = _Side(
+        found = memo[score.slug] = _Side(
             entry.name,
             order,
             frozenset(order),
             frozenset(entry.categories),
             entry.pricing.has_free_tier,
+            {
+                name: frozenset(e.label for e in sub.inputs if e.score is not None)
+                for name, sub in score.subs.items()
+            },
         )
     return found
 
@@ -160,13 +167,13 @@ _LOWER_LABELS = {name: label.lower() for name, label in SUB_LABELS.items()}
 
 
 def _sub_score_sentences(
-    names: dict[str, str], a: Score, b: Score, weights: Mapping[str, float]
+    names: dict[str, str], a: Score, b: Score, weights: Mapping[str, float], apart: set[str]
 ) -> list[str]:
     """Say who leads on which sub-score of those in force (`weights`), and what else the
-    ranks rest on."""
+    ranks rest on; `apart` names the sub-scores the two get from no figure in common."""
     lead_a: list[str] = []
     lead_b: list[str] = []
-    level, unknown, apart, weightless = [], [], [], []
+    level, unknown, different, weightless = [], [], [], []
     subs_a, subs_b = a.subs, b.subs
     for name, weight in weights.items():
         sa, sb = subs_a[name], subs_b[name]
@@ -184,8 +191,8 @@ def _sub_score_sentences(
             level.append(f"{label} ({va} each)")
             continue
         (lead_a if va > vb else lead_b).append(f"{label} ({max(va, vb)} vs {min(va, vb)})")
-        if not _figures(sa) & _figures(sb):
-            apart.append(label)
+        if name in apart:
+            different.append(label)
     out = []
     name_a, name_b = names[a.slug], names[b.slug]
     if lead_a and lead_b:
@@ -194,10 +201,10 @@ def _sub_score_sentences(
         )
     elif lead_a or lead_b:
         out.append(f"{name_a if lead_a else name_b} leads on {_and(lead_a or lead_b)}.")
-    if apart:
-        which = "that lead places" if len(apart) == 1 else "those leads place"
+    if different:
+        which = "that lead places" if len(different) == 1 else "those leads place"
         out.append(
-            f"On {_and(apart)} the two share no figure, so {which} each against the rest of"
+            f"On {_and(different)} the two share no figure, so {which} each against the rest of"
             " the catalog, not against the other."
         )
     if level:
@@ -218,11 +225,6 @@ def _sub_score_sentences(
             "this site's rank."
         )
     return out
-
-
-def _figures(sub: SubScore) -> frozenset[str]:
-    """Return the labels of the comparable figures a sub-score comes from."""
-    return frozenset(e.label for e in sub.inputs if e.score is not None)
 
 
 def _median_sentences(
