@@ -487,3 +487,15 @@ def test_serve_does_not_rebuild_when_only_the_editor_schema_changes(tmp_path: Pa
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_compare_tells_apart_two_entries_of_one_name(runner: CliRunner, catalog: Path) -> None:
+    entry = catalog / "models" / "beta-paint.yaml"
+    entry.write_text(re.sub(r"^name: .*$", "name: Alpha  VISION", entry.read_text(), flags=re.M))
+    result = runner.invoke(
+        cli,
+        ["compare", "alpha-vision", "beta-paint", "--data", str(catalog)],
+        env={"COLUMNS": "400"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Alpha Vision (alpha-vision) vs Alpha  VISION (beta-paint)" in result.stdout

@@ -14,6 +14,7 @@ from rich.table import Table
 from rivals.pages import entry_record
 from rivals.rank import SUB_LABELS
 from rivals.records import SUB_SCORES
+from rivals.verdict import pair_names
 from rivals.views import Site, feature_rows
 
 
@@ -138,13 +139,14 @@ def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
         a, b = b, a
     va, vb = site.entries[a], site.entries[b]
     cmp = site.comparison(a, b)
+    name_a, name_b = map(escape, pair_names(a, va.name, b, vb.name))
     # Names and texts come from the catalog: escaped, so that "[" in them is not rich markup.
-    console.print(f"[bold]{escape(va.name)} vs {escape(vb.name)}[/bold]", highlight=False)
+    console.print(f"[bold]{name_a} vs {name_b}[/bold]", highlight=False)
     console.print(escape(f"{cmp.lead} {cmp.basis}"), highlight=False)
     features = Table(show_header=True)
     features.add_column("Feature")
-    features.add_column(escape(va.name))
-    features.add_column(escape(vb.name))
+    features.add_column(name_a)
+    features.add_column(name_b)
     for label, cells in feature_rows(site, a, b):
         shown = [
             c.text + (" ▲" if c.leads else "") + (f" ({c.note})" if c.note else "") for c in cells
@@ -153,8 +155,8 @@ def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
     console.print(features)
     caps = Table(title="Capabilities", title_justify="left")
     caps.add_column("Capability")
-    caps.add_column(escape(va.name))
-    caps.add_column(escape(vb.name))
+    caps.add_column(name_a)
+    caps.add_column(name_b)
     names = site.catalog.capabilities
     for ids, marks in (
         (cmp.shared, ("✓", "✓")),
