@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rivals.build import load_and_validate
+from conftest import REPO
+from rivals.build import BuildOptions, build_site, load_and_validate
 from rivals.rank import figure, rank
 from rivals.views import Site
 
@@ -185,3 +186,35 @@ def test_the_rank_is_the_sum_of_the_whole_points_a_page_shows(catalog: Path) -> 
         shown = sum(w * score.subs[n].used for n, w in board.effective.items())
         assert all(sub.used == int(sub.used) for sub in score.subs.values())
         assert score.rank == math.floor(shown + 0.5) and score.low == score.high == score.rank
+
+
+def test_the_rank_can_be_redone_from_the_printed_weights(tmp_path: Path) -> None:
+    # The default catalog has no adoption figures: the other weights count in proportion,
+    # 0.35 / 0.65 and so on, which no two-decimal share reproduces.
+    board = rank(load_and_validate(REPO / "data"))
+    assert "adoption" not in board.effective
+    weights = {n: board.weights[n] for n in board.effective}
+    for score in board.scores.values():
+        total = sum(w * score.subs[n].used for n, w in weights.items()) / sum(weights.values())
+        assert score.rank == math.floor(total + 0.5), score.slug
+
+
+def test_small_weights_are_printed_as_written(catalog: Path, tmp_path: Path) -> None:
+    set_weights(catalog, "{adoption: 0.99, quality: 0.004, ecosystem: 0.003, match_graph: 0.003}")
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, out=out, jobs=1, search=False))
+    page = (out / "methodology" / "index.html").read_text()
+    assert "<td>0.004</td>" in page and "<td>0.003</td>" in page and "<td>0.99</td>" in page
+    assert "0.00<" not in page
+
+
+def test_a_figure_only_one_entry_reports_is_not_compared(catalog: Path) -> None:
+    edit(catalog, "alpha-vision", lambda d: d["signals"].update(monthly_downloads=10**6))
+    for slug in ("beta-paint", "gamma-studio", "delta-api"):
+        edit(catalog, slug, lambda d: (d.get("signals") or {}).pop("monthly_downloads", None))
+    board = rank(load_and_validate(catalog))
+    alpha = board.scores["alpha-vision"].subs["adoption"]
+    downloads = next(i for i in alpha.inputs if i.label == "Monthly downloads")
+    assert downloads.score is None  # shown, but compared with nothing
+    for slug in ("beta-paint", "gamma-studio"):
+        assert "Monthly downloads" not in board.scores[slug].subs["adoption"].missing

@@ -96,7 +96,7 @@ def check_page(html: str) -> None:
     ):
         assert int(hv) > int(lv)
         assert (rank[side[hi]], rank[side[lo]]) == (int(hv), int(lv))
-    if "are level at" in text:
+    if " is level with " in text:
         assert rank[0] == rank[1]
     gap = re.search(r"(\d+) points? ahead", page.lead)
     if gap:
@@ -138,10 +138,10 @@ def check_page(html: str) -> None:
         for label, median in found:
             for cell in page.rows[LABELS[label]]:
                 assert cell.startswith("—") and f"catalog median, {median}" in cell
-    for hi in re.findall(name + r"'s higher rank comes from the sub-scores counted", page.verdict):
+    for hi in re.findall(name + r" ranks higher only through the sub-scores that are", text):
         assert rank[side[hi]] > rank[1 - side[hi]]
         assert any(c.startswith("—") for n in LABELS.values() for c in page.rows[n])
-    if "can be ranked: no entry of the catalog has evidence" in page.lead:
+    if "can be ranked: no entry of the catalog has comparable evidence" in page.lead:
         assert all(c.startswith("—") for n in LABELS.values() for c in page.rows[n])
 
     def free(i: int) -> bool:
@@ -154,7 +154,7 @@ def check_page(html: str) -> None:
     for who, lo, hi in re.findall(name + r" could be anywhere from (\d+) to (\d+)", page.verdict):
         assert f"could be {lo}–{hi}" in page.rows["Rank"][side[who]]
         low[who], high[who] = int(lo), int(hi)
-    for who, value in re.findall(name + r"'s evidence is complete, so its rank is (\d+)", text):
+    for who, value in re.findall(name + r" stays at (\d+) with complete evidence", text):
         assert rank[side[who]] == int(value) and "could be" not in page.rows["Rank"][side[who]]
         low[who] = high[who] = int(value)
     if "ranges overlap" in page.verdict or "ranges meet" in page.verdict:
@@ -163,7 +163,7 @@ def check_page(html: str) -> None:
             assert high[lo] > low[hi]
         else:  # or level, and no more
             assert high[lo] == low[hi]
-    if "do different jobs" in page.verdict:
+    if "does a different job from" in page.verdict:
         cats = [set(page.rows["Categories"][i].split(", ")) for i in (0, 1)]
         assert not cats[0] & cats[1]
         assert re.search(r"<caption>0 shared,", html)
@@ -335,7 +335,7 @@ def test_a_rank_that_rests_on_a_median_says_so(catalog: Path) -> None:
     said = verdict_of(out, "blank-vs-known")
     assert "Blank ranks higher" in said and "Known leads on quality" in said
     assert "its rank counts the catalog median (adoption at 50)" in said
-    assert "Blank's higher rank comes from the sub-scores counted at the catalog median" in said
+    assert "Blank ranks higher only through the sub-scores that are not compared" in said
 
 
 def test_a_lead_on_different_figures_says_the_two_share_none(catalog: Path) -> None:
@@ -354,6 +354,21 @@ def test_a_lead_on_different_figures_says_the_two_share_none(catalog: Path) -> N
     assert "share no figure" not in verdict_of(out, "ref-vs-tiny")  # both report stars
 
 
+def test_a_level_on_different_figures_says_the_two_share_none(catalog: Path) -> None:
+    out = entries_only(
+        catalog,
+        "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}",
+        {
+            "zeus": {"github_stars": 1000},
+            "hera": {"monthly_downloads": 5000},
+            "iris": {"github_stars": 10, "monthly_downloads": 10},
+        },
+    )
+    said = verdict_of(out, "hera-vs-zeus")
+    assert "They are level on adoption (100 each)." in said
+    assert "On adoption the two share no figure, so that comparison places" in said
+
+
 def test_a_sub_score_of_weight_0_is_said_not_to_count(catalog: Path) -> None:
     out = entries_only(
         catalog,
@@ -364,16 +379,23 @@ def test_a_sub_score_of_weight_0_is_said_not_to_count(catalog: Path) -> None:
         },
     )
     said = verdict_of(out, "gpt-vs-other")
-    assert "are level at" in said
+    assert "Gpt is level with Other at" in said
     assert "Gpt leads on adoption (100 vs 0), which has weight 0 in this site's rank." in said
     assert "However" not in said
 
 
-def test_a_catalog_without_evidence_ranks_nobody(catalog: Path) -> None:
+@pytest.mark.parametrize(
+    "second",
+    [None, {"benchmarks": {"scienceqa": 3}}, {"github_stars": 5}],
+    ids=["nothing", "a benchmark nobody else has", "stars nobody else has"],
+)
+def test_a_catalog_without_comparable_evidence_ranks_nobody(
+    second: dict | None, catalog: Path
+) -> None:
     out = entries_only(
         catalog,
         "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}",
-        {"first": None, "second": None},
+        {"first": None, "second": second},
     )
     said = verdict_of(out, "first-vs-second")
     assert said.startswith("Neither First nor Second can be ranked: no entry of the catalog")

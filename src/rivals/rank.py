@@ -7,17 +7,19 @@ The formula, which the methodology page prints from `METHOD` below:
   (GitHub stars, monthly downloads and times matched on a log scale, `ln(1 + x)`; counts of
   integrations and platforms linearly; each benchmark linearly, flipped when lower is better).
   When every reporting entry has the same value, the component is 50 for all of them.
-  A benchmark that only one entry reports can't be compared and is left out.
+  A figure that only one entry reports (a benchmark, stars, ...) can't be compared and is
+  left out.
 * A sub-score is the mean of its components that the entry reports:
   adoption = stars, downloads; quality = the entry's comparable benchmarks;
   ecosystem = integrations, platforms; match graph = times matched.
 * Each sub-score is rounded half up to a whole point; the rank is computed from these
   whole points, so that a reader can redo the sum from the numbers a page shows.
-* rank = sum of weight x sub-score over the four sub-scores (weights from site.yaml),
-  rounded half up. A sub-score that no entry has evidence for is left out and the other
-  weights are scaled to sum to 1 (equally, if every one of them has weight 0). An entry
-  with no evidence for a sub-score is counted at the catalog median of that sub-score
-  (rounded half up), which its pages show.
+* rank = sum of weight x sub-score / sum of weight, over the sub-scores in force (the
+  weights as site.yaml gives them, which the methodology page prints), rounded half up. A
+  sub-score that no entry has comparable evidence for is left out, so the other weights
+  count in proportion (equally, if every one of them has weight 0). An entry with no
+  evidence for a sub-score is counted at the catalog median of that sub-score (rounded half
+  up), which its pages show.
 * Coverage interval: the lowest and highest rank the entry could have if each missing
   component were at the catalog's minimum (0) or maximum (100). Complete evidence gives an
   interval of one point: the rank.
@@ -53,7 +55,7 @@ METHOD: tuple[tuple[str, str, str], ...] = (
         "How well the entry does on published benchmarks.",
         "Mean over the entry's benchmark results. Each benchmark is stretched linearly so "
         "that the worst result in the catalog is 0 and the best is 100 (flipped when lower "
-        "is better). A benchmark reported by only one entry can't be compared and is skipped.",
+        "is better).",
     ),
     (
         "ecosystem",
@@ -159,6 +161,9 @@ def rank(catalog: Catalog) -> Leaderboard:
     weights = catalog.site.ranking.weights.as_dict()
     present = [n for n in SUB_SCORES if any(v.value is not None for v in raw_subs[n].values())]
     total = sum(weights[n] for n in present)
+    # What the rank counts: the weights as given (divided by their sum, so that a reader
+    # redoes it from the printed settings); 1 each if they are all 0.
+    counted = {n: weights[n] if total > 0 else 1.0 for n in present}
     if len(present) == len(SUB_SCORES):
         effective = dict(weights)
     elif total > 0:
@@ -166,7 +171,8 @@ def rank(catalog: Catalog) -> Leaderboard:
     else:  # the weighted sub-scores have no evidence: a rank of 0 for all would say nothing
         effective = {n: 1 / len(present) for n in present}
     notes = tuple(
-        f"No entry has evidence for {SUB_LABELS[n].lower()}, so it is left out of the rank."
+        f"No entry has comparable evidence for {SUB_LABELS[n].lower()}, so it is left out of"
+        " the rank."
         for n in SUB_SCORES
         if n not in present
     )
@@ -176,7 +182,7 @@ def rank(catalog: Catalog) -> Leaderboard:
             f"The sub-scores that have evidence ({shown}) all have weight 0 in the site's"
             " settings, so they are weighted equally.",
         )
-    scores = {s: _score(s, raw_subs, effective) for s in slugs}
+    scores = {s: _score(s, raw_subs, counted) for s in slugs}
     return Leaderboard(_positions(scores), weights, effective, notes)
 
 
@@ -232,10 +238,12 @@ def _sub_score(name: str, slug: str, comps: list[_Component]) -> SubScore:
     inputs, missing, scores = [], [], []
     for comp in comps:
         if slug not in comp.raw:
-            if name != "quality" and comp.raw:  # unreported benchmarks are not "missing"
+            # Unreported benchmarks are not "missing" (see the README), nor is a figure that
+            # only one entry reports (it is compared with nothing: see below).
+            if name != "quality" and len(comp.raw) > 1:
                 missing.append(comp.label)
             continue
-        comparable = len(comp.raw) > 1 or name != "quality"
+        comparable = len(comp.raw) > 1  # a figure nobody else reports compares with nothing
         score = comp.scaled[slug] if comparable else None
         inputs.append(Evidence(comp.label, comp.fmt(comp.raw[slug]), score))
         if score is not None:
@@ -264,7 +272,10 @@ def _score(slug: str, subs: dict[str, dict[str, SubScore]], weights: dict[str, f
         mine[name] = sub
         w = weights.get(name, 0.0)
         exact, low, high = exact + w * sub.used, low + w * sub.low, high + w * sub.high
-    if not weights:
+    total = sum(weights.values())
+    if total > 0:
+        exact, low, high = exact / total, low / total, high / total
+    else:  # no sub-score in force (no comparable evidence anywhere): the midpoint, unranked
         exact, low, high = 50.0, 0.0, 100.0
     return Score(slug, round_half_up(exact), round_half_up(low), round_half_up(high), exact, mine)
 

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from rivals.bytecode import bytecode_cache
 from rivals.markup import ScriptJson, inline_markdown, script_json
+from rivals.rank import figure
 from rivals.verdict import pair_names
 from rivals.write import FragmentStore
 
@@ -202,6 +203,7 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> Envir
     )
     env.filters["md"] = inline_markdown
     env.filters["thousands"] = lambda n: f"{n:,}"
+    env.filters["figure"] = figure  # a number as the catalog wrote it (0.004, not 0.00)
     env.filters["jsonld"] = jsonld
     # What a link to a pair page calls its two sides (verdict.pair_names): {% set one, two =
     # pair_names(a, b) %} gives "LLaVA (llava)" and "LLaVA (llava-2)" where a reader could

@@ -60,7 +60,8 @@ def compare(
     if not weights:  # no sub-score has evidence anywhere in the catalog
         lead = (
             f"Neither {names[a.slug]} nor {names[b.slug]} can be ranked: no entry of the catalog "
-            f"has evidence for any sub-score, so every rank is the midpoint, {a.rank}/100."
+            f"has comparable evidence for any sub-score, so every rank is the midpoint, "
+            f"{a.rank}/100."
         )
         sentences = [lead]
     else:
@@ -73,9 +74,9 @@ def compare(
     sentences += _uncertainty(names, a, b)
     if not shared and not side_a.categories & side_b.categories:
         sentences.append(
-            f"{names[a.slug]} and {names[b.slug]} do different jobs: they share no category and no "
-            "capability, so the ranks say which is better established, not which to pick "
-            "for a given task."
+            f"{names[a.slug]} does a different job from {names[b.slug]}: the two share no "
+            "category and no capability, so the ranks say which is better established, not "
+            "which to pick for a given task."
         )
     return Comparison(
         a.slug,
@@ -142,7 +143,7 @@ def _side(catalog: Catalog, score: Score) -> _Side:
 
 def _headline(names: dict[str, str], a: Score, b: Score, verb: str) -> str:
     if a.rank == b.rank:
-        return f"{names[a.slug]} and {names[b.slug]} are level at {a.rank}/100."
+        return f"{names[a.slug]} is level with {names[b.slug]} at {a.rank}/100."
     hi, lo = (a, b) if a.rank > b.rank else (b, a)
     gap = hi.rank - lo.rank
     ahead = f", {gap} point{'s' if gap != 1 else ''} ahead" if verb == "ranks" else ""
@@ -153,9 +154,10 @@ def _headline(names: dict[str, str], a: Score, b: Score, verb: str) -> str:
 
 
 def _basis(shared: int, unique: int, together: int) -> str:
+    some = "no" if not shared else f"{shared}"
     caps = (
-        f"{shared} shared capabilit{'y' if shared == 1 else 'ies'} and {unique} that only one "
-        f"side lists"
+        f"{some} shared capabilit{'y' if shared == 1 or not shared else 'ies'} and {unique} that "
+        f"only one side lists"
     )
     if together:
         graph = f"the two were matched {together:,} time{'s' if together != 1 else ''}"
@@ -187,12 +189,12 @@ def _sub_score_sentences(
             if va != vb:
                 weightless.append((label, va, vb))
             continue
-        if va == vb:
-            level.append(f"{label} ({va} each)")
-            continue
-        (lead_a if va > vb else lead_b).append(f"{label} ({max(va, vb)} vs {min(va, vb)})")
         if name in apart:
             different.append(label)
+        if va == vb:
+            level.append(f"{label} ({va} each)")
+        else:
+            (lead_a if va > vb else lead_b).append(f"{label} ({max(va, vb)} vs {min(va, vb)})")
     out = []
     name_a, name_b = names[a.slug], names[b.slug]
     if lead_a and lead_b:
@@ -201,22 +203,23 @@ def _sub_score_sentences(
         )
     elif lead_a or lead_b:
         out.append(f"{name_a if lead_a else name_b} leads on {_and(lead_a or lead_b)}.")
+    if level:
+        out.append(f"They are level on {_and(level)}.")
     if different:
-        which = "that lead places" if len(different) == 1 else "those leads place"
+        which = "that comparison places" if len(different) == 1 else "those comparisons place"
         out.append(
             f"On {_and(different)} the two share no figure, so {which} each against the rest of"
             " the catalog, not against the other."
         )
-    if level:
-        out.append(f"They are level on {_and(level)}.")
     out += _median_sentences(names, a, b, unknown)
     if a.rank != b.rank and unknown:
         hi_leads = lead_a if a.rank > b.rank else lead_b
         if not hi_leads:
             hi = names[a.slug] if a.rank > b.rank else names[b.slug]
             out.append(
-                f"{hi}'s higher rank comes from the sub-scores counted at the catalog median, "
-                "not from a lead on a figure both have."
+                f"{hi} ranks higher only through the sub-scores that are not compared, where a"
+                " side without evidence is counted at the catalog median; it leads on no figure"
+                " both have."
             )
     for label, va, vb in weightless:
         who = name_a if va > vb else name_b
@@ -266,8 +269,7 @@ def _free_tier(names: dict[str, str], a: Score, b: Score, free: dict[str, bool])
         return [
             f"However, {names[f.slug]} offers a free tier, which may be better for getting started."
         ]
-    also = " also" if f.rank > p.rank else ""
-    return [f"{names[f.slug]}{also} offers a free tier, which {names[p.slug]} does not."]
+    return [f"{names[f.slug]} offers a free tier, which {names[p.slug]} does not."]
 
 
 def _uncertainty(names: dict[str, str], a: Score, b: Score) -> list[str]:
@@ -277,7 +279,7 @@ def _uncertainty(names: dict[str, str], a: Score, b: Score) -> list[str]:
     def span(score: Score) -> str:
         name = names[score.slug]
         if score.complete:
-            return f"{name}'s evidence is complete, so its rank is {score.rank}"
+            return f"{name} stays at {score.rank} with complete evidence"
         return f"{name} could be anywhere from {score.low} to {score.high}"
 
     ranges = f"{span(a)}; {span(b)}"

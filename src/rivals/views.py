@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
@@ -54,7 +54,8 @@ class SubView:
     used: int
     inputs: tuple[tuple[str, str, int | None], ...]
     missing: tuple[str, ...]
-    in_force: bool = True  # False: no entry has evidence, so the rank leaves it out
+    in_force: bool = True  # False: no entry has comparable evidence, so the rank leaves it out
+    counted: bool = True  # False: its weight in force is 0
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,8 @@ class Site:
 
     def __post_init__(self) -> None:
         for slug, entry in self.catalog.entries.items():
-            in_force = frozenset(self.board.effective)
-            view = _entry_view(self.catalog, slug, entry, self.board.scores[slug], in_force)
+            weights = self.board.effective
+            view = _entry_view(self.catalog, slug, entry, self.board.scores[slug], weights)
             self.entries[slug] = view
             self.cells[slug] = entry_cells(view)
 
@@ -488,7 +489,7 @@ def feature_rows(site: Site, *slugs: str) -> list[tuple[str, tuple[Cell, ...]]]:
 
 
 def _entry_view(
-    catalog: Catalog, slug: str, entry: Entry, score: Score, in_force: frozenset[str]
+    catalog: Catalog, slug: str, entry: Entry, score: Score, in_force: Mapping[str, float]
 ) -> EntryView:
     signals = entry.signals
     return EntryView(
@@ -514,6 +515,7 @@ def _entry_view(
                 ),
                 missing=score.subs[n].missing,
                 in_force=n in in_force,
+                counted=in_force.get(n, 0.0) > 0,
             )
             for n in SUB_SCORES
         ),
@@ -548,11 +550,12 @@ def _entry_view(
 def _missing_note(sub: SubView) -> str | None:
     if sub.value is not None:
         return f"missing: {', '.join(sub.missing)}" if sub.missing else None
+    what = "not comparable" if sub.inputs else "no evidence"
     if not sub.in_force:
-        return "left out of the rank: no entry has evidence"
-    if sub.inputs:
-        return f"not comparable; counted at the catalog median, {sub.used}"
-    return f"no evidence; counted at the catalog median, {sub.used}"
+        return f"{what}; left out of the rank: no entry has comparable evidence"
+    if not sub.counted:
+        return f"{what}; not counted: its weight is 0"
+    return f"{what}; counted at the catalog median, {sub.used}"
 
 
 def _interval(e: EntryView) -> str | None:
