@@ -550,9 +550,9 @@ def _entry_view(
 def _missing_note(sub: SubView) -> str | None:
     if sub.value is not None:
         return f"missing: {', '.join(sub.missing)}" if sub.missing else None
-    what = "not comparable" if sub.inputs else "no evidence"
     if not sub.in_force:
-        return f"{what}; left out of the rank: no entry has comparable evidence"
+        return "left out of the rank: no entry has comparable evidence"
+    what = "not comparable" if sub.inputs else "no evidence"
     if not sub.counted:
         return f"{what}; not counted: its weight is 0"
     return f"{what}; counted at the catalog median, {sub.used}"
