@@ -158,6 +158,37 @@ def test_files_that_look_like_entries_are_never_skipped_silently(catalog: Path) 
     assert len(found) == 4, found
 
 
+def test_yaml_files_the_catalog_does_not_read_are_reported(catalog: Path) -> None:
+    (catalog / "site.yaml").rename(catalog / "site.yml")
+    (catalog / "match.yaml").write_text((catalog / "matches.yaml").read_text())
+    (catalog / "beta.yaml").write_text("name: x\n")  # an entry saved beside models/
+    (catalog / "models" / "archive").mkdir()
+    (catalog / "models" / "archive" / "old.yaml").write_text("name: x\n")
+    # Names starting with "." or "_" are the user's own, as are files of other kinds.
+    (catalog / "_notes.yaml").write_text("x: 1\n")
+    (catalog / "models" / "_old").mkdir()
+    (catalog / "models" / "_old" / "old.yaml").write_text("name: x\n")
+    (catalog / "README.md").write_text("# notes\n")
+    found = problems_of(catalog)
+    assert (
+        "site.yml:1: (file): catalog files must end in .yaml (did you mean 'site.yaml'?)" in found
+    )
+    read = "site.yaml, categories.yaml, capabilities.yaml, benchmarks.yaml, matches.yaml"
+    assert (
+        f"match.yaml:1: (file): not a file of the catalog, which reads {read}"
+        " (did you mean 'matches.yaml'?)" in found
+    )
+    assert (
+        f"beta.yaml:1: (file): not a file of the catalog, which reads {read} (an entry goes in models/)"
+        in found
+    )
+    assert (
+        "models/archive:1: (folder): entries go directly in models/; the files of this folder"
+        " are not read (rename it _archive to keep them out of the catalog)" in found
+    )
+    assert len(found) == 4, found
+
+
 def test_a_special_file_is_refused_without_reading_it(catalog: Path) -> None:
     (catalog / "site.yaml").unlink()
     os.mkfifo(catalog / "site.yaml")  # reading it would wait for a writer forever

@@ -20,7 +20,7 @@ from typing import Any
 
 from rivals.forked import Child, can_fork
 from rivals.owned import read_own
-from rivals.problems import Problem, field_path
+from rivals.problems import Problem, closest, field_path
 
 Loc = tuple[str | int, ...]
 
@@ -130,6 +130,7 @@ def load_catalog(
         doc = load(path, problems)
         if doc is not None:
             raw.files[name] = doc
+    _stray_files(root, problems)
     models = root / "models"
     try:
         if not _is_folder(models):
@@ -145,6 +146,34 @@ def load_catalog(
             raw.models[path.stem] = doc
     load.forget_unused()
     return raw, problems
+
+
+def _stray_files(root: Path, problems: list[Problem]) -> None:
+    """Report YAML files in the catalog folder that it does not read (`site.yml`, an entry
+    saved beside models/ instead of in it, `match.yaml`): a typo never vanishes silently.
+    Names starting with "." or "_" are left alone, as in models/."""
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return  # reported where the files are read
+    known = [f"{name}.yaml" for name in CATALOG_FILES]
+    for name in names:
+        stem, _, suffix = name.rpartition(".")
+        if name in known or name.startswith((".", "_")) or suffix.lower() not in ("yaml", "yml"):
+            continue
+        if (root / name).is_dir():
+            continue
+        if f"{stem}.yaml" in known:
+            message = f"catalog files must end in .yaml (did you mean '{stem}.yaml'?)"
+        else:
+            close = closest(stem, CATALOG_FILES)
+            hint = (
+                " (an entry goes in models/)"
+                if close is None
+                else f" (did you mean '{close}.yaml'?)"
+            )
+            message = f"not a file of the catalog, which reads {', '.join(known)}{hint}"
+        problems.append(Problem(str(root / name), 1, "(file)", message))
 
 
 def _is_folder(path: Path) -> bool:
@@ -396,6 +425,24 @@ def _model_files(folder: Path, problems: list[Problem]) -> Iterator[Path]:
             yield path
         elif name.lower().endswith((".yml", ".yaml")) and not path.is_dir():
             problems.append(Problem(str(path), 1, "(file)", "model files must end in .yaml"))
+        elif path.is_dir() and _holds_yaml(path):
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    "(folder)",
+                    "entries go directly in models/; the files of this folder are not read"
+                    f" (rename it _{name} to keep them out of the catalog)",
+                )
+            )
+
+
+def _holds_yaml(folder: Path) -> bool:
+    """True when `folder` (a subfolder of models/) holds a YAML file, at any depth."""
+    try:
+        return any(p.suffix.lower() in (".yaml", ".yml") for p in folder.rglob("*"))
+    except OSError:
+        return False
 
 
 def load_document(path: Path, problems: list[Problem]) -> Document | None:

@@ -41,12 +41,18 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     A choice that `word` abbreviates comes first (`visual-qa` or `vqa` for
     `visual-question-answering`), then the closest spelling.
     """
+    close = closest(word, choices)
+    return f" (did you mean '{close}'?)" if close is not None else ""
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """Return the choice that did_you_mean suggests for `word`, or None."""
     ordered = sorted(choices)
     parts = _WORDS.split(word)
     short = [choice for choice in ordered if _abbreviates(parts, _WORDS.split(choice))]
     close = difflib.get_close_matches(word, short, n=1, cutoff=0) if short else []
     close = close or difflib.get_close_matches(word, ordered, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return close[0] if close else None
 
 
 _WORDS = re.compile(r"[-_]")  # what joins the words of ids (hyphens) and fields (underscores)
