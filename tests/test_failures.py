@@ -231,3 +231,33 @@ def test_out_in_the_templates_folder_is_refused(
     assert result.exit_code == 1
     assert f"error: --out {out} is inside the templates folder {templates}" in result.stderr
     assert tree(templates) == before
+
+
+@pytest.mark.parametrize(
+    ("out", "where"),
+    [
+        (".", "the catalog folder"),
+        ("models", "inside the models folder of the catalog"),
+        ("..", "a folder that holds the catalog"),
+    ],
+)
+def test_out_mixed_with_the_catalog_is_refused(
+    runner: CliRunner, catalog: Path, out: str, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(catalog)
+    before = tree(catalog.parent)
+    result = runner.invoke(cli, ["build", "--data", ".", "--out", out, "--no-search"])
+    assert result.exit_code == 1
+    assert f"error: --out {out} is {where} (--data .): build elsewhere" in result.stderr
+    assert tree(catalog.parent) == before
+
+
+def test_a_site_folder_inside_the_catalog_folder_is_fine(
+    runner: CliRunner, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(catalog)
+    result = runner.invoke(cli, ["build", "--data", ".", "--out", "site", "--no-search"])
+    assert result.exit_code == 0, result.output
+    assert (catalog / "site" / "index.html").is_file()
+    again = runner.invoke(cli, ["check", "--data", "."])  # the site is not read as catalog
+    assert again.exit_code == 0, again.output

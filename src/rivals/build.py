@@ -177,6 +177,7 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
         inside = out.resolve().is_relative_to(templates.resolve())
         if inside:  # pages would overwrite the templates (index.html, 404.html)
             raise BuildError(f"--out {out} is inside the templates folder {templates}")
+    _check_apart(out, options.data)
     try:
         check_cache(out)
     except UnsafePath as err:
@@ -201,6 +202,24 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
     finally:
         if shared is not None:
             shared.close()
+
+
+def _check_apart(out: Path, data: Path) -> None:
+    """Raise BuildError when --out would mix pages with the catalog: --out is the catalog
+    folder or its models/, or it holds the catalog (which would be published with the pages).
+    A site folder elsewhere inside the catalog folder (`--data . --out site`) is fine."""
+    site, catalog = out.resolve(), data.resolve()
+    if site == catalog:
+        where = "the catalog folder"
+    elif site.is_relative_to(catalog / "models"):
+        where = "inside the models folder of the catalog"
+    elif catalog.is_relative_to(site):
+        where = "a folder that holds the catalog"
+    else:
+        return
+    raise BuildError(
+        f"--out {out} is {where} (--data {data}): build elsewhere (the default is site/)"
+    )
 
 
 def _share_ahead(site: Site, jobs: int | None) -> Child | None:
