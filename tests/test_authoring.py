@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -360,6 +361,10 @@ def test_serve_rebuilds_reloads_shows_problems_and_recovers(catalog: Path) -> No
 
         threading.Thread(target=listen, daemon=True).start()
         wait_for(lambda: not events.empty())  # connected
+        with pytest.raises(urllib.error.HTTPError) as missing:  # the site's 404 page, as a host
+            fetch(base + "no/such/page/")
+        assert missing.value.code == 404
+        assert "<h1>Page not found</h1>" in missing.value.read().decode()
         model = catalog / "models" / "alpha-vision.yaml"
         good = model.read_text()
         model.write_text(good.replace("Alpha Vision", "Alpha Vision Two", 1))
@@ -369,6 +374,7 @@ def test_serve_rebuilds_reloads_shows_problems_and_recovers(catalog: Path) -> No
         wait_for(lambda: "rivals-problems" in fetch(base + "models/alpha-vision/"))
         overlay = fetch(base + "models/alpha-vision/")
         assert "alpha-vision.yaml:2: kind:" in overlay and "Alpha Vision Two" in overlay
+        assert "The catalog has problems; showing the last good build." in overlay
         model.write_text(good)
         wait_for(lambda: "rivals-problems" not in fetch(base + "models/alpha-vision/"))
         assert "Alpha Vision Two" not in fetch(base + "models/alpha-vision/")
@@ -483,6 +489,34 @@ def test_serve_does_not_rebuild_when_only_the_editor_schema_changes(tmp_path: Pa
         (folder / "site.yaml").write_text("title: Mine\n")
         batch = batches.get(timeout=10)
         assert {Path(path).name for _, path in batch} == {"site.yaml"}  # type: ignore[attr-defined]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_serve_watches_a_folder_made_after_it_started(tmp_path: Path) -> None:
+    from rivals.serve import _watch
+
+    data, templates = tmp_path / "data", tmp_path / "templates"
+    data.mkdir()
+    batches: queue.Queue[object] = queue.Queue()
+    stop = threading.Event()
+
+    def run() -> None:
+        for batch in _watch([data, templates], stop):
+            batches.put(batch)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        time.sleep(0.5)  # the watcher is up
+        templates.mkdir()  # made while serving: a change, then watched
+        assert batches.get(timeout=10) == {"appeared"}
+        time.sleep(0.8)
+        (templates / "model.html").write_text("mine\n")
+        batch = batches.get(timeout=10)
+        assert "model.html" in {Path(path).name for _, path in batch}  # type: ignore[attr-defined]
     finally:
         stop.set()
         thread.join(timeout=10)

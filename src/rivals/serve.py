@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rivals.build import BuildError, BuildOptions, build_site
 from rivals.forked import sigterm_as_interrupt
-from rivals.problems import CatalogError
+from rivals.problems import CatalogError, counted
 from rivals.starter import SCHEMA_FILE
 
 EVENTS = "/_rivals/events"
@@ -43,6 +43,8 @@ class LiveState:
     """What the server shows: the problems of the last build, and who is listening for reloads."""
 
     problems: list[str] = field(default_factory=list)
+    headline: str = ""  # what the overlay says above the problems
+    built: bool = False  # a build has succeeded since serve started
     listeners: list[queue.Queue[str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -53,12 +55,12 @@ class LiveState:
                 listener.put(event)
 
 
-def overlay(problems: list[str]) -> str:
-    """Return the HTML of the error overlay listing the catalog's problems."""
+def overlay(problems: list[str], headline: str = "The catalog has problems") -> str:
+    """Return the HTML of the error overlay: `headline`, then the problems."""
     lines = "\n".join(html.escape(p) for p in problems)
     return (
         f'<div id="rivals-problems" role="alert" style="{OVERLAY_STYLE}">'
-        f"<strong>The catalog has problems; showing the last good build.</strong>\n\n{lines}</div>"
+        f"<strong>{html.escape(headline)}</strong>\n\n{lines}</div>"
     )
 
 
@@ -83,17 +85,21 @@ class _Handler(SimpleHTTPRequestHandler):
                 b"<!doctype html><html lang='en'><title>Problems</title><body></body></html>"
             )
             return
+        missing = Path(self.directory) / "404.html"
+        if not path.exists() and missing.is_file():  # the site's own page, as a host serves it
+            self._html(missing.read_bytes(), 404)
+            return
         super().do_GET()
 
-    def _html(self, body: bytes) -> None:
+    def _html(self, body: bytes, status: int = 200) -> None:
         extra = RELOAD_SCRIPT
         if self.state.problems:
-            extra = overlay(self.state.problems) + extra
+            extra = overlay(self.state.problems, self.state.headline) + extra
         text = body.decode("utf-8")
         cut = text.rfind("</body>")
         text = text[:cut] + extra + text[cut:] if cut >= 0 else text + extra
         data = text.encode("utf-8")
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
@@ -177,7 +183,7 @@ def _serve(
         thread.start()
         address = f"http://{host}:{server.server_address[1]}/"
         say(f"Serving {options.data}/ on {address} (Ctrl-C to stop)")
-        watched = [p for p in (options.data, options.templates) if p is not None and p.exists()]
+        watched = [p for p in (options.data, options.templates) if p is not None]
         for _ in (changes or _watch)(watched):
             _rebuild(
                 BuildOptions(
@@ -198,35 +204,71 @@ def _serve(
 
 def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]) -> None:
     """Build once; on failure keep serving the last good site and show the problems."""
+    shown = "showing the last good build" if state.built else "no build has succeeded yet"
     try:
         report = build_site(options)
     except CatalogError as err:
         state.problems = [str(p) for p in err.problems]
+        state.headline = f"The catalog has problems; {shown}."
         for line in state.problems:
             say(line)
-        say(f"{len(state.problems)} problem(s); still serving the last good build.")
+        say(f"{counted(len(state.problems), 'problem', 'problems')} found; {shown}.")
         return
     except BuildError as err:
         state.problems = [str(err)]
+        state.headline = f"The build failed; {shown}."
         say(f"error: {err}")
         return
     except Exception as err:  # a bug, or a case not turned into a BuildError: keep serving
         state.problems = [f"{type(err).__name__}: {err}"]
+        state.headline = f"The build failed; {shown}."
         say(f"error: the build failed: {type(err).__name__}: {err}")
         return
     state.problems = []
+    state.built = True
     say(f"Built {report.pages:,} pages ({report.rendered:,} rendered) in {report.seconds:.2f} s.")
     for line in report.drafts:
         say(f"note: {line}")
 
 
 def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[object]:
+    """Yield after each batch of changes to the files under `paths`, until `stop` is set.
+
+    A path that does not exist yet (a catalog or templates folder made after serve started)
+    is looked for every half second; when it appears, that is a change, and it is watched
+    from then on (its parent is not watched instead: it may be a whole home folder).
+    """
     from watchfiles import Change, DefaultFilter, watch
 
     default = DefaultFilter()
+    stop = stop or threading.Event()
 
     def relevant(change: Change, path: str) -> bool:
         # The editor schema `rivals new` writes beside models/ is not read by a build.
         return default(change, path) and os.path.basename(path) != SCHEMA_FILE
 
-    yield from watch(*paths, watch_filter=relevant, debounce=200, step=50, stop_event=stop)
+    while not stop.is_set():
+        present = [p for p in paths if p.exists()]
+        missing = [p for p in paths if not p.exists()]
+        if not present:
+            if stop.wait(0.5):
+                return
+            if any(p.exists() for p in missing):
+                yield {"appeared"}
+            continue
+        for changes in watch(
+            *present,
+            watch_filter=relevant,
+            debounce=200,
+            step=50,
+            stop_event=stop,
+            rust_timeout=500 if missing else 5000,
+            yield_on_timeout=bool(missing),
+        ):
+            if changes:
+                yield changes
+            if any(p.exists() for p in missing):
+                yield {"appeared"}
+                break  # watch again, with the new folder
+        else:
+            return
