@@ -83,6 +83,12 @@ def test_unsafe_tags_are_refused(text: str, message: str) -> None:
             "invalid YAML: expected a single document in the stream but found another document",
         ),
         (b"a: " + b"[" * 100 + b"]" * 100 + b"\n", 1, "nested too deeply"),
+        (
+            b"name: x\npricing:\n\tplan: free\n",
+            3,
+            "invalid YAML: while scanning for the next token found character that cannot start"
+            " any token (a tab: YAML indents with spaces only)",
+        ),
     ],
 )
 def test_broken_files_give_one_clear_error(data: bytes, line: int, message: str) -> None:

@@ -86,6 +86,8 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
         mark = err.problem_mark or err.context_mark
         line = line_of(mark) if mark is not None else 1
         what = " ".join(part for part in (err.context, err.problem) if part)
+        if mark is not None and text[mark.index : mark.index + 1] == "\t":
+            what += " (a tab: YAML indents with spaces only)"
         raise YamlError(line, (), f"invalid YAML: {what}") from None
     except yaml.reader.ReaderError as err:  # a character YAML does not allow, such as NUL
         where = _line_at(text, err.position) if isinstance(err.position, int) else 1
