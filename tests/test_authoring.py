@@ -46,6 +46,14 @@ def test_new_writes_a_valid_draft_whose_placeholders_check_points_at_by_line(
         " then remove `draft: true`"
     )
     assert all(line.endswith(": placeholder still to fill in") for line in notes[1:])
+    # A problem in another file does not hide them.
+    other = catalog / "models" / "beta-paint.yaml"
+    other.write_text(other.read_text().replace("kind: model", "kind: spaceship"))
+    failed = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert failed.exit_code == 1
+    lines = failed.stderr.splitlines()
+    assert lines[0].startswith(f"{other}:") and lines[1] == "1 problem found."
+    assert lines[2:] == notes
 
 
 def _publish(path: Path, keep_draft: bool = False) -> None:

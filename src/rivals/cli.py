@@ -285,6 +285,8 @@ def _run(action: Callable[[], T]) -> T:
             click.echo(str(problem), err=True)
         count = len(err.problems)
         click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
+        for line in err.notes:
+            click.echo(line if line.startswith(" ") else f"note: {line}", err=True)
         sys.exit(err.exit_code)
     except BuildError as err:
         click.echo(f"error: {err}", err=True)

@@ -26,8 +26,9 @@ class CatalogError(Exception):
 
     exit_code = 1
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], notes: Iterable[str] = ()) -> None:
         self.problems = sorted(set(problems), key=_problem_order)
+        self.notes = list(notes)  # lines worth knowing that are no problem (drafts' TODOs)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -78,8 +78,8 @@ def validate_catalog(
         if entry is not None and not problem and not draft:
             entries[slug] = entry
     matches = _matches(raw.files.get("matches"), raw.listed, found)
-    if found:
-        raise CatalogError(found)
+    if found:  # the drafts' notes too: a problem elsewhere should not hide their TODOs
+        raise CatalogError(found, draft_notes(drafts, listed=True))
     if drafts:  # a draft's matches wait until it is published
         matches = [m for m in matches if drafts.keys().isdisjoint(m.pair)]
     if base_url is not None:
