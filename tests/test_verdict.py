@@ -262,6 +262,9 @@ def test_two_entries_of_one_name_are_told_apart_by_slug(catalog: Path, tmp_path:
     # comparisons on other pair pages) name it the same way.
     for other in (out / "models" / "alpha-vision" / "index.html", out / "index.html"):
         assert re.search(r"\(alpha-vision\)</bdi> vs <bdi>[^<]*\(gamma-studio\)", other.read_text())
+    # So do the lists of entries: the leaderboard and the A-Z list.
+    assert "(gamma-studio)</a></th>" in (out / "index.html").read_text()
+    assert "(alpha-vision)</a> <span" in (out / "search" / "index.html").read_text()
 
 
 @pytest.mark.parametrize(

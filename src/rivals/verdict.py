@@ -94,13 +94,13 @@ def compare(
 def pair_names(a_slug: str, a_name: str, b_slug: str, b_name: str) -> tuple[str, str]:
     """Return what a pair page calls its two entries: their names, or, when a reader could
     not tell the names apart, each with its slug, "LLaVA (llava)" and "LLaVA (llava-2)"."""
-    if _folded(a_name) != _folded(b_name):
+    if folded_name(a_name) != folded_name(b_name):
         return a_name, b_name
     return f"{a_name} ({a_slug})", f"{b_name} ({b_slug})"
 
 
 @lru_cache(maxsize=4096)
-def _folded(name: str) -> str:
+def folded_name(name: str) -> str:
     """Return `name` as a reader sees it: letter case, compatibility forms (full-width
     letters), invisible characters (zero-width spaces) and runs of spaces, which a page
     shows as one, do not count."""

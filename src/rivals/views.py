@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import combinations
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 from rivals.rank import SUB_LABELS, Leaderboard, Score, round_half_up
 from rivals.records import SUB_SCORES, Catalog, Entry
-from rivals.verdict import Comparison, compare
+from rivals.verdict import Comparison, compare, folded_name
 
 KIND_LABELS = {
     "model": "Model",
@@ -90,6 +90,9 @@ class EntryView:
     has_signals: bool
     integrations: tuple[str, ...]
     platforms: tuple[str, ...]
+    # The name, or "Name (slug)" when another entry's name looks the same to a reader (lists
+    # that show several entries use it: leaderboards, the A-Z list, alternatives).
+    label: str = ""
 
     @property
     def complete(self) -> bool:
@@ -133,9 +136,12 @@ class Site:
     )
 
     def __post_init__(self) -> None:
+        seen = Counter(folded_name(entry.name) for entry in self.catalog.entries.values())
         for slug, entry in self.catalog.entries.items():
             weights = self.board.effective
             view = _entry_view(self.catalog, slug, entry, self.board.scores[slug], weights)
+            if seen[folded_name(entry.name)] > 1:
+                view = replace(view, label=f"{entry.name} ({slug})")
             self.entries[slug] = view
             self.cells[slug] = entry_cells(view)
 
@@ -544,6 +550,7 @@ def _entry_view(
         has_signals=signals is not None,
         integrations=tuple(signals.integrations or ()) if signals else (),
         platforms=tuple(signals.platforms or ()) if signals else (),
+        label=entry.name,
     )
 
 
