@@ -542,3 +542,48 @@ def test_compare_tells_apart_two_entries_of_one_name(runner: CliRunner, catalog:
     )
     assert result.exit_code == 0, result.output
     assert "Alpha Vision (alpha-vision) vs Alpha  VISION (beta-paint)" in result.stdout
+
+
+def test_init_makes_a_valid_catalog_to_start_from(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    missing = runner.invoke(cli, ["check"])
+    assert missing.exit_code == 1
+    assert "data:1: (folder): catalog folder not found (`rivals init` makes a new one)" in (
+        missing.stderr
+    )
+    made = runner.invoke(cli, ["init", "--title", 'Vision: "models"'])
+    assert made.exit_code == 0, made.output
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [
+        "benchmarks.yaml",
+        "capabilities.yaml",
+        "categories.yaml",
+        "matches.yaml",
+        "models",
+        "site.yaml",
+    ]
+    check = runner.invoke(cli, ["check"])
+    assert check.exit_code == 0, check.output
+    assert "data/ is valid: 0 entries, 1 category, 1 capability." in check.stdout
+    # The starter's examples are the ids `rivals new` suggests; filled in, it builds.
+    runner.invoke(cli, ["new", "my-model"])
+    _publish_with(tmp_path / "data" / "models" / "my-model.yaml", "general", "question-answering")
+    built = runner.invoke(cli, ["build", "--no-search", "--quiet"])
+    assert built.exit_code == 0, built.output
+    assert (
+        "<title>My Model &middot; Vision: &#34;models&#34;</title>"
+        in (tmp_path / "site" / "models" / "my-model" / "index.html").read_text()
+    )
+    again = runner.invoke(cli, ["init"])  # never over a catalog
+    assert again.exit_code == 1
+    assert "data:1: (folder): folder is not empty: rivals init makes a new catalog only" in (
+        again.stderr
+    )
+
+
+def _publish_with(path: Path, category: str, capability: str) -> None:
+    text = path.read_text().replace("categories: [TODO]", f"categories: [{category}]")
+    text = text.replace("id: TODO", f"id: {capability}").replace("TODO.example.org", "x.org")
+    text = re.sub(r"TODO ([^\n]*)", r"Filled in - \1", text)
+    path.write_text(re.sub(r"\ndraft: true[^\n]*", "", text))

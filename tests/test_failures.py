@@ -40,6 +40,10 @@ def build_args(catalog: Path, out: Path, templates: Path | None = None) -> list[
             "partials/fragments.html:2: template: TypeError: ",
         ),
         ({"compare.html": '{% include "nope.html" %}'}, "template: template not found: nope.html"),
+        (  # the class of the object, not rivals' module path
+            {"compare.html": "{{ a.nonexistent }}"},
+            "compare.html:1: template: 'EntryView object' has no attribute 'nonexistent'",
+        ),
         (
             {"static/a\\b.css": "x"},
             "refusing to write outside the output folder: 'assets/a\\\\b.css'",

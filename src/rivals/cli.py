@@ -191,6 +191,21 @@ def new(slug: str, name: str | None, data: Path) -> None:
 
 
 @cli.command()
+@DATA
+@click.option("--title", default="Rivals", show_default=True, help="The site's title.")
+def init(data: Path, title: str) -> None:
+    """Make a new, valid catalog to start from (the folder must not exist or be empty)."""
+    from rivals.starter import create_catalog
+
+    written = _run(lambda: create_catalog(data, title))
+    names = ", ".join(p.name + ("/" if p.is_dir() else "") for p in written)
+    click.echo(
+        f"Wrote {data}/: {names}. Next: `rivals new SLUG --data {data}` for a first entry,"
+        f" then `rivals serve --data {data}`."
+    )
+
+
+@cli.command()
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Write to this file instead of stdout."
 )

@@ -116,7 +116,11 @@ def load_catalog(
     problems: list[Problem] = []
     try:
         if not _is_folder(root):
-            problems.append(Problem(str(root), 1, "(folder)", "catalog folder not found"))
+            if os.path.lexists(root):
+                message = "is a file, not the catalog folder (--data names the folder)"
+            else:
+                message = "catalog folder not found (`rivals init` makes a new one)"
+            problems.append(Problem(str(root), 1, "(folder)", message))
             return raw, problems
     except OSError as err:
         problems.append(Problem(str(root), 1, "(folder)", f"cannot read: {err.strerror}"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -489,6 +490,8 @@ def template_failure(err: BaseException, fallback: str) -> str:
         what = str(err)
     else:
         what = f"{type(err).__name__}: {err}"
+    # "'rivals.views.EntryView object' has no attribute 'x'": the class, not our module path.
+    what = re.sub(r"'rivals\.[\w.]*?\.(\w+) object'", r"'\1 object'", what)
     return f"{where}: template: {what}"
 
 

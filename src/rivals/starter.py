@@ -126,3 +126,65 @@ def entry_schema() -> dict[str, Any]:
 def is_placeholder(value: object) -> bool:
     """True for the starter's TODO values (text, ids and URLs alike)."""
     return isinstance(value, str) and (value.startswith(PLACEHOLDER) or "://TODO." in value)
+
+
+# `rivals init`: the smallest catalog that checks, with each file saying what goes in it.
+CATALOG_STARTER = {
+    "site.yaml": """\
+# The site's settings; every key is optional.
+title: {title}
+# tagline: What this site compares, in one line.
+# base_url: https://example.org/   # where the site is served from: canonical links, sitemap
+ranking:
+  weights: {{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}}   # sum to 1
+pairs: all                          # all | same-category | matched
+""",
+    "categories.yaml": """\
+# Categories group entries: id -> name (and an optional markdown description). Every entry
+# lists one or more of these ids. Rename this one to fit your catalog.
+general:
+  name: General
+  description: Everything the catalog compares.
+""",
+    "capabilities.yaml": """\
+# The shared list of capabilities: id -> name (optional: group, description). Two entries
+# that list the same id are compared side by side on it. Rename this one to fit.
+question-answering:
+  name: Question answering
+  description: Answers questions asked in plain language.
+""",
+    "benchmarks.yaml": """\
+# Optional: benchmarks that entries report results for (signals.benchmarks), e.g.
+# mmlu:
+#   name: MMLU
+#   higher_is_better: true
+#   unit: "%"
+""",
+    "matches.yaml": """\
+# Optional: how often two entries were compared (the match graph), e.g.
+# - pair: [first-slug, second-slug]
+#   count: 3
+""",
+}
+
+
+def create_catalog(data: Path, title: str) -> list[Path]:
+    """Write a new catalog into `data` (which must not exist or be empty) and return the files
+    written; raise CatalogError if `data` holds anything."""
+    try:
+        taken = data.exists() and (not data.is_dir() or any(data.iterdir()))
+    except OSError as err:
+        raise CatalogError([Problem(str(data), 1, "(folder)", f"cannot read: {err}")]) from None
+    if taken:
+        what = "folder is not empty" if data.is_dir() else "is a file"
+        raise CatalogError(
+            [Problem(str(data), 1, "(folder)", f"{what}: rivals init makes a new catalog only")]
+        )
+    written = []
+    for name, text in CATALOG_STARTER.items():
+        path = data / name
+        write_new_file(path, text.format(title=json.dumps(title, ensure_ascii=False)))
+        written.append(path)
+    (data / "models").mkdir()
+    written.append(data / "models")
+    return written
