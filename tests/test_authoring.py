@@ -566,6 +566,10 @@ def test_init_makes_a_valid_catalog_to_start_from(
     check = runner.invoke(cli, ["check"])
     assert check.exit_code == 0, check.output
     assert "data/ is valid: 0 entries, 1 category, 1 capability." in check.stdout
+    empty = runner.invoke(cli, ["build", "--no-search", "--quiet"])
+    assert empty.exit_code == 0, empty.output
+    home = (tmp_path / "site" / "index.html").read_text()
+    assert "No entries yet" in home and "<table class=\"board\">" not in home
     # The starter's examples are the ids `rivals new` suggests; filled in, it builds.
     runner.invoke(cli, ["new", "my-model"])
     _publish_with(tmp_path / "data" / "models" / "my-model.yaml", "general", "question-answering")
@@ -587,3 +591,16 @@ def _publish_with(path: Path, category: str, capability: str) -> None:
     text = text.replace("id: TODO", f"id: {capability}").replace("TODO.example.org", "x.org")
     text = re.sub(r"TODO ([^\n]*)", r"Filled in - \1", text)
     path.write_text(re.sub(r"\ndraft: true[^\n]*", "", text))
+
+
+def test_new_suggests_the_slug_a_name_would_have(runner: CliRunner, catalog: Path) -> None:
+    result = runner.invoke(cli, ["new", "My Model 2.0", "--data", str(catalog)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].endswith("'My Model 2.0' (did you mean 'my-model-2-0'?)")
+    assert not list((catalog / "models").glob("*My*"))
+
+
+def test_compare_with_itself_is_wrong_usage(runner: CliRunner, catalog: Path) -> None:
+    result = runner.invoke(cli, ["compare", "alpha-vision", "alpha-vision", "--data", str(catalog)])
+    assert result.exit_code == 2
+    assert "give two different slugs" in result.stderr

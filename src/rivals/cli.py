@@ -256,7 +256,7 @@ def compare_command(a: str, b: str, data: Path) -> None:
         if slug not in site.entries:
             _fail(f"unknown slug '{slug}'{did_you_mean(slug, site.entries)}")
     if a == b:
-        _fail("give two different slugs")
+        raise click.UsageError("give two different slugs")
     from rich.console import Console
 
     from rivals.terminal import print_comparison

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,12 @@ def starter(slug: str, name: str | None, category: str, capability: str) -> str:
     )
 
 
+def slug_of(text: str) -> str:
+    """Return `text` as a slug could spell it: "My Model 2.0" -> "my-model-2-0"."""
+    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).lower())
+    return "-".join(words).replace("-vs-", "-versus-")
+
+
 def create_entry(data: Path, slug: str, name: str | None) -> Path:
     """Write a starter `models/<slug>.yaml` (and the editor schema beside the models folder).
 
@@ -73,7 +81,10 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
     path = data / "models" / f"{slug}.yaml"
     problem = id_problem(slug)
     if problem:
-        raise CatalogError([Problem(str(path), 1, "(file name)", f"slug {problem}: '{slug}'")])
+        fixed = slug_of(slug)
+        hint = f" (did you mean '{fixed}'?)" if fixed and not id_problem(fixed) else ""
+        message = f"slug {problem}: '{slug}'{hint}"
+        raise CatalogError([Problem(str(path), 1, "(file name)", message)])
     if path.exists():
         raise CatalogError([Problem(str(path), 1, "(file)", "already exists; not overwritten")])
     if name is not None:
