@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from conftest import REPO
 from rivals.cli import cli
@@ -290,13 +290,14 @@ def test_terminal_output_prints_brackets_in_names_as_they_are(
     ranked = runner.invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": "200"})
     assert ranked.exit_code == 0, ranked.output
     assert "Alpha [/b] [red]Vision" in ranked.stdout
-    compared = runner.invoke(
-        cli,
-        ["compare", "alpha-vision", "beta-paint", "--data", str(catalog)],
-        env={"COLUMNS": "200"},
-    )
+    compared = compare(runner, catalog, "alpha-vision", "beta-paint")
     assert compared.exit_code == 0, compared.output
     assert "Alpha [/b] [red]Vision vs" in compared.stdout
+
+
+def compare(runner: CliRunner, catalog: Path, a: str, b: str) -> Result:
+    """Run `rivals compare a b` on a wide terminal."""
+    return runner.invoke(cli, ["compare", a, b, "--data", str(catalog)], env={"COLUMNS": "400"})
 
 
 def test_compare_prints_the_same_verdict_as_the_page(
@@ -535,11 +536,7 @@ def test_serve_watches_a_folder_made_after_it_started(tmp_path: Path) -> None:
 def test_compare_tells_apart_two_entries_of_one_name(runner: CliRunner, catalog: Path) -> None:
     entry = catalog / "models" / "beta-paint.yaml"
     entry.write_text(re.sub(r"^name: .*$", "name: Alpha  VISION", entry.read_text(), flags=re.M))
-    result = runner.invoke(
-        cli,
-        ["compare", "alpha-vision", "beta-paint", "--data", str(catalog)],
-        env={"COLUMNS": "400"},
-    )
+    result = compare(runner, catalog, "alpha-vision", "beta-paint")
     assert result.exit_code == 0, result.output
     assert "Alpha Vision (alpha-vision) vs Alpha  VISION (beta-paint)" in result.stdout
 
@@ -569,7 +566,7 @@ def test_init_makes_a_valid_catalog_to_start_from(
     empty = runner.invoke(cli, ["build", "--no-search", "--quiet"])
     assert empty.exit_code == 0, empty.output
     home = (tmp_path / "site" / "index.html").read_text()
-    assert "No entries yet" in home and "<table class=\"board\">" not in home
+    assert "No entries yet" in home and '<table class="board">' not in home
     # The starter's examples are the ids `rivals new` suggests; filled in, it builds.
     runner.invoke(cli, ["new", "my-model"])
     _publish_with(tmp_path / "data" / "models" / "my-model.yaml", "general", "question-answering")

@@ -341,35 +341,39 @@ def test_a_rank_that_rests_on_a_median_says_so(catalog: Path) -> None:
     assert "Blank ranks higher only through the sub-scores that are not compared" in said
 
 
-def test_a_lead_on_different_figures_says_the_two_share_none(catalog: Path) -> None:
-    out = entries_only(
-        catalog,
-        "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}",
-        {
-            "tiny": {"github_stars": 5},
-            "huge": {"monthly_downloads": 1000000000},
-            "ref": {"github_stars": 1, "monthly_downloads": 10000000000},
-        },
-    )
-    said = verdict_of(out, "huge-vs-tiny")
-    assert "Tiny leads on adoption (100 vs 0)" in said
-    assert "On adoption the two share no figure" in said
-    assert "share no figure" not in verdict_of(out, "ref-vs-tiny")  # both report stars
-
-
-def test_a_level_on_different_figures_says_the_two_share_none(catalog: Path) -> None:
-    out = entries_only(
-        catalog,
-        "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}",
-        {
-            "zeus": {"github_stars": 1000},
-            "hera": {"monthly_downloads": 5000},
-            "iris": {"github_stars": 10, "monthly_downloads": 10},
-        },
-    )
-    said = verdict_of(out, "hera-vs-zeus")
-    assert "They are level on adoption (100 each)." in said
-    assert "On adoption the two share no figure, so that comparison places" in said
+@pytest.mark.parametrize(
+    ("signals", "pair", "said_too"),
+    [
+        (  # 5 stars against a billion downloads: each is the top of its own figure
+            {
+                "tiny": {"github_stars": 5},
+                "huge": {"monthly_downloads": 1000000000},
+                "ref": {"github_stars": 1, "monthly_downloads": 10000000000},
+            },
+            "huge-vs-tiny",
+            "Tiny leads on adoption (100 vs 0).",
+        ),
+        (  # a tie on two different figures
+            {
+                "zeus": {"github_stars": 1000},
+                "hera": {"monthly_downloads": 5000},
+                "iris": {"github_stars": 10, "monthly_downloads": 10},
+            },
+            "hera-vs-zeus",
+            "They are level on adoption (100 each).",
+        ),
+    ],
+)
+def test_a_comparison_on_different_figures_says_the_two_share_none(
+    signals: dict[str, dict], pair: str, said_too: str, catalog: Path
+) -> None:
+    out = entries_only(catalog, "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}", signals)
+    said = verdict_of(out, pair)
+    assert said_too in said
+    assert "On adoption the two share no figure, so that comparison places each against" in said
+    ref = sorted(slug for slug in signals if slug not in pair.split("-vs-"))[0]
+    both = "-vs-".join(sorted((ref, pair.split("-vs-")[1])))
+    assert "share no figure" not in verdict_of(out, both)  # the reference reports both
 
 
 def test_a_sub_score_of_weight_0_is_said_not_to_count(catalog: Path) -> None:
