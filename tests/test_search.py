@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 from conftest import REPO
 from rivals.build import BuildOptions, build_site
+from rivals.cli import cli
 from rivals.render import make_environment, marks_search_body
 from rivals.search import page_glob
 from rivals.write import cache_dir
@@ -163,3 +167,22 @@ def test_a_fifo_for_the_search_scope_does_not_hang_the_build(catalog: Path, tmp_
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert scope.is_file()  # the index was made again, and its scope saved
+
+
+def test_ctrl_c_while_indexing_says_the_pages_were_built(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rivals.build
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rivals.build, "index_site", interrupted)
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", "--data", str(catalog), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the search index was interrupted (pages were built; the next build makes the"
+        " index again)"
+    ]
+    assert (out / "index.html").is_file()

@@ -355,6 +355,12 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
     except SearchError as err:
         message = f"{err} (pages were built; the previous search index is kept, and the next"
         raise BuildError(f"{message} build makes it again)", untouched=False) from None
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM while Pagefind runs: the pages are in --out
+        raise BuildError(
+            "the search index was interrupted (pages were built; the next build makes the"
+            " index again)",
+            untouched=False,
+        ) from None
     if changed:
         with contextlib.suppress(OSError):  # a cache: the next build indexes again
             save_cache(scope, repr(glob).encode())
