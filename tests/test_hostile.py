@@ -161,27 +161,28 @@ def test_files_that_look_like_entries_are_never_skipped_silently(catalog: Path) 
 def test_yaml_files_the_catalog_does_not_read_are_reported(catalog: Path) -> None:
     (catalog / "site.yaml").rename(catalog / "site.yml")
     (catalog / "match.yaml").write_text((catalog / "matches.yaml").read_text())
-    (catalog / "beta.yaml").write_text("name: x\n")  # an entry saved beside models/
-    (catalog / "models" / "archive").mkdir()
-    (catalog / "models" / "archive" / "old.yaml").write_text("name: x\n")
-    # Names starting with "." or "_" are the user's own, as are files of other kinds.
+    # An entry saved beside models/, and a folder of entries inside it.
+    (catalog / "beta.yaml").write_text((catalog / "models" / "beta-paint.yaml").read_text())
+    (catalog / "models" / "archive" / "2025").mkdir(parents=True)
+    (catalog / "models" / "archive" / "2025" / "old.yaml").write_text("name: x\n")
+    # Names starting with "." or "_" are the user's own, as are files of other tools (a
+    # catalog kept at a project's root) and of other kinds.
     (catalog / "_notes.yaml").write_text("x: 1\n")
+    (catalog / "docker-compose.yml").write_text("services: {}\n")
+    (catalog / "mkdocs.yml").write_text("site_name: x\n")
+    (catalog / "yaml").write_text("x: 1\n")
     (catalog / "models" / "_old").mkdir()
     (catalog / "models" / "_old" / "old.yaml").write_text("name: x\n")
+    (catalog / "models" / "root").symlink_to("/")  # not walked: it would take the whole disk
     (catalog / "README.md").write_text("# notes\n")
     found = problems_of(catalog)
-    assert (
-        "site.yml:1: (file): catalog files must end in .yaml (did you mean 'site.yaml'?)" in found
-    )
     read = "site.yaml, categories.yaml, capabilities.yaml, benchmarks.yaml, matches.yaml"
-    assert (
-        f"match.yaml:1: (file): not a file of the catalog, which reads {read}"
-        " (did you mean 'matches.yaml'?)" in found
-    )
-    assert (
-        f"beta.yaml:1: (file): not a file of the catalog, which reads {read} (an entry goes in models/)"
-        in found
-    )
+    for stray, meant in (("site.yml", "site"), ("match.yaml", "matches")):
+        assert (
+            f"{stray}:1: (file): not a file of the catalog, which reads {read}"
+            f" (did you mean '{meant}.yaml'?)" in found
+        )
+    assert "beta.yaml:1: (file): an entry goes in models/: this file is not read" in found
     assert (
         "models/archive:1: (folder): entries go directly in models/; the files of this folder"
         " are not read (rename it _archive to keep them out of the catalog)" in found

@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import os
 import pickle
+import re
 import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -153,31 +154,46 @@ def load_catalog(
 
 
 def _stray_files(root: Path, problems: list[Problem]) -> None:
-    """Report YAML files in the catalog folder that it does not read (`site.yml`, an entry
-    saved beside models/ instead of in it, `match.yaml`): a typo never vanishes silently.
-    Names starting with "." or "_" are left alone, as in models/."""
+    """Report YAML files in the catalog folder that look meant for it but are not read: a
+    catalog file misnamed (`site.yml`, `Site.yaml`, `match.yaml`) or an entry saved beside
+    models/ instead of in it. A typo never vanishes silently; another tool's file in the same
+    folder (`docker-compose.yml` beside a catalog kept at the project's root) is left alone,
+    as are names starting with "." or "_"."""
     try:
         names = sorted(os.listdir(root))
     except OSError:
         return  # reported where the files are read
     known = [f"{name}.yaml" for name in CATALOG_FILES]
     for name in names:
-        stem, _, suffix = name.rpartition(".")
-        if name in known or name.startswith((".", "_")) or suffix.lower() not in ("yaml", "yml"):
+        stem, dot, suffix = name.rpartition(".")
+        if not (dot and stem) or name in known or name.startswith((".", "_")):
             continue
-        if (root / name).is_dir():
+        if suffix.lower() not in ("yaml", "yml") or os.path.isdir(root / name):
             continue
-        if f"{stem}.yaml" in known:
-            message = f"catalog files must end in .yaml (did you mean '{stem}.yaml'?)"
-        else:
-            close = closest(stem, CATALOG_FILES)
-            hint = (
-                " (an entry goes in models/)"
-                if close is None
-                else f" (did you mean '{close}.yaml'?)"
+        close = stem.lower() if stem.lower() in CATALOG_FILES else closest(stem, CATALOG_FILES)
+        if close is not None:
+            message = (
+                f"not a file of the catalog, which reads {', '.join(known)}"
+                f" (did you mean '{close}.yaml'?)"
             )
-            message = f"not a file of the catalog, which reads {', '.join(known)}{hint}"
+        elif _looks_like_entry(root / name):
+            message = "an entry goes in models/: this file is not read"
+        else:
+            continue
         problems.append(Problem(str(root / name), 1, "(file)", message))
+
+
+# The top-level keys every entry has (data-format.md): a file with both is an entry.
+_ENTRY_KEYS = (re.compile(rb"^kind\s*:", re.M), re.compile(rb"^capabilities\s*:", re.M))
+
+
+def _looks_like_entry(path: Path) -> bool:
+    """True when the file at `path` reads like an entry file (see _ENTRY_KEYS)."""
+    try:
+        data = read_file(path)
+    except OSError:
+        return False
+    return all(key.search(data) for key in _ENTRY_KEYS)
 
 
 def _is_folder(path: Path) -> bool:
@@ -429,7 +445,7 @@ def _model_files(folder: Path, problems: list[Problem]) -> Iterator[Path]:
             yield path
         elif name.lower().endswith((".yml", ".yaml")) and not path.is_dir():
             problems.append(Problem(str(path), 1, "(file)", "model files must end in .yaml"))
-        elif path.is_dir() and _holds_yaml(path):
+        elif not path.is_symlink() and path.is_dir() and _holds_yaml(path):
             problems.append(
                 Problem(
                     str(path),
@@ -441,12 +457,21 @@ def _model_files(folder: Path, problems: list[Problem]) -> Iterator[Path]:
             )
 
 
-def _holds_yaml(folder: Path) -> bool:
-    """True when `folder` (a subfolder of models/) holds a YAML file, at any depth."""
+def _holds_yaml(folder: Path, depth: int = 2) -> bool:
+    """True when `folder` (a subfolder of models/) holds a YAML file, in it or `depth - 1`
+    levels below. Links to folders are not followed (models/root -> / would walk the whole
+    disk), and a folder that cannot be listed counts as holding none."""
     try:
-        return any(p.suffix.lower() in (".yaml", ".yml") for p in folder.rglob("*"))
+        with os.scandir(folder) as found:
+            for item in found:
+                if item.name.lower().endswith((".yaml", ".yml")) and item.is_file():
+                    return True
+                inside = depth > 1 and item.is_dir(follow_symlinks=False)
+                if inside and _holds_yaml(Path(item.path), depth - 1):
+                    return True
     except OSError:
         return False
+    return False
 
 
 def load_document(path: Path, problems: list[Problem]) -> Document | None:
