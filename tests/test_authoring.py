@@ -601,3 +601,18 @@ def test_compare_with_itself_is_wrong_usage(runner: CliRunner, catalog: Path) ->
     result = runner.invoke(cli, ["compare", "alpha-vision", "alpha-vision", "--data", str(catalog)])
     assert result.exit_code == 2
     assert "give two different slugs" in result.stderr
+
+
+def test_init_refuses_what_it_cannot_make_in_one_line(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "link").symlink_to("nowhere")
+    result = runner.invoke(cli, ["init", "--data", "link"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "link:1: (folder): is not a folder: rivals init makes a new catalog only"
+    )
+    empty = runner.invoke(cli, ["init", "--data", "new", "--title", " "])  # site.yaml refuses it
+    assert empty.exit_code == 2 and "must not be empty" in empty.stderr
+    assert not (tmp_path / "new").exists()

@@ -265,3 +265,17 @@ def test_a_site_folder_inside_the_catalog_folder_is_fine(
     assert (catalog / "site" / "index.html").is_file()
     again = runner.invoke(cli, ["check", "--data", "."])  # the site is not read as catalog
     assert again.exit_code == 0, again.output
+
+
+def test_out_in_the_models_folder_through_a_link_is_refused(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (catalog / "models").rename(elsewhere / "models")
+    (catalog / "models").symlink_to(elsewhere / "models")
+    for out in (catalog / "models", elsewhere / "models" / "site"):
+        result = runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(out)])
+        assert result.exit_code == 1, result.output
+        assert "is inside the models folder of the catalog" in result.stderr
+    assert sorted(p.suffix for p in (elsewhere / "models").iterdir()) == [".yaml"] * 4

@@ -208,12 +208,14 @@ def _check_apart(out: Path, data: Path) -> None:
     """Raise BuildError when --out would mix pages with the catalog: --out is the catalog
     folder or its models/, or it holds the catalog (which would be published with the pages).
     A site folder elsewhere inside the catalog folder (`--data . --out site`) is fine."""
-    site, catalog = out.resolve(), data.resolve()
+    site, catalog, models = out.resolve(), data.resolve(), (data / "models").resolve()
+    # As written too: a catalog reached through a link inside --out would be published.
+    named_site, named_catalog = Path(os.path.abspath(out)), Path(os.path.abspath(data))
     if site == catalog:
         where = "the catalog folder"
-    elif site.is_relative_to(catalog / "models"):
+    elif site.is_relative_to(models):
         where = "inside the models folder of the catalog"
-    elif catalog.is_relative_to(site):
+    elif catalog.is_relative_to(site) or named_catalog.is_relative_to(named_site):
         where = "a folder that holds the catalog"
     else:
         return

@@ -190,18 +190,33 @@ def new(slug: str, name: str | None, data: Path) -> None:
     )
 
 
+def _title(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A title site.yaml could not hold is wrong usage (exit 2): init writes valid catalogs."""
+    from rivals.starter import name_problem
+
+    problem = name_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
 @cli.command()
 @DATA
-@click.option("--title", default="Rivals", show_default=True, help="The site's title.")
+@click.option(
+    "--title", default="Rivals", show_default=True, callback=_title, help="The site's title."
+)
 def init(data: Path, title: str) -> None:
     """Make a new, valid catalog to start from (the folder must not exist or be empty)."""
+    import shlex
+
     from rivals.starter import create_catalog
 
     written = _run(lambda: create_catalog(data, title))
     names = ", ".join(p.name + ("/" if p.is_dir() else "") for p in written)
+    where = shlex.quote(str(data))
     click.echo(
-        f"Wrote {data}/: {names}. Next: `rivals new SLUG --data {data}` for a first entry,"
-        f" then `rivals serve --data {data}`."
+        f"Wrote {data}/: {names}. Next: `rivals new SLUG --data {where}` for a first entry,"
+        f" then `rivals serve --data {where}`."
     )
 
 

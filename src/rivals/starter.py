@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -182,20 +183,21 @@ question-answering:
 def create_catalog(data: Path, title: str) -> list[Path]:
     """Write a new catalog into `data` (which must not exist or be empty) and return the files
     written; raise CatalogError if `data` holds anything."""
+    def refuse(why: str) -> CatalogError:
+        return CatalogError([Problem(str(data), 1, "(folder)", why)])
+
     try:
-        taken = data.exists() and (not data.is_dir() or any(data.iterdir()))
-    except OSError as err:
-        raise CatalogError([Problem(str(data), 1, "(folder)", f"cannot read: {err}")]) from None
-    if taken:
-        what = "folder is not empty" if data.is_dir() else "is a file"
-        raise CatalogError(
-            [Problem(str(data), 1, "(folder)", f"{what}: rivals init makes a new catalog only")]
-        )
-    written = []
-    for name, text in CATALOG_STARTER.items():
-        path = data / name
-        write_new_file(path, text.format(title=json.dumps(title, ensure_ascii=False)))
-        written.append(path)
-    (data / "models").mkdir()
-    written.append(data / "models")
+        if os.path.lexists(data) and not data.is_dir():
+            raise refuse("is not a folder: rivals init makes a new catalog only")
+        if data.is_dir() and any(data.iterdir()):
+            raise refuse("folder is not empty: rivals init makes a new catalog only")
+        written = []
+        for name, text in CATALOG_STARTER.items():
+            path = data / name
+            write_new_file(path, text.format(title=json.dumps(title, ensure_ascii=False)))
+            written.append(path)
+        (data / "models").mkdir()
+        written.append(data / "models")
+    except OSError as err:  # a folder this user may not write in, a path that cannot be
+        raise refuse(f"cannot write: {err.strerror or err}") from None
     return written
