@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -375,6 +376,7 @@ def test_serve_rebuilds_reloads_shows_problems_and_recovers(catalog: Path) -> No
             fetch(base + "no/such/page/")
         assert missing.value.code == 404
         assert "<h1>Page not found</h1>" in missing.value.read().decode()
+        missing.value.close()
         model = catalog / "models" / "alpha-vision.yaml"
         good = model.read_text()
         model.write_text(good.replace("Alpha Vision", "Alpha Vision Two", 1))
@@ -385,6 +387,13 @@ def test_serve_rebuilds_reloads_shows_problems_and_recovers(catalog: Path) -> No
         overlay = fetch(base + "models/alpha-vision/")
         assert "alpha-vision.yaml:2: kind:" in overlay and "Alpha Vision Two" in overlay
         assert "The catalog has problems; showing the last good build." in overlay
+        with pytest.raises(urllib.error.HTTPError) as still:  # a good build is there to 404
+            fetch(base + "no/such/page/")
+        assert still.value.code == 404
+        still.value.close()
+        head = urllib.request.Request(base + "models/alpha-vision/", method="HEAD")
+        with urllib.request.urlopen(head, timeout=10) as response:  # what GET would send
+            assert int(response.headers["Content-Length"]) == len(overlay.encode())
         model.write_text(good)
         wait_for(lambda: "rivals-problems" not in fetch(base + "models/alpha-vision/"))
         assert "Alpha Vision Two" not in fetch(base + "models/alpha-vision/")
@@ -527,6 +536,15 @@ def test_serve_watches_a_folder_made_after_it_started(tmp_path: Path) -> None:
         (templates / "model.html").write_text("mine\n")
         batch = batches.get(timeout=10)
         assert "model.html" in {Path(path).name for _, path in batch}  # type: ignore[attr-defined]
+        shutil.rmtree(templates)  # deleted and made again: still watched
+        batches.get(timeout=10)
+        time.sleep(0.8)
+        templates.mkdir()
+        assert batches.get(timeout=10) == {"appeared"}
+        time.sleep(0.8)
+        (templates / "base.html").write_text("again\n")
+        batch = batches.get(timeout=10)
+        assert "base.html" in {Path(path).name for _, path in batch}  # type: ignore[attr-defined]
     finally:
         stop.set()
         thread.join(timeout=10)
@@ -616,3 +634,21 @@ def test_init_refuses_what_it_cannot_make_in_one_line(
     empty = runner.invoke(cli, ["init", "--data", "new", "--title", " "])  # site.yaml refuses it
     assert empty.exit_code == 2 and "must not be empty" in empty.stderr
     assert not (tmp_path / "new").exists()
+
+
+def test_serve_lists_the_drafts_todos_when_another_file_has_a_problem(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    from rivals.build import BuildOptions
+    from rivals.serve import LiveState, _rebuild
+
+    runner.invoke(cli, ["new", "drafty", "--data", str(catalog)])
+    site = catalog / "site.yaml"
+    site.write_text(site.read_text() + "bogus: 1\n")
+    said: list[str] = []
+    state = LiveState()
+    _rebuild(BuildOptions(data=catalog, out=tmp_path / "site", search=False), state, said.append)
+    assert said[0].endswith("bogus: unknown field 'bogus'")
+    assert said[1] == "1 problem found; no build has succeeded yet."
+    assert said[2].startswith(f"note: {catalog}/models/drafty.yaml is a draft")
+    assert said[3].endswith(": placeholder still to fill in")

@@ -74,24 +74,35 @@ class _Handler(SimpleHTTPRequestHandler):
         if self.path.split("?")[0] == EVENTS:
             self._events()
             return
+        if not self._page():
+            super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if not self._page(head=True):
+            super().do_HEAD()
+
+    def _page(self, head: bool = False) -> bool:
+        """Answer for an HTML page, the problems or a missing file; False to leave it to the
+        stock handler (assets)."""
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
         if path.suffix == ".html" and path.is_file():
-            self._html(path.read_bytes())
-            return
-        if self.state.problems and not path.exists():  # no good build yet: show the problems
-            self._html(
-                b"<!doctype html><html lang='en'><title>Problems</title><body></body></html>"
-            )
-            return
+            self._html(path.read_bytes(), head=head)
+            return True
+        if path.exists():
+            return False
+        if not self.state.built:  # no good build yet: a page to show the problems on
+            page = b"<!doctype html><html lang='en'><title>Problems</title><body></body></html>"
+            self._html(page, head=head)
+            return True
         missing = Path(self.directory) / "404.html"
-        if not path.exists() and missing.is_file():  # the site's own page, as a host serves it
-            self._html(missing.read_bytes(), 404)
-            return
-        super().do_GET()
+        if missing.is_file():  # the site's own page, as a host serves it
+            self._html(missing.read_bytes(), 404, head)
+            return True
+        return False
 
-    def _html(self, body: bytes, status: int = 200) -> None:
+    def _html(self, body: bytes, status: int = 200, head: bool = False) -> None:
         extra = RELOAD_SCRIPT
         if self.state.problems:
             extra = overlay(self.state.problems, self.state.headline) + extra
@@ -104,7 +115,8 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(data)
+        if not head:
+            self.wfile.write(data)
 
     def _events(self) -> None:
         listener: queue.Queue[str] = queue.Queue()
@@ -213,6 +225,8 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
         for line in state.problems:
             say(line)
         say(f"{counted(len(state.problems), 'problem', 'problems')} found; {shown}.")
+        for line in err.notes:  # the drafts' TODOs, as check prints them
+            say(line if line.startswith(" ") else f"note: {line}")
         return
     except BuildError as err:
         state.problems = [str(err)]
@@ -234,9 +248,10 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
 def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[object]:
     """Yield after each batch of changes to the files under `paths`, until `stop` is set.
 
-    A path that does not exist yet (a catalog or templates folder made after serve started)
-    is looked for every half second; when it appears, that is a change, and it is watched
-    from then on (its parent is not watched instead: it may be a whole home folder).
+    A path that does not exist yet (a catalog or templates folder made after serve started,
+    or deleted and made again) is looked for every half second; when it appears, that is a
+    change, and it is watched from then on (its parent is not watched instead: it may be a
+    whole home folder).
     """
     from watchfiles import Change, DefaultFilter, watch
 
@@ -262,13 +277,15 @@ def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[o
             debounce=200,
             step=50,
             stop_event=stop,
-            rust_timeout=500 if missing else 5000,
-            yield_on_timeout=bool(missing),
+            rust_timeout=500,
+            yield_on_timeout=True,
         ):
             if changes:
                 yield changes
             if any(p.exists() for p in missing):
                 yield {"appeared"}
                 break  # watch again, with the new folder
+            if not all(p.exists() for p in present):
+                break  # gone (its deletion was a change): looked for again until it is back
         else:
             return

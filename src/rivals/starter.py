@@ -183,6 +183,7 @@ question-answering:
 def create_catalog(data: Path, title: str) -> list[Path]:
     """Write a new catalog into `data` (which must not exist or be empty) and return the files
     written; raise CatalogError if `data` holds anything."""
+
     def refuse(why: str) -> CatalogError:
         return CatalogError([Problem(str(data), 1, "(folder)", why)])
 
