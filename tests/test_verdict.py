@@ -262,6 +262,7 @@ def test_two_entries_of_one_name_are_told_apart_by_slug(catalog: Path, tmp_path:
     # comparisons on other pair pages) name it the same way.
     for other in (out / "models" / "alpha-vision" / "index.html", out / "index.html"):
         assert re.search(r"\(alpha-vision\)</bdi> vs <bdi>[^<]*\(gamma-studio\)", other.read_text())
+    assert "1 on the ALPHA VISION (gamma-studio) page</a>" in page  # its Sources cell
     # So do the lists of entries: the leaderboard and the A-Z list.
     assert "(gamma-studio)</a></th>" in (out / "index.html").read_text()
     assert "(alpha-vision)</a> <span" in (out / "search" / "index.html").read_text()
@@ -269,7 +270,14 @@ def test_two_entries_of_one_name_are_told_apart_by_slug(catalog: Path, tmp_path:
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [("Llama  3", "Llama 3"), ("Llama\u200b 3", "llama 3"), ("Ｌｌａｍａ 3", "Llama 3 ")],
+    [
+        ("Llama  3", "Llama 3"),
+        ("Llama\u200b 3", "llama 3"),
+        ("Ｌｌａｍａ 3", "Llama 3 "),
+        ("Llama\u034f 3", "Llama 3"),  # a combining grapheme joiner
+        ("Llama\u3164 3", "Llama 3"),  # a Hangul filler where a space seems to be
+        ("GPT\u22124", "GPT-4"),  # a minus sign for the hyphen
+    ],
 )
 def test_names_a_reader_cannot_tell_apart_are_told_apart_by_slug(
     first: str, second: str, catalog: Path

@@ -102,11 +102,25 @@ def pair_names(a_slug: str, a_name: str, b_slug: str, b_name: str) -> tuple[str,
 @lru_cache(maxsize=4096)
 def folded_name(name: str) -> str:
     """Return `name` as a reader sees it: letter case, compatibility forms (full-width
-    letters), invisible characters (zero-width spaces) and runs of spaces, which a page
-    shows as one, do not count."""
+    letters), invisible characters (zero-width spaces, fillers), the kind of dash and runs
+    of spaces, which a page shows as one, do not count."""
     normal = unicodedata.normalize("NFKC", name)
-    visible = "".join(c for c in normal if unicodedata.category(c) != "Cf")
-    return " ".join(visible.split()).casefold()
+    seen = "".join(_SEEN_AS.get(c) or _as_seen(c) for c in normal)
+    return " ".join(seen.split()).casefold()
+
+
+# Characters a page shows as a space, or as nothing, that are neither (Hangul and braille
+# fillers), and the minus sign that reads as a hyphen.
+_SEEN_AS = dict.fromkeys("\u115f\u1160\u3164\uffa0\u2800", " ") | {"\u2212": "-"}
+
+
+def _as_seen(char: str) -> str:
+    """Return `char` as a reader sees it: a dash as "-", format characters (zero-width
+    spaces) and combining marks left over after NFKC (a grapheme joiner) as nothing."""
+    kind = unicodedata.category(char)
+    if kind == "Pd":
+        return "-"
+    return "" if kind in ("Cf", "Mn", "Me") else char
 
 
 class _Side(NamedTuple):

@@ -466,7 +466,7 @@ def entry_cells(e: EntryView) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
         Cell(f"{len(e.capabilities)} decomposed"),
         Cell(f"{e.times_matched:,}"),
         Cell(e.as_of.isoformat() if e.as_of else "undated"),
-        Cell(f"{len(e.sources)} on the {e.name} page", href=f"../../{e.url}#sources")
+        Cell(f"{len(e.sources)} on the {e.label} page", href=f"../../{e.url}#sources")
         if e.sources
         else Cell("none listed"),
     ]
