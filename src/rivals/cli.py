@@ -206,7 +206,10 @@ def _title(ctx: click.Context, param: click.Parameter, value: str) -> str:
     "--title", default="Rivals", show_default=True, callback=_title, help="The site's title."
 )
 def init(data: Path, title: str) -> None:
-    """Make a new, valid catalog to start from (the folder must not exist or be empty)."""
+    """Write a new, valid catalog to start from.
+
+    The --data folder must be missing or empty: nothing is written over.
+    """
     import shlex
 
     from rivals.starter import create_catalog
