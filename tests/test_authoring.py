@@ -514,6 +514,36 @@ def test_serve_does_not_rebuild_when_only_the_editor_schema_changes(tmp_path: Pa
     assert not thread.is_alive()
 
 
+def test_serve_does_not_follow_a_link_to_the_whole_disk(tmp_path: Path) -> None:
+    from rivals.serve import _folders, _watch
+
+    data = tmp_path / "data"
+    (data / "models" / "_old").mkdir(parents=True)
+    (data / "models" / "root").symlink_to("/")  # the watcher walked / and died on /proc
+    assert _folders([data]) == [data, data / "models", data / "models" / "_old"]
+    batches: queue.Queue[object] = queue.Queue()
+    stop = threading.Event()
+
+    def run() -> None:
+        for batch in _watch([data], stop):
+            batches.put(batch)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        time.sleep(0.5)  # the watcher is up
+        (data / "models" / "new.yaml").write_text("name: x\n")
+        batch = batches.get(timeout=10)
+        assert "new.yaml" in {Path(path).name for _, path in batch}  # type: ignore[attr-defined]
+        (data / "models" / "_old" / "old.yaml").write_text("name: x\n")  # a folder below too
+        batch = batches.get(timeout=10)
+        assert "old.yaml" in {Path(path).name for _, path in batch}  # type: ignore[attr-defined]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
 def test_serve_watches_a_folder_made_after_it_started(tmp_path: Path) -> None:
     from rivals.serve import _watch
 

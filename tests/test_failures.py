@@ -274,8 +274,12 @@ def test_out_in_the_models_folder_through_a_link_is_refused(
     elsewhere.mkdir()
     (catalog / "models").rename(elsewhere / "models")
     (catalog / "models").symlink_to(elsewhere / "models")
-    for out in (catalog / "models", elsewhere / "models" / "site"):
+    for out, where in (
+        (catalog / "models", "inside the models folder of the catalog"),
+        (elsewhere / "models" / "site", "inside the models folder of the catalog"),
+        (elsewhere, "a folder that holds the models folder of the catalog"),
+    ):
         result = runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(out)])
         assert result.exit_code == 1, result.output
-        assert "is inside the models folder of the catalog" in result.stderr
+        assert f"is {where} (--data" in result.stderr
     assert sorted(p.suffix for p in (elsewhere / "models").iterdir()) == [".yaml"] * 4

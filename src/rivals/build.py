@@ -217,11 +217,11 @@ def _check_apart(out: Path, data: Path) -> None:
         where = "inside the models folder of the catalog"
     elif catalog.is_relative_to(site) or named_catalog.is_relative_to(named_site):
         where = "a folder that holds the catalog"
+    elif models.is_relative_to(site):  # models/ is a link to a folder inside --out
+        where = "a folder that holds the models folder of the catalog"
     else:
         return
-    raise BuildError(
-        f"--out {out} is {where} (--data {data}): build elsewhere (the default is site/)"
-    )
+    raise BuildError(f"--out {out} is {where} (--data {data}): build elsewhere")
 
 
 def _share_ahead(site: Site, jobs: int | None) -> Child | None:

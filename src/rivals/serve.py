@@ -248,10 +248,13 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
 def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[object]:
     """Yield after each batch of changes to the files under `paths`, until `stop` is set.
 
-    A path that does not exist yet (a catalog or templates folder made after serve started,
-    or deleted and made again) is looked for every half second; when it appears, that is a
-    change, and it is watched from then on (its parent is not watched instead: it may be a
-    whole home folder).
+    Each folder is watched on its own, found by a walk that never follows a link (a link to
+    / inside models/ would have the watcher walk the whole disk, and fail on /proc) and stops
+    at WATCH_DEPTH levels and WATCH_FOLDERS folders; a folder made or removed inside means a
+    new walk. A path that does not exist yet (a catalog or templates folder made after serve
+    started, or deleted and made again) is looked for every half second; when it appears,
+    that is a change, and it is watched from then on (its parent is not watched instead: it
+    may be a whole home folder).
     """
     from watchfiles import Change, DefaultFilter, watch
 
@@ -271,14 +274,17 @@ def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[o
             if any(p.exists() for p in missing):
                 yield {"appeared"}
             continue
+        folders = _folders(present)
         for changes in watch(
-            *present,
+            *folders,
             watch_filter=relevant,
             debounce=200,
             step=50,
             stop_event=stop,
             rust_timeout=500,
             yield_on_timeout=True,
+            recursive=False,
+            ignore_permission_denied=True,
         ):
             if changes:
                 yield changes
@@ -287,5 +293,32 @@ def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[o
                 break  # watch again, with the new folder
             if not all(p.exists() for p in present):
                 break  # gone (its deletion was a change): looked for again until it is back
+            if changes and _folders(present) != folders:
+                break  # a folder made or removed inside: walk again
         else:
             return
+
+
+WATCH_DEPTH = 4  # levels below a watched folder (templates/compare/..., models/_archive/...)
+WATCH_FOLDERS = 2000  # at most, in all (a catalog kept at the root of a large project)
+
+
+def _folders(paths: list[Path]) -> list[Path]:
+    """Return `paths` and the folders below them to watch, in walk order, without following
+    links or entering hidden folders (.git) and folders the watcher's filter ignores."""
+    from watchfiles import DefaultFilter
+
+    ignored = set(DefaultFilter.ignore_dirs)
+    found: list[Path] = []
+    for top in paths:
+        base = len(top.parts)
+        for root, dirs, _ in os.walk(top):  # os.walk does not follow links to folders
+            here = Path(root)
+            found.append(here)
+            if len(found) >= WATCH_FOLDERS:
+                return found
+            if len(here.parts) - base >= WATCH_DEPTH:
+                dirs[:] = []
+            else:
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ignored)
+    return found

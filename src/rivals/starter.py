@@ -86,7 +86,7 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
         hint = f" (did you mean '{fixed}'?)" if fixed and not id_problem(fixed) else ""
         message = f"slug {problem}: '{slug}'{hint}"
         raise CatalogError([Problem(str(path), 1, "(file name)", message)])
-    if path.exists():
+    if os.path.lexists(path):
         raise CatalogError([Problem(str(path), 1, "(file)", "already exists; not overwritten")])
     if name is not None:
         problem = name_problem(name)
