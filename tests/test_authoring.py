@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -14,6 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -487,85 +489,68 @@ def test_serve_keeps_serving_when_its_first_build_fails(catalog: Path, tmp_path:
     assert "Traceback" not in "".join(seen)
 
 
-def test_serve_does_not_rebuild_when_only_the_editor_schema_changes(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def watching(paths: list[Path]) -> Iterator[queue.Queue[object]]:
+    """Run serve's watcher on `paths` in a thread; yield the queue of its batches."""
     from rivals.serve import _watch
 
-    folder = tmp_path / "data"
-    folder.mkdir()
     batches: queue.Queue[object] = queue.Queue()
     stop = threading.Event()
 
     def run() -> None:
-        for batch in _watch([folder], stop):
+        for batch in _watch(paths, stop):
             batches.put(batch)
 
     thread = threading.Thread(target=run)
     thread.start()
     try:
         time.sleep(0.5)  # the watcher is up
-        (folder / "model.schema.json").write_text("{}")  # as `rivals new` writes it
-        time.sleep(0.8)
-        (folder / "site.yaml").write_text("title: Mine\n")
-        batch = batches.get(timeout=10)
-        assert {Path(path).name for _, path in batch} == {"site.yaml"}  # type: ignore[attr-defined]
+        yield batches
     finally:
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
 
 
+def names_in(batches: queue.Queue[object]) -> set[str]:
+    """Return the names of the files of the next batch of changes."""
+    batch = batches.get(timeout=10)
+    return {Path(path).name for _, path in batch}  # type: ignore[attr-defined]
+
+
+def test_serve_does_not_rebuild_when_only_the_editor_schema_changes(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    with watching([folder]) as batches:
+        (folder / "model.schema.json").write_text("{}")  # as `rivals new` writes it
+        time.sleep(0.8)
+        (folder / "site.yaml").write_text("title: Mine\n")
+        assert names_in(batches) == {"site.yaml"}
+
+
 def test_serve_does_not_follow_a_link_to_the_whole_disk(tmp_path: Path) -> None:
-    from rivals.serve import _folders, _watch
+    from rivals.serve import _folders
 
     data = tmp_path / "data"
     (data / "models" / "_old").mkdir(parents=True)
     (data / "models" / "root").symlink_to("/")  # the watcher walked / and died on /proc
     assert _folders([data]) == [data, data / "models", data / "models" / "_old"]
-    batches: queue.Queue[object] = queue.Queue()
-    stop = threading.Event()
-
-    def run() -> None:
-        for batch in _watch([data], stop):
-            batches.put(batch)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    try:
-        time.sleep(0.5)  # the watcher is up
+    with watching([data]) as batches:
         (data / "models" / "new.yaml").write_text("name: x\n")
-        batch = batches.get(timeout=10)
-        assert "new.yaml" in {Path(path).name for _, path in batch}  # type: ignore[attr-defined]
+        assert "new.yaml" in names_in(batches)
         (data / "models" / "_old" / "old.yaml").write_text("name: x\n")  # a folder below too
-        batch = batches.get(timeout=10)
-        assert "old.yaml" in {Path(path).name for _, path in batch}  # type: ignore[attr-defined]
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-    assert not thread.is_alive()
+        assert "old.yaml" in names_in(batches)
 
 
 def test_serve_watches_a_folder_made_after_it_started(tmp_path: Path) -> None:
-    from rivals.serve import _watch
-
     data, templates = tmp_path / "data", tmp_path / "templates"
     data.mkdir()
-    batches: queue.Queue[object] = queue.Queue()
-    stop = threading.Event()
-
-    def run() -> None:
-        for batch in _watch([data, templates], stop):
-            batches.put(batch)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    try:
-        time.sleep(0.5)  # the watcher is up
+    with watching([data, templates]) as batches:
         templates.mkdir()  # made while serving: a change, then watched
         assert batches.get(timeout=10) == {"appeared"}
         time.sleep(0.8)
         (templates / "model.html").write_text("mine\n")
-        batch = batches.get(timeout=10)
-        assert "model.html" in {Path(path).name for _, path in batch}  # type: ignore[attr-defined]
+        assert "model.html" in names_in(batches)
         shutil.rmtree(templates)  # deleted and made again: still watched
         batches.get(timeout=10)
         time.sleep(0.8)
@@ -573,12 +558,7 @@ def test_serve_watches_a_folder_made_after_it_started(tmp_path: Path) -> None:
         assert batches.get(timeout=10) == {"appeared"}
         time.sleep(0.8)
         (templates / "base.html").write_text("again\n")
-        batch = batches.get(timeout=10)
-        assert "base.html" in {Path(path).name for _, path in batch}  # type: ignore[attr-defined]
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-    assert not thread.is_alive()
+        assert "base.html" in names_in(batches)
 
 
 def test_compare_tells_apart_two_entries_of_one_name(runner: CliRunner, catalog: Path) -> None:
