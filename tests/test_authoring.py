@@ -379,6 +379,10 @@ def test_serve_rebuilds_reloads_shows_problems_and_recovers(catalog: Path) -> No
         assert missing.value.code == 404
         assert "<h1>Page not found</h1>" in missing.value.read().decode()
         missing.value.close()
+        # A folder's address without its slash is redirected, as a host does, so that the
+        # page's relative links resolve from the right place.
+        with urllib.request.urlopen(base + "models/alpha-vision", timeout=10) as moved:
+            assert moved.geturl() == base + "models/alpha-vision/"
         model = catalog / "models" / "alpha-vision.yaml"
         good = model.read_text()
         model.write_text(good.replace("Alpha Vision", "Alpha Vision Two", 1))

@@ -86,6 +86,8 @@ class _Handler(SimpleHTTPRequestHandler):
         stock handler (assets)."""
         path = Path(self.translate_path(self.path))
         if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return False  # the stock handler redirects to the address with a slash
             path = path / "index.html"
         if path.suffix == ".html" and path.is_file():
             self._html(path.read_bytes(), head=head)
