@@ -304,7 +304,7 @@ def check(data: Path) -> None:
     from rivals.validate import draft_notes
 
     for line in draft_notes(catalog.drafts, listed=True):
-        click.echo(line if line.startswith(" ") else f"note: {line}", err=True)
+        click.echo(line, err=True)
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -316,10 +316,9 @@ def _run(action: Callable[[], T]) -> T:
     except CatalogError as err:
         for problem in err.problems:
             click.echo(str(problem), err=True)
-        count = len(err.problems)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
+        click.echo(f"{counted(len(err.problems), 'problem', 'problems')} found.", err=True)
         for line in err.notes:
-            click.echo(line if line.startswith(" ") else f"note: {line}", err=True)
+            click.echo(line, err=True)
         sys.exit(err.exit_code)
     except BuildError as err:
         click.echo(f"error: {err}", err=True)

@@ -28,7 +28,7 @@ class CatalogError(Exception):
 
     def __init__(self, problems: Iterable[Problem], notes: Iterable[str] = ()) -> None:
         self.problems = sorted(set(problems), key=_problem_order)
-        self.notes = list(notes)  # lines worth knowing that are no problem (drafts' TODOs)
+        self.notes = list(notes)  # lines to show after the problems (the drafts' TODOs)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

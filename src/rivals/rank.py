@@ -163,13 +163,12 @@ def rank(catalog: Catalog) -> Leaderboard:
     total = sum(weights[n] for n in present)
     # What the rank counts: the weights as given (divided by their sum, so that a reader
     # redoes it from the printed settings); 1 each if they are all 0.
+    # (Equal weights when those in force are all 0: a rank of 0 for all would say nothing.)
     counted = {n: weights[n] if total > 0 else 1.0 for n in present}
     if len(present) == len(SUB_SCORES):
-        effective = dict(weights)
-    elif total > 0:
-        effective = {n: weights[n] / total for n in present}
-    else:  # the weighted sub-scores have no evidence: a rank of 0 for all would say nothing
-        effective = {n: 1 / len(present) for n in present}
+        effective = dict(weights)  # as given: they sum to 1
+    else:  # each one's share of what counts
+        effective = {n: w / sum(counted.values()) for n, w in counted.items()}
     notes = tuple(
         f"No entry has comparable evidence for {SUB_LABELS[n].lower()}, so it is left out of"
         " the rank."
@@ -255,8 +254,6 @@ def _sub_score(name: str, slug: str, comps: list[_Component]) -> SubScore:
     value = round_half_up(sum(scores) / len(scores))
     low = round_half_up(sum(scores) / n)
     high = round_half_up((sum(scores) + 100.0 * len(missing)) / n)
-    if not missing:
-        low = high = value
     return SubScore(name, value, value, low, high, tuple(inputs), tuple(missing))
 
 

@@ -228,7 +228,7 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
             say(line)
         say(f"{counted(len(state.problems), 'problem', 'problems')} found; {shown}.")
         for line in err.notes:  # the drafts' TODOs, as check prints them
-            say(line if line.startswith(" ") else f"note: {line}")
+            say(line)
         return
     except BuildError as err:
         state.problems = [str(err)]
@@ -267,14 +267,17 @@ def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[o
         # The editor schema `rivals new` writes beside models/ is not read by a build.
         return default(change, path) and os.path.basename(path) != SCHEMA_FILE
 
+    seen: set[Path] | None = None
     while not stop.is_set():
         present = [p for p in paths if p.exists()]
-        missing = [p for p in paths if not p.exists()]
+        if seen is not None and set(present) != seen:
+            # A folder appeared or went between two watches, which the watcher may not have
+            # reported (it watched only what was there): a change either way.
+            yield {"appeared"} if set(present) - seen else {"gone"}
+        seen = set(present)
         if not present:
             if stop.wait(0.5):
                 return
-            if any(p.exists() for p in missing):
-                yield {"appeared"}
             continue
         folders = _folders(present)
         for changes in watch(
@@ -290,11 +293,8 @@ def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[o
         ):
             if changes:
                 yield changes
-            if any(p.exists() for p in missing):
-                yield {"appeared"}
-                break  # watch again, with the new folder
-            if not all(p.exists() for p in present):
-                break  # gone (its deletion was a change): looked for again until it is back
+            if any(p.exists() != (p in seen) for p in paths):
+                break  # one appeared or went: watch again (see above)
             if changes and _folders(present) != folders:
                 break  # a folder made or removed inside: walk again
         else:

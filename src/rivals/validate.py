@@ -108,15 +108,16 @@ def _is_draft(data: Any) -> bool:
 
 
 def draft_notes(drafts: Mapping[str, Draft], listed: bool = False) -> list[str]:
-    """Return a line per draft saying it is not published, and (`listed`) each placeholder it
-    still has, indented under it."""
+    """Return a line per draft saying it is not published. `listed`: the lines as a terminal
+    shows them, each marked `note: ` and followed by the placeholders it still has, indented."""
     lines = []
     for draft in drafts.values():
         left = counted(len(draft.todo), "placeholder", "placeholders")
         todo = f"{left} to fill in, then " if draft.todo else ""
-        lines.append(f"{draft.path} is a draft, not published: {todo}remove `draft: true`")
+        line = f"{draft.path} is a draft, not published: {todo}remove `draft: true`"
+        lines.append(f"note: {line}" if listed else line)
         if listed:
-            lines.extend(f"  {line}" for line in draft.todo)
+            lines.extend(f"  {todo_line}" for todo_line in draft.todo)
     return lines
 
 

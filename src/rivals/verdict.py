@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
+from rivals.problems import counted
 from rivals.rank import SUB_LABELS, Score, SubScore
 from rivals.records import SUB_SCORES, Catalog
 
@@ -168,11 +169,8 @@ def _headline(names: dict[str, str], a: Score, b: Score, verb: str) -> str:
 
 
 def _basis(shared: int, unique: int, together: int) -> str:
-    some = "no" if not shared else f"{shared}"
-    caps = (
-        f"{some} shared capabilit{'y' if shared == 1 or not shared else 'ies'} and {unique} that "
-        f"only one side lists"
-    )
+    some = counted(shared, "shared capability", "shared capabilities") if shared else None
+    caps = f"{some or 'no shared capability'} and {unique} that only one side lists"
     if together:
         graph = f"the two were matched {together:,} time{'s' if together != 1 else ''}"
         return f"The comparison rests on {caps}; in the match graph {graph}."
@@ -261,16 +259,16 @@ def _median_sentences(
     for who, found in gaps.items():
         labels = [label for label, _ in found]
         it = "it is" if len(labels) == 1 else "they are"
-        counted = _and([f"{label} at {median}" for label, median in found])
+        medians = _and([f"{label} at {median}" for label, median in found])
         if not who:
             out.append(
                 f"Neither side has comparable evidence for {_or(labels)}, so {it} not compared;"
-                f" both ranks count the catalog median ({counted}), which does not separate them."
+                f" both ranks count the catalog median ({medians}), which does not separate them."
             )
         else:
             out.append(
                 f"{who} has no comparable evidence for {_or(labels)}, so {it} not compared;"
-                f" its rank counts the catalog median ({counted})."
+                f" its rank counts the catalog median ({medians})."
             )
     return out
 

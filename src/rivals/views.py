@@ -137,8 +137,8 @@ class Site:
 
     def __post_init__(self) -> None:
         seen = Counter(folded_name(entry.name) for entry in self.catalog.entries.values())
+        weights = self.board.effective
         for slug, entry in self.catalog.entries.items():
-            weights = self.board.effective
             view = _entry_view(self.catalog, slug, entry, self.board.scores[slug], weights)
             if seen[folded_name(entry.name)] > 1:
                 view = replace(view, label=f"{entry.name} ({slug})")
@@ -495,8 +495,9 @@ def feature_rows(site: Site, *slugs: str) -> list[tuple[str, tuple[Cell, ...]]]:
 
 
 def _entry_view(
-    catalog: Catalog, slug: str, entry: Entry, score: Score, in_force: Mapping[str, float]
+    catalog: Catalog, slug: str, entry: Entry, score: Score, weights: Mapping[str, float]
 ) -> EntryView:
+    """Return the view of one entry; `weights` are those in force (Leaderboard.effective)."""
     signals = entry.signals
     return EntryView(
         slug=slug,
@@ -520,8 +521,8 @@ def _entry_view(
                     for i in score.subs[n].inputs
                 ),
                 missing=score.subs[n].missing,
-                in_force=n in in_force,
-                counted=in_force.get(n, 0.0) > 0,
+                in_force=n in weights,
+                counted=weights.get(n, 0.0) > 0,
             )
             for n in SUB_SCORES
         ),
