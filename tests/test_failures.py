@@ -173,6 +173,31 @@ def test_sigterm_during_a_build_leaves_no_traceback_and_nothing_behind(tmp_path:
     assert tree(out) == before
 
 
+def test_render_workers_of_a_killed_build_exit_without_a_traceback(tmp_path: Path) -> None:
+    slow = tmp_path / "templates"  # pair pages slow enough to kill the build mid-render
+    slow.mkdir()
+    (slow / "compare.html").write_text(
+        '{% extends "theme/compare.html" %}'
+        "{% block main %}{% for i in range(20000) %}{% endfor %}{{ super() }}{% endblock %}"
+    )
+    out = tmp_path / "site"
+    args = [*RIVALS, "build", "--data", str(REPO / "data"), "--out", str(out), "--no-search"]
+    proc = subprocess.Popen(
+        [*args, "--templates", str(slow), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".site.staging-*/compare/*")):
+        assert time.monotonic() < deadline and proc.poll() is None, "the build ended first"
+        time.sleep(0.005)
+    proc.kill()  # as the kernel does when memory runs out
+    _, err = proc.communicate(timeout=60)  # the workers hold stderr open until they exit
+    assert proc.returncode == -signal.SIGKILL
+    assert err == ""
+
+
 def test_an_out_name_too_long_is_one_error_line(
     runner: CliRunner, catalog: Path, tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ load -> validate -> rank -> plan -> render (in parallel) -> write (staging, then
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import multiprocessing
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -602,7 +604,7 @@ class Renderer:
         try:
             ctx = multiprocessing.get_context("fork")
             # No more workers than units of work: each one forked costs time (--jobs 1000).
-            with ctx.Pool(min(jobs, len(units)), initializer=_start_worker) as pool:
+            with _Pool(min(jobs, len(units)), _start_worker, context=ctx) as pool:
                 workers = list(getattr(pool, "_pool", ()))  # Pool's own list: see _results
                 results = pool.imap_unordered(_run_unit, enumerate(units))
                 for index, result in _results(results, workers):
@@ -650,6 +652,28 @@ def _results(
                 code = dead[0]
                 how = f"was killed by signal {-code}" if code < 0 else f"exited with {code}"
                 raise BuildError(f"a render worker {how} (out of memory?)") from None
+
+
+class _Pool(multiprocessing.pool.Pool):
+    """A Pool whose workers exit quietly when the build that forked them is gone.
+
+    When the build is killed (SIGKILL, or the kernel short of memory), a stock worker finishes
+    its unit, fails to send it back, and prints two tracebacks into the terminal where the
+    user is looking for what went wrong.
+    """
+
+    @staticmethod
+    def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:  # the name Pool calls
+        kwds["target"] = functools.partial(_quiet_orphan, kwds["target"])
+        return ctx.Process(*args, **kwds)
+
+
+def _quiet_orphan(work: Callable[..., object], *args: object) -> None:
+    """Run a pool worker's loop; exit without a word if the build is gone."""
+    try:
+        work(*args)
+    except (BrokenPipeError, ConnectionResetError):  # nobody left to send results to
+        os._exit(1)
 
 
 def _run_unit(job: tuple[int, Unit]) -> tuple[int, Done]:
