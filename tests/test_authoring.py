@@ -232,6 +232,28 @@ def test_rank_prints_the_leaderboard_and_json(runner: CliRunner, catalog: Path) 
     assert bad.exit_code == 1 and "did you mean 'painting'" in bad.stderr
 
 
+def test_rank_says_what_its_dashes_and_missing_columns_mean(
+    runner: CliRunner, catalog: Path
+) -> None:
+    args = ["rank", "--data", str(REPO / "data")]
+    rows = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
+    assert all(r["sub_scores"]["adoption"] is None for r in rows)  # no stars nor downloads
+    assert any(r["sub_scores"]["quality"] is None for r in rows)
+    table = runner.invoke(cli, args, env={"COLUMNS": None}).stdout
+    header = next(line for line in table.splitlines() if line.lstrip().startswith("#"))
+    assert "Quality" in header and "Adoption" not in header  # a column of dashes says nothing
+    said = " ".join(table.split())
+    assert "adoption, so it is left out of the rank." in said
+    assert re.search(r"— no evidence: counted at the catalog median \(Quality \d+", said)
+    assert "Range: how far missing evidence could move a rank." in said
+    site = catalog / "site.yaml"
+    weights = "ecosystem: 0.2, match_graph: 0.1"
+    site.write_text(site.read_text().replace(weights, "ecosystem: 0.3, match_graph: 0"))
+    args = ["rank", "--data", str(catalog)]
+    said = " ".join(runner.invoke(cli, args, env={"COLUMNS": None}).stdout.split())
+    assert "Weight 0 in the site's settings, shown but not counted: Match Graph." in said
+
+
 def test_rank_fits_the_terminal_and_says_what_it_left_out(runner: CliRunner, catalog: Path) -> None:
     args = ["rank", "--data", str(catalog)]
     rows = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)

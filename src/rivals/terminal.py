@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rivals.pages import entry_record
-from rivals.rank import SUB_LABELS
+from rivals.rank import SUB_LABELS, figure
 from rivals.records import SUB_SCORES
 from rivals.verdict import pair_names
 from rivals.views import Site, feature_rows
@@ -59,7 +59,8 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
         ("rank", "Rank", [str(row["rank"]) for row in rows]),
         ("range", "Range", [_interval(row["interval"]) for row in rows]),
     ]
-    for name in SUB_SCORES:
+    shown_subs = [name for name in SUB_SCORES if name in site.board.effective]
+    for name in shown_subs:  # one that no entry has evidence for is left out: see _legend
         subs = [row["sub_scores"][name] for row in rows]
         cells = ["—" if value is None else str(value) for value in subs]
         columns.append(("sub-scores", SUB_LABELS[name], cells))
@@ -74,18 +75,23 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
         kept_widths = [w for (g, _, _), w in zip(columns, widths, strict=True) if g not in dropped]
         name_width = max(console.width - sum(kept_widths[:1] + kept_widths[2:]) - 2 * GAP, 8)
     shown = [group for group in dropped if group != "slug"]
+    caption = []
+    if "range" not in dropped and any(_interval(row["interval"]) for row in rows):
+        caption.append("Range: how far missing evidence could move a rank.")
+    if "sub-scores" not in dropped:
+        caption += _legend(site, rows, shown_subs)
+    if dropped:
+        caption.append(
+            f"Not shown at this width: {', '.join(shown)} (rivals rank --json has them)."
+            + (" Each slug is under its entry's name." if stacked else "")
+        )
     table = Table(
         title=escape(f"{site.catalog.site.title}: {len(rows)} entries by rank"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         show_edge=False,
-        caption=(
-            f"Not shown at this width: {', '.join(shown)} (rivals rank --json has them)."
-            + (" Each slug is under its entry's name." if stacked else "")
-            if dropped
-            else None
-        ),
+        caption=escape("\n".join(caption)) if caption else None,
         caption_justify="left",
     )
     kept = [(c, w) for c, w in zip(columns, widths, strict=True) if c[0] not in dropped]
@@ -109,6 +115,26 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
             cells[1] = f"{escape(name)}\n[dim]{escape(slugs[index])}[/dim]"
         table.add_row(*cells)
     console.print(table, highlight=False)
+
+
+def _legend(site: Site, rows: list[dict[str, Any]], shown: list[str]) -> list[str]:
+    """Return what the sub-score columns need said: those left out of the rank (no column),
+    those of weight 0, and what a "—" counts."""
+    board = site.board
+    said = list(board.notes)
+    idle = [SUB_LABELS[n] for n in shown if board.effective[n] == 0]
+    if idle:
+        said.append(f"Weight 0 in the site's settings, shown but not counted: {', '.join(idle)}.")
+    medians = []
+    for name in shown:
+        if board.effective[name] == 0 or all(row["sub_scores"][name] is not None for row in rows):
+            continue
+        subs = (score.subs[name] for score in board.scores.values())
+        median = next(sub.used for sub in subs if sub.value is None)
+        medians.append(f"{SUB_LABELS[name]} {figure(median)}")
+    if medians:
+        said.append(f"— no evidence: counted at the catalog median ({', '.join(medians)}).")
+    return said
 
 
 def _interval(interval: list[int]) -> str:
