@@ -97,6 +97,18 @@ def test_broken_files_give_one_clear_error(data: bytes, line: int, message: str)
     assert (caught.value.line, caught.value.message) == (line, message)
 
 
+@pytest.mark.parametrize(
+    ("escape", "code"), [("\\a", 7), ("\\0", 0), ("\\e", 0x1B), ("\\x7f", 0x7F), ("\\N", 0x85)]
+)
+def test_a_control_character_written_as_an_escape_is_a_problem(escape: str, code: int) -> None:
+    _, problems = parse(f'name: ok\nlinks:\n  docs: "a{escape}b"\n')
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (3, "links.docs", f"control character U+{code:04X} is not allowed")
+    ]
+    tabbed, problems = parse('name: "tab\\there, a\\nline, \\r"\n')  # what a page may hold
+    assert (tabbed.data, problems) == ({"name": "tab\there, a\nline, \r"}, [])
+
+
 @pytest.mark.parametrize("data", [b"", b"# comment only\n\n"])
 def test_a_file_of_nothing_is_a_document_of_nothing(data: bytes) -> None:
     doc, problems = parse(data)  # validation says whether that file may be empty

@@ -100,7 +100,7 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
         return Document(shown, None, {(): 1}, placeholders=False), []
     doc = Document(shown, None, {(): line_of(node.start_mark)})
     doc.placeholders = PLACEHOLDER in text or "\\" in text
-    builder = _Builder(doc.lines, line_of)
+    builder = _Builder(doc.lines, line_of, escapes="\\" in text)
     doc.data = builder.build(node, (), 0)
     doc.refused = frozenset(builder.refused)
     return doc, [Problem(shown, line, field_path(loc), msg) for line, loc, msg in builder.problems]
@@ -129,6 +129,8 @@ def _line_counter(text: str) -> Callable[[Any], int]:
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+# What no page may hold (HTML and XML refuse them): C0 controls but tab, LF and CR; DEL; C1.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _line_at(text: str, index: int) -> int:
@@ -139,9 +141,12 @@ def _line_at(text: str, index: int) -> int:
 class _Builder:
     """Turns a node tree into dicts, lists, strings and None, recording lines."""
 
-    def __init__(self, lines: dict[Loc, int], line_of: Callable[[Any], int]) -> None:
+    def __init__(
+        self, lines: dict[Loc, int], line_of: Callable[[Any], int], escapes: bool = True
+    ) -> None:
         self.lines = lines
         self.line_of = line_of
+        self.escapes = escapes  # the text has a backslash: a quoted scalar may hold an escape
         self.seen: set[int] = set()
         self.active: set[int] = set()
         self.reused = 0
@@ -177,7 +182,13 @@ class _Builder:
         if node.tag == f"{_STD}null":
             return None
         if node.tag in _TEXT_TAGS:
-            return str(node.value)
+            value = str(node.value)
+            control = _CONTROL.search(value) if self.escapes else None
+            if control is not None:  # YAML refuses them as they are, not written as escapes
+                code = ord(control.group())
+                message = f"control character U+{code:04X} is not allowed"
+                self.problems.append((self.line_of(node.start_mark), loc, message))
+            return value
         self._refuse_tag(node, loc)
         return None
 
