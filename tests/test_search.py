@@ -111,6 +111,24 @@ def test_a_change_to_pair_pages_alone_does_not_reindex(catalog: Path, tmp_path: 
     assert index_stamp(out) != stamp
 
 
+def test_a_file_of_the_index_deleted_or_changed_by_hand_is_made_again(tmp_path: Path) -> None:
+    out, data, templates = tmp_path / "site", REPO / "tests/fixtures/valid", REPO / "templates"
+    build(data, out, templates)
+    index = out / "pagefind"
+    fragment = sorted((index / "fragment").iterdir())[0]
+    made = {p: p.read_bytes() for p in (index / "pagefind.js", fragment)}
+    stamp = index_stamp(out)
+    build(data, out, templates)
+    assert index_stamp(out) == stamp  # nothing changed: Pagefind did not run
+    for path, content in made.items():
+        path.unlink()
+        build(data, out, templates)
+        assert path.read_bytes() == content
+        path.write_bytes(b"broken")
+        build(data, out, templates)
+        assert path.read_bytes() == content
+
+
 def test_model_pages_keep_their_lists_of_rivals_out_of_the_index() -> None:
     env = make_environment(REPO / "templates")
     source = env.loader.get_source(env, "model.html")[0]  # type: ignore[union-attr]

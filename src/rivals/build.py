@@ -52,7 +52,7 @@ from rivals.render import (
     template_fingerprint,
     template_names,
 )
-from rivals.search import INDEX, SearchError, index_site, page_glob
+from rivals.search import INDEX, SearchError, index_listing, index_site, page_glob
 from rivals.validate import draft_notes, validate_catalog
 from rivals.views import (
     Site,
@@ -349,7 +349,9 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
     glob = page_glob(out, skip)
     scope = _search_scope(out)
     found = read_own(scope, code=False)
-    same_scope = found is not None and found[0] == repr(glob).encode()
+    # The scope, and the index's files as Pagefind left them: one deleted or changed by hand
+    # since (or a copy of the site without them) is made again.
+    same_scope = found is not None and found[0] == repr(glob).encode() + index_listing(out)
     changed = not same_scope or any(path.partition("/")[0] not in skip for path in touched)
     if changed:  # the scope is saved again once the index is made: until then, none is kept,
         with contextlib.suppress(OSError):  # so a failed or interrupted index is made again
@@ -367,7 +369,7 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
         ) from None
     if changed:
         with contextlib.suppress(OSError):  # a cache: the next build indexes again
-            save_cache(scope, repr(glob).encode())
+            save_cache(scope, repr(glob).encode() + index_listing(out))
 
 
 def _search_scope(out: Path) -> Path:

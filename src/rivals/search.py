@@ -40,6 +40,21 @@ def page_glob(out: Path, skip: Iterable[str]) -> str | None:
     return "{" + ",".join(parts) + "}" if parts else None
 
 
+def index_listing(out: Path) -> bytes:
+    """Return a line for every file of the search index in `out`: its path, size and mtime."""
+    lines = []
+    for folder, subfolders, files in os.walk(out / INDEX):
+        subfolders.sort()
+        for name in sorted(files):
+            try:
+                info = os.stat(os.path.join(folder, name), follow_symlinks=False)
+            except OSError:
+                continue
+            path = os.path.relpath(os.path.join(folder, name), out)
+            lines.append(f"\n{path}\0{info.st_size}\0{info.st_mtime_ns}")
+    return "".join(lines).encode("utf-8", "surrogateescape")
+
+
 def index_site(out: Path, changed: bool, glob: str | None = None) -> bool:
     """Index `out` with Pagefind into out/pagefind/; return False when nothing needed doing.
 
