@@ -135,9 +135,16 @@ def entry_schema() -> dict[str, Any]:
     return schema
 
 
+# The values a starter leaves to fill in, as it writes them: only those (and a bare TODO) are
+# placeholders, since a published entry may be named "TODO Tree" or be about TODO lists.
+STARTER_TODOS = frozenset(re.findall(r"^ *(?:- )?\w+: (TODO\b[^#\n]*?) *(?:#.*)?$", STARTER, re.M))
+
+
 def is_placeholder(value: object) -> bool:
-    """True for the starter's TODO values (text, ids and URLs alike)."""
-    return isinstance(value, str) and (value.startswith(PLACEHOLDER) or "://TODO." in value)
+    """True for the starter's TODO values (text, ids and URLs alike), and a bare TODO."""
+    if not isinstance(value, str):
+        return False
+    return value.strip() == PLACEHOLDER or value in STARTER_TODOS or "://TODO.example." in value
 
 
 # `rivals init`: the smallest catalog that checks, with each file saying what goes in it.

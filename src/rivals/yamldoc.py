@@ -151,8 +151,8 @@ class _Builder:
         self.active: set[int] = set()
         self.reused = 0
         self.problems: list[tuple[int, Loc, str]] = []
-        # Where a value was replaced by nothing (its tag refused): what the schema would say
-        # of it there only repeats the problem above.
+        # Where a value was reported already (its tag refused, and the value replaced by
+        # nothing, or a control character in it): what the schema says there would repeat it.
         self.refused: set[Loc] = set()
 
     def build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
@@ -188,6 +188,7 @@ class _Builder:
                 code = ord(control.group())
                 message = f"control character U+{code:04X} is not allowed"
                 self.problems.append((self.line_of(node.start_mark), loc, message))
+                self.refused.add(loc)  # reported: what the schema says of it would repeat it
             return value
         self._refuse_tag(node, loc)
         return None
