@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO, tree
+from rivals.build import BuildOptions, build_site
 from rivals.cli import cli
 
 RIVALS = [sys.executable, "-m", "rivals"]
@@ -130,7 +131,8 @@ def test_new_says_why_it_cannot_write(blocked: str, tmp_path: Path, runner: CliR
         (data / "models").write_text("a file")
     result = runner.invoke(cli, ["new", "fresh", "--data", str(data)])
     assert result.exit_code == 1
-    assert "cannot write: " in result.stderr and "Traceback" not in result.output
+    said = "is a file, not the catalog folder" if blocked == "data" else "cannot write: "
+    assert said in result.stderr and "Traceback" not in result.output
 
 
 def test_a_search_index_that_failed_is_made_again_by_the_next_build(
@@ -308,3 +310,111 @@ def test_out_in_the_models_folder_through_a_link_is_refused(
         assert result.exit_code == 1, result.output
         assert f"is {where} (--data" in result.stderr
     assert sorted(p.suffix for p in (elsewhere / "models").iterdir()) == [".yaml"] * 4
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["build", "--out", ""], "--out"),
+        (["check", "--data", " "], "--data"),
+        (["schema", "--out", ""], "--out"),
+        (["build", "--templates", ""], "--templates"),
+    ],
+)
+def test_an_empty_path_is_wrong_usage(runner: CliRunner, args: list[str], option: str) -> None:
+    result = runner.invoke(cli, args)  # pathlib would read "" as the current folder
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}': must not be empty." in result.stderr
+
+
+def test_a_loop_of_links_is_one_line_wherever_it_is_given(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "other")
+    (tmp_path / "other").symlink_to(loop)
+    out = runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(loop)])
+    assert out.exit_code == 1
+    assert out.stderr.startswith(f"error: --out {loop}: Too many levels of symbolic links\n")
+    data = runner.invoke(cli, ["build", "--data", str(loop), "--out", str(tmp_path / "site")])
+    assert data.exit_code == 1
+    assert data.stderr.startswith(f"{loop}:1: (folder): cannot read: Too many levels")
+    templates = runner.invoke(cli, ["build", "--data", str(catalog), "--templates", str(loop)])
+    assert templates.exit_code == 2 and "Too many levels of symbolic links" in templates.stderr
+    long_name = runner.invoke(cli, ["build", "--templates", "x" * 300])
+    assert long_name.exit_code == 2 and "File name too long" in long_name.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "loop", "other"]
+
+
+def test_an_out_that_links_to_a_folder_still_to_be_made_is_built_there(
+    catalog: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    out.symlink_to(tmp_path / "www" / "site")  # as a deploy set-up may have it
+    build_site(BuildOptions(data=catalog, out=out, search=False))
+    assert out.is_symlink() and (tmp_path / "www" / "site" / "index.html").is_file()
+
+
+def test_an_out_this_user_cannot_write_in_is_refused_before_rendering(
+    runner: CliRunner, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: p != out and real(p, mode))  # as non-root
+    result = runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: --out {out} is a folder this user cannot write in\n"
+        "The build failed; the output folder was left as it was.\n"
+    )
+
+
+def test_schema_that_cannot_be_written_is_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    folder = runner.invoke(cli, ["schema", "--out", str(tmp_path)])
+    assert folder.exit_code == 1
+    assert folder.stderr == f"error: cannot write {tmp_path}: Is a directory\n"
+    with open("/dev/full", "w") as full:  # stdout on a full disk
+        printed = subprocess.run(
+            [*RIVALS, "schema"], stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert printed.returncode == 1
+    assert printed.stderr == "error: cannot write the output: No space left on device\n"
+
+
+def test_new_writes_nothing_when_it_fails(
+    runner: CliRunner, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "typo"
+    result = runner.invoke(cli, ["new", "fresh", "--data", str(missing)])
+    assert result.exit_code == 1 and "catalog folder not found" in result.stderr
+    assert not missing.exists()
+    from rivals import starter
+
+    def full(path: Path, text: str) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(starter, "write_text", full)
+    result = runner.invoke(cli, ["new", "fresh", "--data", str(catalog)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{catalog}/model.schema.json:1: (file): cannot write: No")
+    assert not (catalog / "models" / "fresh.yaml").exists()
+
+
+def test_replace_file_works_beside_a_bare_name_and_leaves_nothing_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rivals.write import replace_file
+
+    monkeypatch.chdir(tmp_path)
+    moved: list[str] = []
+    real = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: moved.append(str(a)) or real(a, b))
+    replace_file("x.json", b"1")
+    assert Path(moved[0]).resolve().parent == tmp_path.resolve()  # it went to / before
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError):
+        replace_file("folder", b"2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "x.json"]
+    assert (tmp_path / "x.json").read_bytes() == b"1"
+    assert not any(os.path.lexists(Path(m).resolve()) for m in moved)

@@ -14,6 +14,7 @@ import multiprocessing.pool
 import os
 import shutil
 import signal
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from rivals.bytecode import code_digest
 from rivals.extras import asset_files, index_files, index_key, is_index_file
 from rivals.forked import Child, can_fork
 from rivals.load import ParseAhead, Parsed, load_catalog, pack_memo, read_memo
-from rivals.owned import read_own
+from rivals.owned import read_own, real_path
 from rivals.pages import (
     Page,
     api_text,
@@ -170,13 +171,18 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
     clock = _Clock(report)
     out = options.out
     try:
-        if out.exists() and not out.is_dir():
-            raise BuildError(f"--out {out} is a file, not a folder")
-    except OSError as err:  # a name too long, a folder this user may not look at
+        info: os.stat_result | None = os.stat(out)
+    except FileNotFoundError:  # made by the build (also through a link to a folder to be made)
+        info = None
+    except OSError as err:  # a name too long, a loop of links, a folder this user may not see
         raise BuildError(f"--out {out}: {err.strerror or err}") from None
+    if info is not None and not stat.S_ISDIR(info.st_mode):
+        raise BuildError(f"--out {out} is a file, not a folder")
+    if info is not None and not os.access(out, os.W_OK | os.X_OK):
+        raise BuildError(f"--out {out} is a folder this user cannot write in")
     templates = options.templates
     if templates is not None and templates.is_dir():
-        inside = out.resolve().is_relative_to(templates.resolve())
+        inside = real_path(out).is_relative_to(real_path(templates))
         if inside:  # pages would overwrite the templates (index.html, 404.html)
             raise BuildError(f"--out {out} is inside the templates folder {templates}")
     _check_apart(out, options.data)
@@ -210,7 +216,7 @@ def _check_apart(out: Path, data: Path) -> None:
     """Raise BuildError when --out would mix pages with the catalog: --out is the catalog
     folder or its models/, or it holds the catalog (which would be published with the pages).
     A site folder elsewhere inside the catalog folder (`--data . --out site`) is fine."""
-    site, catalog, models = out.resolve(), data.resolve(), (data / "models").resolve()
+    site, catalog, models = real_path(out), real_path(data), real_path(data / "models")
     # As written too: a catalog reached through a link inside --out would be published.
     named_site, named_catalog = Path(os.path.abspath(out)), Path(os.path.abspath(data))
     if site == catalog:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar, overload
 
 import click
 
@@ -26,14 +28,35 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def _template_folder(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+def _template_folder(ctx: click.Context, param: click.Parameter, text: str) -> Path:
     """The default folder may be missing (the built-in theme is used); one the user names
     must be a folder: a typo would otherwise drop every override without a word."""
     given = ctx.get_parameter_source(param.name or "") is not click.core.ParameterSource.DEFAULT
-    if given and not value.is_dir():
-        what = "is not a folder" if value.exists() else "does not exist"
+    value = _path(ctx, param, text)
+    try:
+        info = os.stat(value)
+    except FileNotFoundError:
+        info = None
+    except OSError as err:  # a name too long, a loop of links: neither a folder nor missing
+        raise click.BadParameter(f"{str(value)!r}: {err.strerror or err}.") from None
+    if given and (info is None or not stat.S_ISDIR(info.st_mode)):
+        what = "does not exist" if info is None else "is not a folder"
         raise click.BadParameter(f"{str(value)!r} {what}.")
     return value
+
+
+@overload
+def _path(ctx: click.Context, param: click.Parameter, text: str) -> Path: ...
+@overload
+def _path(ctx: click.Context, param: click.Parameter, text: None) -> None: ...
+def _path(ctx: click.Context, param: click.Parameter, text: str | None) -> Path | None:
+    """Return the path given as `text`; an empty one is wrong usage (pathlib would take it
+    for the current folder)."""
+    if text is None:
+        return None
+    if not text.strip():
+        raise click.BadParameter("must not be empty.")
+    return Path(text)
 
 
 def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -50,17 +73,18 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 TEMPLATES = click.option(
     "--templates",
-    type=click.Path(path_type=Path),
-    default=Path("templates"),
+    type=click.Path(),
+    default="templates",
     show_default=True,
     callback=_template_folder,
     help="Template folder; overrides the built-in theme.",
 )
 DATA = click.option(
     "--data",
-    type=click.Path(path_type=Path),
-    default=Path("data"),
+    type=click.Path(),
+    default="data",
     show_default=True,
+    callback=_path,
     help="Catalog folder.",
 )
 
@@ -76,9 +100,10 @@ def cli() -> None:
 @TEMPLATES
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
-    default=Path("site"),
+    type=click.Path(),
+    default="site",
     show_default=True,
+    callback=_path,
     help="Output folder.",
 )
 @click.option(
@@ -225,7 +250,10 @@ def init(data: Path, title: str) -> None:
 
 @cli.command()
 @click.option(
-    "--out", type=click.Path(path_type=Path), help="Write to this file instead of stdout."
+    "--out",
+    type=click.Path(),
+    callback=_path,
+    help="Write to this file instead of stdout.",
 )
 def schema(out: Path | None) -> None:
     """Print the JSON Schema of a model file, for editors."""
@@ -234,9 +262,12 @@ def schema(out: Path | None) -> None:
     text = json.dumps(entry_schema(), indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
-    else:
+        return
+    try:  # in place, as `> FILE` would (a device, a FIFO or a link stays what it is)
         out.write_text(text, "utf-8")
-        click.echo(f"Wrote {out}.")
+    except OSError as err:
+        _fail(f"cannot write {out}: {err.strerror or err}")
+    click.echo(f"Wrote {out}.")
 
 
 @cli.command(name="rank")
@@ -371,11 +402,27 @@ def main() -> None:
         cli(prog_name="rivals")
     except SystemExit as leaving:
         code = leaving.code
+    except OSError as err:  # printing failed (stdout is a full disk, /dev/full): say so
+        code = _print_failed(err)
     else:
         code = 0
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)  # what Python does with sys.exit("message")
         code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        sys.stdout.flush()
+    except OSError as err:
+        code = _print_failed(err)
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
     os._exit(code or 0)
+
+
+def _print_failed(err: OSError) -> int:
+    """Report an OSError that no verb caught (writing to stdout failed: a full disk,
+    /dev/full) in one line on stderr, drop what stdout still holds, and return 1."""
+    what = f"{err.filename}" if err.filename else "cannot write the output"
+    with contextlib.suppress(OSError):
+        print(f"error: {what}: {err.strerror or err}", file=sys.stderr)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as the process
+    return 1

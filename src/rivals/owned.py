@@ -82,13 +82,20 @@ def is_trusted(info: os.stat_result, owners: frozenset[int]) -> bool:
     return is_mine(info) or info.st_uid in owners
 
 
+def real_path(path: Path) -> Path:
+    """Return `path` absolute, with its links followed as far as they go: Path.resolve
+    raises RuntimeError on a loop of links before Python 3.13 (the loop is reported by
+    whatever then uses the path)."""
+    return Path(os.path.realpath(path))
+
+
 def trusted_owners(out: Path) -> frozenset[int]:
     """Return the users whose cache folder a build into `out` may use besides this user's
     (and root's): the owners of `out` and of the folder it is in (where `.rivals-cache` is),
     who can change whatever is there anyway. A folder someone else made in /tmp is not
     trusted: /tmp is root's."""
     owners = set()
-    for path in (out, out.resolve().parent):
+    for path in (out, real_path(out).parent):
         with contextlib.suppress(OSError):
             owners.add(os.stat(path).st_uid)
     return frozenset(owners)

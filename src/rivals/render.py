@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from rivals.bytecode import bytecode_cache
 from rivals.markup import ScriptJson, inline_markdown, script_json
+from rivals.owned import real_path
 from rivals.rank import figure
 from rivals.verdict import pair_names
 from rivals.write import FragmentStore
@@ -189,7 +190,7 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> Envir
     """
     builtin = jinja2.FileSystemLoader(str(THEME_DIR))
     loaders: list[jinja2.BaseLoader] = []
-    if templates is not None and templates.is_dir() and templates.resolve() != THEME_DIR:
+    if templates is not None and templates.is_dir() and real_path(templates) != THEME_DIR:
         loaders.append(jinja2.FileSystemLoader(str(templates)))
     loaders += [builtin, jinja2.PrefixLoader({"theme": builtin})]
     env = Environment(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -92,18 +93,28 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
         problem = name_problem(name)
         if problem:
             raise CatalogError([Problem(str(path), 1, "name (--name)", problem)])
-    raw, _ = load_catalog(data)
+    raw, problems = load_catalog(data)
+    # No catalog folder there (a typo?): made by init, not here (a models/ folder is made).
+    folder = [p for p in problems if p.field == "(folder)" and p.path == str(data)]
+    if folder:
+        raise CatalogError(folder)
     examples = []
     for name_ in ("categories", "capabilities"):
         doc = raw.files.get(name_)
         ids = sorted(doc.data) if doc is not None and isinstance(doc.data, dict) else []
         examples.append(ids[0] if ids else "some-id")
     text = starter(slug, name, examples[0], examples[1])
+    schema = data / SCHEMA_FILE
+    written = False
     try:
         write_new_file(path, text)
-        write_text(data / SCHEMA_FILE, json.dumps(entry_schema(), indent=2) + "\n")
-    except OSError as err:  # --data or models/ is a file, a folder is read-only, ...
-        where = err.filename or path
+        written = True
+        write_text(schema, json.dumps(entry_schema(), indent=2) + "\n")
+    except OSError as err:  # models/ is a file, a folder is read-only, ...
+        if written:  # nothing is left half done: the entry goes if its schema could not be written
+            with contextlib.suppress(OSError):
+                path.unlink()
+        where = path if not written else schema
         why = err.strerror or str(err)
         raise CatalogError([Problem(str(where), 1, "(file)", f"cannot write: {why}")]) from None
     return path

@@ -26,6 +26,7 @@ of pair pages that belong to one entry (FragmentStore).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import marshal
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any, Final, NamedTuple
 
 from rivals.forked import Child, can_fork
-from rivals.owned import FILE_MODE, is_trusted, read_own, trusted_owners
+from rivals.owned import FILE_MODE, is_trusted, read_own, real_path, trusted_owners
 
 MANIFEST_VERSION = 5
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
@@ -84,7 +85,8 @@ class WriteReport:
 
 def cache_dir(out: Path) -> Path:
     """Return the folder beside `out` where builds keep their manifest."""
-    return out.resolve().parent / ".rivals-cache" / out.resolve().name
+    resolved = real_path(out)
+    return resolved.parent / ".rivals-cache" / resolved.name
 
 
 def _well_formed(paths: Any, sizes: Any, mtimes: Any, keys: Any) -> bool:
@@ -493,7 +495,7 @@ def new_staging(out: Path) -> Path:
     removed on the way: staging and search-index folders named for a process that no longer
     runs.
     """
-    resolved = out.resolve()
+    resolved = real_path(out)
     parent, name = resolved.parent, resolved.name
     parent.mkdir(parents=True, exist_ok=True)
     for kind in ("staging", "pagefind", "pagefind-old"):
@@ -540,6 +542,12 @@ def commit(staging: Path, out: Path, staged: Staged, last: Manifest, window: Win
     save = bool(staged.changed) or stale or len(previous) != staged.rows
     parts = staged.packed_rows(staging) if save else []
     shutil.rmtree(staging / ROWS_FOLDER, ignore_errors=True)
+    if os.path.islink(out) and not os.path.exists(out):  # a link to a folder still to be made
+        try:
+            os.mkdir(real_path(out))
+        except OSError as err:
+            why = f"links to {os.readlink(out)}, which cannot be made: {err.strerror}"
+            raise UnsafePath(f"--out {out} {why}") from None
     if not os.path.lexists(out):
         os.replace(staging, out)
     elif out.is_dir() and not any(out.iterdir()):
@@ -721,8 +729,8 @@ def write_text(path: Path, text: str) -> None:
 def replace_file(path: Path | str, data: bytes) -> None:
     """Write `data` to a hidden file beside `path`, then rename it over `path`: a reader sees
     the old file or the new one, and two processes writing the same file do not mix."""
-    head, _, name = str(path).rpartition("/")
-    temporary = f"{head}/.{name}.{os.getpid()}"
+    head, name = os.path.split(path)
+    temporary = os.path.join(head, f".{name}.{os.getpid()}")  # (no head: the current folder)
     # A new file, never through a link or into a FIFO put there; 0644 whatever the umask
     # (002 on many desktops): owned.read_own reads back only what nobody else can write.
     try:
@@ -730,9 +738,14 @@ def replace_file(path: Path | str, data: bytes) -> None:
     except FileExistsError:  # left by a killed build, or put there: replaced, not followed
         os.unlink(temporary)
         fd = os.open(temporary, _NEW_FILE, FILE_MODE)
-    with open(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
+    try:
+        with open(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:  # a full disk, a folder where `path` is: no hidden file is left
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
