@@ -153,7 +153,7 @@ def test_an_out_that_is_a_file_is_an_error_not_a_traceback(catalog: Path, tmp_pa
     a_file.write_text("mine")
     for out, says in [
         (a_file, f"error: --out {a_file} is a file, not a folder"),
-        (a_file / "site", f"error: cannot make a staging folder beside --out {a_file / 'site'}"),
+        (a_file / "site", f"error: --out {a_file / 'site'}: Not a directory"),
     ]:
         built = _script("build", "--data", str(catalog), "--out", str(out), "--no-search")
         assert built.returncode == 1
