@@ -659,6 +659,12 @@ def test_compare_with_itself_is_wrong_usage(runner: CliRunner, catalog: Path) ->
     assert "give two different slugs" in result.stderr
 
 
+def test_a_slug_typed_like_its_name_gets_a_did_you_mean(runner: CliRunner, catalog: Path) -> None:
+    result = compare(runner, catalog, "ALPHA-VISION", "beta-paint")
+    assert result.exit_code == 1
+    assert result.stderr == "error: unknown slug 'ALPHA-VISION' (did you mean 'alpha-vision'?)\n"
+
+
 def test_init_refuses_what_it_cannot_make_in_one_line(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -418,3 +418,52 @@ def test_replace_file_works_beside_a_bare_name_and_leaves_nothing_when_it_fails(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "x.json"]
     assert (tmp_path / "x.json").read_bytes() == b"1"
     assert not any(os.path.lexists(Path(m).resolve()) for m in moved)
+
+
+@pytest.mark.parametrize("kind", ["dangling link", "folder", "fifo", "unreadable", "asset"])
+def test_a_template_that_cannot_be_read_fails_the_build(
+    kind: str, runner: CliRunner, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    templates, out = tmp_path / "templates", tmp_path / "site"
+    (templates / "compare").mkdir(parents=True)
+    name = {
+        "folder": "compare.html",
+        "fifo": "compare/alpha-vision-vs-beta-paint.html",
+        "asset": "static/fonts/body.woff2",
+    }
+    path = templates / name.get(kind, "model.html")
+    if kind in ("dangling link", "asset"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.symlink_to(tmp_path / "gone.html")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.write_text("{{ nothing }}")
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda p, m: p != str(path) and real(p, m))
+    (templates / ".#model.html").symlink_to(tmp_path / "gone.html")  # an editor's lock file
+    # Jinja used the built-in template instead, without a word.
+    result = runner.invoke(
+        cli,
+        [
+            "build",
+            "--data",
+            str(catalog),
+            "--out",
+            str(out),
+            "--templates",
+            str(templates),
+            "--no-search",
+        ],
+    )
+    why = {"unreadable": "Permission denied"}
+    what = "asset" if kind == "asset" else "template"
+    if kind in ("dangling link", "asset"):
+        why[kind] = "No such file or directory"
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: {path}: cannot read the {what}: {why.get(kind, 'not a file')}\n"
+    )
+    assert not out.exists()

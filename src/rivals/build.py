@@ -52,6 +52,7 @@ from rivals.render import (
     template_failure,
     template_fingerprint,
     template_names,
+    unreadable_template,
 )
 from rivals.search import INDEX, SearchError, index_listing, index_site, page_glob
 from rivals.validate import draft_notes, validate_catalog
@@ -438,6 +439,9 @@ class Renderer:
     ) -> None:
         self.site = site
         self.templates = templates
+        unreadable = unreadable_template(templates)
+        if unreadable is not None:
+            raise BuildError(unreadable)
         self.env = make_environment(templates, cache_dir(out) / "templates")
         self.env.globals["search_enabled"] = search
         self.writer = PageWriter(str(staging), str(out), previous.files, previous.window)

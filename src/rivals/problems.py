@@ -47,7 +47,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
-    """Return the choice that did_you_mean suggests for `word`, or None."""
+    """Return the choice that did_you_mean suggests for `word`, or None (ids and field names
+    are lowercase: `LLaVA` is close to `llava`)."""
+    word = word.lower()
     ordered = sorted(choices)
     parts = _WORDS.split(word)
     short = [choice for choice in ordered if _abbreviates(parts, _WORDS.split(choice))]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -430,6 +432,35 @@ def is_hidden(name: str) -> bool:
     """True for a file of a template folder that is no template or asset: a part of its path
     starts with a dot (.DS_Store, .git/, an editor's swap or lock file) or it ends with ~."""
     return name.endswith("~") or any(part.startswith(".") for part in name.split("/"))
+
+
+def unreadable_template(templates: Path | None) -> str | None:
+    """Return what is wrong with the first template (or file of static/) in the folder
+    `templates` that is not a file this user can read (a link that leads nowhere, a folder
+    named x.html, a file without read permission), or None: Jinja would use the built-in
+    template instead, and an asset would be left out, without a word.
+    """
+    if templates is None or not templates.is_dir() or real_path(templates) == THEME_DIR:
+        return None
+    static = os.path.join(templates, "static")
+    for folder, subfolders, files in os.walk(templates):
+        asset = folder == static or folder.startswith(static + os.sep)
+        named = [name for name in subfolders if name.endswith(".html") and not asset]
+        subfolders[:] = sorted(n for n in subfolders if n not in named and not is_hidden(n))
+        for name in sorted([*files, *named]):
+            if is_hidden(name) or not (asset or name.endswith(".html")):
+                continue
+            path = os.path.join(folder, name)
+            what = "asset" if asset else "template"
+            try:
+                info = os.stat(path)
+            except OSError as err:
+                return f"{path}: cannot read the {what}: {err.strerror or err}"
+            if not stat.S_ISREG(info.st_mode):
+                return f"{path}: cannot read the {what}: not a file"
+            if not os.access(path, os.R_OK):
+                return f"{path}: cannot read the {what}: Permission denied"
+    return None
 
 
 def template_fingerprint(env: jinja2.Environment) -> str:
