@@ -254,6 +254,15 @@ def test_rank_says_what_its_dashes_and_missing_columns_mean(
     assert "Weight 0 in the site's settings, shown but not counted: Match Graph." in said
 
 
+def test_rank_of_one_entry_says_entry(runner: CliRunner, catalog: Path) -> None:
+    for other in ("beta-paint", "gamma-studio", "delta-api"):
+        (catalog / "models" / f"{other}.yaml").unlink()
+    (catalog / "matches.yaml").write_text("[]\n")
+    table = runner.invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": None})
+    assert table.exit_code == 0, table.output
+    assert "Test Rivals: 1 entry by rank" in table.stdout
+
+
 def test_rank_fits_the_terminal_and_says_what_it_left_out(runner: CliRunner, catalog: Path) -> None:
     args = ["rank", "--data", str(catalog)]
     rows = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)

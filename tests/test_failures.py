@@ -467,3 +467,15 @@ def test_a_template_that_cannot_be_read_fails_the_build(
         f"error: {path}: cannot read the {what}: {why.get(kind, 'not a file')}\n"
     )
     assert not out.exists()
+
+
+def test_a_catalog_folder_this_user_cannot_read_is_one_problem(
+    runner: CliRunner, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: Path(p) != catalog and real(p, m))
+    result = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert result.exit_code == 1  # a catalog problem, not wrong usage
+    assert result.stderr == (
+        f"{catalog}:1: (folder): cannot read: Permission denied\n1 problem found.\n"
+    )

@@ -81,7 +81,7 @@ TEMPLATES = click.option(
 )
 DATA = click.option(
     "--data",
-    type=click.Path(),
+    type=click.Path(readable=False),  # a folder this user cannot read is a catalog problem
     default="data",
     show_default=True,
     callback=_path,

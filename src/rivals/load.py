@@ -123,6 +123,8 @@ def load_catalog(
                 message = "catalog folder not found (`rivals init` makes a new one)"
             problems.append(Problem(str(root), 1, "(folder)", message))
             return raw, problems
+        if not os.access(root, os.R_OK | os.X_OK):  # else each file would be "missing"
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(root))
     except OSError as err:
         problems.append(Problem(str(root), 1, "(folder)", f"cannot read: {err.strerror}"))
         return raw, problems

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rivals.pages import entry_record
+from rivals.problems import counted
 from rivals.rank import SUB_LABELS, figure
 from rivals.records import SUB_SCORES
 from rivals.verdict import pair_names
@@ -86,7 +87,9 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
             + (" Each slug is under its entry's name." if stacked else "")
         )
     table = Table(
-        title=escape(f"{site.catalog.site.title}: {len(rows)} entries by rank"),
+        title=escape(
+            f"{site.catalog.site.title}: {counted(len(rows), 'entry', 'entries')} by rank"
+        ),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
