@@ -109,6 +109,14 @@ def test_a_control_character_written_as_an_escape_is_a_problem(escape: str, code
     assert (tabbed.data, problems) == ({"name": "tab\there, a\nline, \r"}, [])
 
 
+def test_a_merge_key_is_a_problem_that_says_so() -> None:
+    doc, problems = parse("base: &b {a: 1}\nthing:\n  <<: *b\n  c: 2\n'<<': quoted\n")
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (3, "thing", "merge keys (<<) are not supported: write the keys out")
+    ]
+    assert doc.data == {"base": {"a": "1"}, "thing": {"c": "2"}, "<<": "quoted"}
+
+
 @pytest.mark.parametrize("data", [b"", b"# comment only\n\n"])
 def test_a_file_of_nothing_is_a_document_of_nothing(data: bytes) -> None:
     doc, problems = parse(data)  # validation says whether that file may be empty

@@ -215,6 +215,11 @@ class _Builder:
                 self.problems.append((line, loc, "keys must be plain text"))
                 continue
             key = str(key_node.value)
+            if key == "<<" and not key_node.style:  # YAML 1.1's merge key (plain, not quoted)
+                self.problems.append(
+                    (line, loc, "merge keys (<<) are not supported: write the keys out")
+                )
+                continue
             if key in out:
                 first = self.lines[(*loc, key)]
                 message = f"duplicate key '{key}' (first at line {first})"
