@@ -80,6 +80,31 @@ def items(text: str, pattern: str) -> list[tuple[str, ...]]:
     return [tuple(m) for m in re.findall(r"(?:^|, | and )([a-z ]+?) " + pattern, text)]
 
 
+# The figures of each sub-score but quality (whose cells name the benchmarks they count).
+FIGURES = {
+    "adoption": {"GitHub stars", "Monthly downloads"},
+    "ecosystem": {"Integrations", "Platforms"},
+    "match graph": {"Times matched"},
+}
+
+
+def figures(label: str, cell: str) -> set[str]:
+    """Return the figures a sub-score cell says it counts: quality's "from A, B", else all
+    of the sub-score's figures but those "missing: A, B" (every one is reported by some
+    entry of the catalogs these tests check)."""
+    notes = dict(n.split(": ", 1) if ": " in n else ("", n) for n in _notes(cell))
+    if label == "quality":
+        counted = next((n[5:] for n in _notes(cell) if n.startswith("from ")), "")
+        return set(counted.split(", ")) if counted else set()
+    return FIGURES[label] - set(notes.get("missing", "").split(", "))
+
+
+def _notes(cell: str) -> list[str]:
+    """Return the notes of a cell such as "55/100 higher from MMLU, GSM8K; missing: X"."""
+    text = re.sub(r"^\d+/100( higher)?\s*", "", cell)
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
 def check_page(html: str) -> None:
     page = FeatureTable()
     page.feed(html)
@@ -102,6 +127,20 @@ def check_page(html: str) -> None:
     if gap:
         assert abs(rank[0] - rank[1]) == int(gap.group(1))
 
+    # "On quality the two share no figure, so ..." / "On quality and ecosystem the two share
+    # some figures but not all, so ...": what each side's cells say it counts.
+    apart = set()
+    for labels in re.findall(r"On ([a-z ,]+?) the two share no figure, so", page.verdict):
+        apart.update(re.split(r", | and ", labels))
+    partly = set()
+    for labels in re.findall(
+        r"On ([a-z ,]+?) the two share some figures but not all", page.verdict
+    ):
+        partly.update(re.split(r", | and ", labels))
+    for label in apart | partly:
+        sets = [figures(label, cell) for cell in page.rows[LABELS[label]]]
+        assert bool(sets[0] & sets[1]) == (label in partly) and sets[0] != sets[1], label
+
     # "X leads on adoption (80 vs 20), while Y is stronger on quality (90 vs 50)."
     for who, claims in re.findall(
         name + r" (?:leads|is stronger) on (.+?)(?:, while |\.)", page.verdict
@@ -112,6 +151,9 @@ def check_page(html: str) -> None:
             row = [number(c) for c in page.rows[LABELS[label]]]
             assert (row[side[who]], row[1 - side[who]]) == (int(hi), int(lo)), (who, label)
             assert int(hi) > int(lo)
+            sets = [figures(label, cell) for cell in page.rows[LABELS[label]]]
+            if sets[0] != sets[1]:  # a lead on figures the two do not all share says so
+                assert label in apart | partly, (who, label)
     for claims in re.findall(r"They are level on (.+?)\.", page.verdict):
         for label, value in items(claims, r"\((\d+) each\)"):
             assert [number(c) for c in page.rows[LABELS[label]]] == [int(value)] * 2

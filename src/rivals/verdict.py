@@ -4,8 +4,8 @@ Every sentence states only what the numbers on the same page show: ranks and sub
 compared as the whole points the page prints, a sub-score is compared only when both sides
 have evidence for it, and a lead is never claimed on equal values. Where a rank rests on
 something else, the verdict says so: a sub-score counted at the catalog median for a side
-without evidence, two sides whose sub-score comes from different figures (each is placed
-against the catalog, not against the other), a sub-score of weight 0.
+without evidence, two sides whose sub-score comes from different figures, or in part (each
+figure is placed against the catalog, not against the other side), a sub-score of weight 0.
 """
 
 from __future__ import annotations
@@ -67,9 +67,11 @@ def compare(
         sentences = [lead]
     else:
         lead = _headline(names, a, b, "ranks")
-        apart = {n for n in weights if not side_a.figures[n] & side_b.figures[n]}
+        figures_a, figures_b = side_a.figures, side_b.figures
+        apart = {n for n in weights if not figures_a[n] & figures_b[n]}
+        partly = {n for n in weights if n not in apart and figures_a[n] != figures_b[n]}
         sentences = [_headline(names, a, b, "scores")]
-        sentences += _sub_score_sentences(names, a, b, weights, apart)
+        sentences += _sub_score_sentences(names, a, b, weights, apart, partly)
     free = {a.slug: side_a.free, b.slug: side_b.free}
     sentences += _free_tier(names, a, b, free)
     sentences += _uncertainty(names, a, b)
@@ -181,13 +183,19 @@ _LOWER_LABELS = {name: label.lower() for name, label in SUB_LABELS.items()}
 
 
 def _sub_score_sentences(
-    names: dict[str, str], a: Score, b: Score, weights: Mapping[str, float], apart: set[str]
+    names: dict[str, str],
+    a: Score,
+    b: Score,
+    weights: Mapping[str, float],
+    apart: set[str],
+    partly: set[str],
 ) -> list[str]:
     """Say who leads on which sub-score of those in force (`weights`), and what else the
-    ranks rest on; `apart` names the sub-scores the two get from no figure in common."""
+    ranks rest on; `apart` names the sub-scores the two get from no figure in common, `partly`
+    those they get from some figures in common and some that only one of them reports."""
     lead_a: list[str] = []
     lead_b: list[str] = []
-    level, unknown, different, weightless = [], [], [], []
+    level, unknown, different, some, weightless = [], [], [], [], []
     subs_a, subs_b = a.subs, b.subs
     for name, weight in weights.items():
         sa, sb = subs_a[name], subs_b[name]
@@ -203,6 +211,8 @@ def _sub_score_sentences(
             continue
         if name in apart:
             different.append(label)
+        elif name in partly:
+            some.append(label)
         if va == vb:
             level.append(f"{label} ({va} each)")
         else:
@@ -222,6 +232,12 @@ def _sub_score_sentences(
         out.append(
             f"On {_and(different)} the two share no figure, so {which} each against the rest of"
             " the catalog, not against the other."
+        )
+    if some:
+        which = "that comparison also counts" if len(some) == 1 else "those comparisons also count"
+        out.append(
+            f"On {_and(some)} the two share some figures but not all, so {which} figures that"
+            " only one of them reports, each placed against the rest of the catalog."
         )
     out += _median_sentences(names, a, b, unknown)
     if a.rank != b.rank and unknown:

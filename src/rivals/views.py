@@ -557,7 +557,12 @@ def _entry_view(
 
 def _missing_note(sub: SubView) -> str | None:
     if sub.value is not None:
-        return f"missing: {', '.join(sub.missing)}" if sub.missing else None
+        notes = []
+        if sub.name == "quality":  # benchmarks differ from entry to entry: name those counted
+            notes.append("from " + ", ".join(label for label, _, n in sub.inputs if n is not None))
+        if sub.missing:
+            notes.append(f"missing: {', '.join(sub.missing)}")
+        return "; ".join(notes) or None
     if not sub.in_force:
         return "left out of the rank: no entry has comparable evidence"
     what = "not comparable" if sub.inputs else "no evidence"
