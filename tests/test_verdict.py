@@ -308,6 +308,20 @@ def test_two_entries_of_one_name_are_told_apart_by_slug(catalog: Path, tmp_path:
     # So do the lists of entries: the leaderboard and the A-Z list.
     assert "(gamma-studio)</a></th>" in (out / "index.html").read_text()
     assert "(alpha-vision)</a> <span" in (out / "search" / "index.html").read_text()
+    # And so do the pages of a third entry with each of them: "Beta vs Alpha Vision" twice
+    # would be two pages of one title, one name with two ranks.
+    for twin in ("alpha-vision", "gamma-studio"):
+        third = out / "compare" / f"{min(twin, 'beta-paint')}-vs-{max(twin, 'beta-paint')}"
+        html = (third / "index.html").read_text()
+        assert re.search(rf"<title>[^<]*\({twin}\)", html)
+        assert re.search(rf"<h1>.*\({twin}\)</bdi>.*</h1>", html)
+        parsed = FeatureTable()
+        parsed.feed(html)
+        assert f"({twin})" in parsed.lead and f"({twin})" in parsed.verdict
+        check_page(html)
+    beta = (out / "models" / "beta-paint" / "index.html").read_text()
+    for twin in ("alpha-vision", "gamma-studio"):  # its Comparisons, each rank with its slug
+        assert re.search(rf"\({twin}\)</bdi>: \d+/100", beta)
 
 
 @pytest.mark.parametrize(

@@ -161,8 +161,8 @@ def compare_context(site: Site, page: Page) -> dict[str, Any]:
     a_slug, b_slug = page.key
     a, b = site.entries[a_slug], site.entries[b_slug]
     cmp = site.comparison(a_slug, b_slug)
-    name_a, name_b = pair_names(a_slug, a.name, b_slug, b.name)
-    if name_a != a.name:  # two entries a reader could not tell apart: each with its slug
+    name_a, name_b = pair_names(a_slug, a.label, b_slug, b.label)
+    if (name_a, name_b) != (a.name, b.name):  # names a reader could not tell apart: with slugs
         a, b = replace(a, name=name_a), replace(b, name=name_b)
     title = f"{a.name} vs {b.name}"
     crumbs: list[tuple[str, str | None]] = [("Home", ""), (a.name, a.url), (title, None)]
@@ -527,7 +527,7 @@ def _pair_link(site: Site, pair: tuple[str, str]) -> tuple[str, str]:
     found = memo.get(pair)
     if found is None:
         a, b = pair
-        names = pair_names(a, site.entries[a].name, b, site.entries[b].name)
+        names = pair_names(a, site.entries[a].label, b, site.entries[b].label)
         found = memo[pair] = (" vs ".join(names), pair_url(a, b))
     return found
 

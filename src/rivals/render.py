@@ -212,7 +212,7 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> Envir
     # What a link to a pair page calls its two sides (verdict.pair_names): {% set one, two =
     # pair_names(a, b) %} gives "LLaVA (llava)" and "LLaVA (llava-2)" where a reader could
     # not tell the names apart, else the names.
-    env.globals["pair_names"] = lambda a, b: pair_names(a.slug, a.name, b.slug, b.name)
+    env.globals["pair_names"] = lambda a, b: pair_names(a.slug, a.label, b.slug, b.label)
     add_fragment_cache(env)
     return env
 

@@ -168,7 +168,7 @@ def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
         a, b = b, a
     va, vb = site.entries[a], site.entries[b]
     cmp = site.comparison(a, b)
-    name_a, name_b = map(escape, pair_names(a, va.name, b, vb.name))
+    name_a, name_b = map(escape, pair_names(a, va.label, b, vb.label))
     # Names and texts come from the catalog: escaped, so that "[" in them is not rich markup.
     console.print(f"[bold]{name_a} vs {name_b}[/bold]", highlight=False)
     console.print(escape(f"{cmp.lead} {cmp.basis}"), highlight=False)

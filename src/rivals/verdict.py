@@ -11,6 +11,7 @@ figure is placed against the catalog, not against the other side), a sub-score o
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple
@@ -94,6 +95,20 @@ def compare(
     )
 
 
+def labels(catalog: Catalog) -> dict[str, str]:
+    """Return what pages call each entry among others: its name, or, when a reader could not
+    tell it from another entry's name anywhere in the catalog, "LLaVA (llava)" (kept with the
+    catalog)."""
+    found: dict[str, str] | None = catalog.__dict__.get("_labels")
+    if found is None:
+        seen = Counter(folded_name(entry.name) for entry in catalog.entries.values())
+        found = catalog.__dict__["_labels"] = {
+            slug: f"{entry.name} ({slug})" if seen[folded_name(entry.name)] > 1 else entry.name
+            for slug, entry in catalog.entries.items()
+        }
+    return found
+
+
 def pair_names(a_slug: str, a_name: str, b_slug: str, b_name: str) -> tuple[str, str]:
     """Return what a pair page calls its two entries: their names, or, when a reader could
     not tell the names apart, each with its slug, "LLaVA (llava)" and "LLaVA (llava-2)"."""
@@ -145,7 +160,7 @@ def _side(catalog: Catalog, score: Score) -> _Side:
         entry = catalog.entries[score.slug]
         order = tuple(c.id for c in entry.capabilities)
         found = memo[score.slug] = _Side(
-            entry.name,
+            labels(catalog)[score.slug],
             order,
             frozenset(order),
             frozenset(entry.categories),

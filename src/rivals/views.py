@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -18,7 +18,7 @@ from typing import Any
 
 from rivals.rank import SUB_LABELS, Leaderboard, Score, round_half_up
 from rivals.records import SUB_SCORES, Catalog, Entry
-from rivals.verdict import Comparison, compare, folded_name
+from rivals.verdict import Comparison, compare, labels
 
 KIND_LABELS = {
     "model": "Model",
@@ -136,12 +136,12 @@ class Site:
     )
 
     def __post_init__(self) -> None:
-        seen = Counter(folded_name(entry.name) for entry in self.catalog.entries.values())
+        named = labels(self.catalog)
         weights = self.board.effective
         for slug, entry in self.catalog.entries.items():
             view = _entry_view(self.catalog, slug, entry, self.board.scores[slug], weights)
-            if seen[folded_name(entry.name)] > 1:
-                view = replace(view, label=f"{entry.name} ({slug})")
+            if named[slug] != entry.name:
+                view = replace(view, label=named[slug])
             self.entries[slug] = view
             self.cells[slug] = entry_cells(view)
 
