@@ -479,3 +479,26 @@ def test_a_catalog_folder_this_user_cannot_read_is_one_problem(
     assert result.stderr == (
         f"{catalog}:1: (folder): cannot read: Permission denied\n1 problem found.\n"
     )
+
+
+def test_a_second_build_into_the_same_out_is_refused_while_the_first_runs(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    from rivals.write import build_lock
+
+    out = tmp_path / "site"
+    args = ["build", "--data", str(catalog), "--out", str(out), "--no-search"]
+    assert runner.invoke(cli, args).exit_code == 0
+    before = tree(out)
+    entry = catalog / "models" / "gamma-studio.yaml"
+    entry.write_text(entry.read_text().replace("name: Gamma Studio", "name: Gamma Two"))
+    with build_lock(out):  # as a build running in another process holds it
+        result = subprocess.run([*RIVALS, *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: another build into --out {out} is running: build again once it is done\n"
+        "The build failed; the output folder was left as it was.\n"
+    )
+    assert tree(out) == before
+    assert runner.invoke(cli, args).exit_code == 0  # once it is done
+    assert "Gamma Two" in (out / "models" / "gamma-studio" / "index.html").read_text()

@@ -71,6 +71,7 @@ from rivals.write import (
     Staged,
     Taken,
     UnsafePath,
+    build_lock,
     cache_dir,
     check_cache,
     commit,
@@ -207,7 +208,10 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
     shared = _share_ahead(site, options.jobs)
     try:
         new_order_key = None if kept_order else order_key
-        return _render_and_commit(options, site, check, shared, clock, to_save, new_order_key)
+        with build_lock(out):
+            return _render_and_commit(options, site, check, shared, clock, to_save, new_order_key)
+    except UnsafePath as err:  # another build holds the lock
+        raise BuildError(str(err)) from None
     finally:
         if shared is not None:
             shared.close()

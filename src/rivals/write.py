@@ -27,6 +27,7 @@ of pair pages that belong to one entry (FragmentStore).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import glob
 import hashlib
 import marshal
@@ -117,6 +118,34 @@ def check_cache(out: Path) -> None:
                     " or the owner of --out or of its folder: ask them to remove it, or build"
                     " into an --out in a folder of yours"
                 )
+
+
+@contextlib.contextmanager
+def build_lock(out: Path) -> Iterator[None]:
+    """Hold the lock of the builds into `out` for the block; raise UnsafePath if another
+    build holds it.
+
+    Two builds that write into one --out at once would leave pages of both, and a manifest
+    that takes them all for its own (their sizes match and their times fall in its window),
+    so no later build would write them again.
+    """
+    folder = cache_dir(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT | _NO_FOLLOW, FILE_MODE)
+    except OSError:  # make_cache says what is wrong with the cache folder
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UnsafePath(
+                f"another build into --out {out} is running: build again once it is done"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # which releases the lock
 
 
 def make_cache(out: Path) -> None:
@@ -748,7 +777,8 @@ def replace_file(path: Path | str, data: bytes) -> None:
         raise
 
 
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW
 
 
 PIECE_DIGEST = 16  # bytes of hash before each kept piece
