@@ -147,6 +147,8 @@ def test_a_draft_is_checked_like_any_entry_but_for_its_placeholders(
     assert any(problem in line for line in errors), check.stderr
     # One problem, but for a misspelt field name, whose required field is then missing too.
     assert len(errors) == 1 + ("summry" in problem), check.stderr
+    # A draft line of a wrong value is that problem, not a draft to remove `draft: true` from.
+    assert ("is a draft" in check.stderr) == ("draft:" not in problem), check.stderr
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import FIXTURES, REPO, tree
 from rivals.build import (
@@ -24,6 +25,7 @@ from rivals.build import (
     interleaved,
     load_and_validate,
 )
+from rivals.cli import cli
 from rivals.pages import api_record, api_text, plan_pages
 from rivals.problems import CatalogError
 from rivals.rank import rank
@@ -428,3 +430,43 @@ def test_the_methodology_page_lists_the_benchmarks_and_capabilities(
     )
     assert "<td>lower</td><td>%</td>" in page
     assert '<th scope="row">Styles</th><td>art</td><td>Paints in <em>many</em> styles.</td>' in page
+
+
+def test_a_template_for_an_entry_or_pair_that_no_page_uses_is_noted(
+    runner: CliRunner, catalog: Path, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    for name in (
+        "models/alpah-vision.html",  # a typo
+        "models/beta-paint.html",
+        "compare/beta-paint-vs-alpha-vision.html",  # the wrong order
+        "compare/alpha-vision-vs-beta-paint.html",
+        "compare/alpha-vision-vs-nobody.html",
+        "compare/_parts.html",  # a partial the others may include
+    ):
+        (templates / name).parent.mkdir(parents=True, exist_ok=True)
+        base = "model" if name.startswith("models/") else "compare"
+        (templates / name).write_text(f'{{% extends "theme/{base}.html" %}}')
+    out = tmp_path / "site"
+    result = runner.invoke(
+        cli,
+        [
+            "build",
+            "--data",
+            str(catalog),
+            "--out",
+            str(out),
+            "--templates",
+            str(templates),
+            "--no-search",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        f"note: {templates}/compare/alpha-vision-vs-nobody.html matches no pair page",
+        f"note: {templates}/compare/beta-paint-vs-alpha-vision.html matches no pair page: the"
+        " page is compare/alpha-vision-vs-beta-paint/",
+        f"note: {templates}/models/alpah-vision.html matches no entry (did you mean"
+        " 'alpha-vision'?)",
+    ]

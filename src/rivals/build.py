@@ -53,6 +53,7 @@ from rivals.render import (
     template_fingerprint,
     template_names,
     unreadable_template,
+    unused_templates,
 )
 from rivals.search import INDEX, SearchError, index_listing, index_site, page_glob
 from rivals.validate import draft_notes, validate_catalog
@@ -285,6 +286,11 @@ def _render_and_commit(
         if options.leave is not None:
             options.leave.append(renderer)
         report.pages = renderer.page_count
+        if options.templates is not None and any(
+            name.startswith(("models/", "compare/")) for name in renderer.known
+        ):
+            unused = unused_templates(renderer.known, site.entries, pair_slugs(site.catalog))
+            report.notes += [f"{options.templates}/{note}" for note in unused]
         if shared is not None:
             found = shared.result()
             if found is not None:

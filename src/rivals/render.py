@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from rivals.bytecode import bytecode_cache
 from rivals.markup import ScriptJson, inline_markdown, script_json
 from rivals.owned import real_path
+from rivals.problems import did_you_mean
 from rivals.rank import figure
 from rivals.verdict import pair_names
 from rivals.write import FragmentStore
@@ -461,6 +462,36 @@ def unreadable_template(templates: Path | None) -> str | None:
             if not os.access(path, os.R_OK):
                 return f"{path}: cannot read the {what}: Permission denied"
     return None
+
+
+def unused_templates(
+    known: Iterable[str], entries: Iterable[str], pairs: Iterable[tuple[str, str]]
+) -> list[str]:
+    """Return a note for each template of one entry (`models/<slug>.html`) or one pair
+    (`compare/<a>-vs-<b>.html`) that no page uses: a misspelt slug, or a pair in the wrong
+    order, would otherwise change nothing without a word."""
+    slugs = set(entries)
+    notes = []
+    pair_set: set[tuple[str, str]] | None = None
+    for name in sorted(known):
+        folder, _, file = name.partition("/")
+        if folder not in ("models", "compare") or "/" in file or not file.endswith(".html"):
+            continue
+        if file.startswith("_"):  # a partial the others include (compare/_table.html)
+            continue
+        stem = file.removesuffix(".html")
+        if folder == "models" and stem not in slugs:
+            notes.append(f"{name} matches no entry{did_you_mean(stem, slugs)}")
+        elif folder == "compare":
+            pair_set = set(pairs) if pair_set is None else pair_set
+            a, _, b = stem.partition("-vs-")
+            if (a, b) in pair_set:
+                continue
+            if (b, a) in pair_set:
+                notes.append(f"{name} matches no pair page: the page is compare/{b}-vs-{a}/")
+            else:
+                notes.append(f"{name} matches no pair page")
+    return notes
 
 
 def template_fingerprint(env: jinja2.Environment) -> str:

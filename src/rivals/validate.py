@@ -69,10 +69,10 @@ def validate_catalog(
         # A draft may keep its placeholders (they are what `rivals new` writes); anything
         # else wrong in it is a problem, as in any entry. It is not published.
         draft = _is_draft(doc.data)
-        if draft:
-            drafts[slug] = Draft(doc.path, tuple(map(str, left)))
-        else:
+        if not draft:
             found.extend(left)
+        elif _says_draft(doc.data):  # not `draft: yes`: the schema reports that one
+            drafts[slug] = Draft(doc.path, tuple(map(str, left)))
         doc.refused = doc.refused | frozenset(todo)
         entry = _record(doc, (), doc.data, "Entry", found)
         if entry is not None and not problem and not draft:
@@ -105,6 +105,14 @@ def _is_draft(data: Any) -> bool:
         return true_or_false(data["draft"])
     except ValueError:
         return True
+
+
+def _says_draft(data: dict[str, Any]) -> bool:
+    """True when an entry's `draft` is a valid true (see _is_draft)."""
+    try:
+        return true_or_false(data["draft"])
+    except ValueError:
+        return False
 
 
 def draft_notes(drafts: Mapping[str, Draft], listed: bool = False) -> list[str]:
