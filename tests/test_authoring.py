@@ -707,3 +707,35 @@ def test_serve_lists_the_drafts_todos_when_another_file_has_a_problem(
     assert said[1] == "1 problem found; no build has succeeded yet."
     assert said[2].startswith(f"note: {catalog}/models/drafty.yaml is a draft")
     assert said[3].endswith(": placeholder still to fill in")
+
+
+def test_serve_answers_under_the_path_of_the_base_url_too(catalog: Path, tmp_path: Path) -> None:
+    from functools import partial
+    from http.server import ThreadingHTTPServer
+
+    from rivals.build import BuildOptions
+    from rivals.serve import LiveState, _Handler, _rebuild
+
+    site = catalog / "site.yaml"
+    site.write_text(site.read_text().replace("test.example.org/", "test.example.org/docs/"))
+    out, state, said = tmp_path / "site", LiveState(), []
+    _rebuild(BuildOptions(data=catalog, out=out, search=False), state, said.append)
+    assert state.base_path == "/docs"
+    handler = type("Handler", (_Handler,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        missing = urllib.request.Request(base + "/no/such/page/")
+        with pytest.raises(urllib.error.HTTPError) as page:
+            urllib.request.urlopen(missing, timeout=10)
+        html = page.value.read().decode()
+        page.value.close()
+        assert 'href="/docs/assets/style.css"' in html  # as it must be where the site is hosted
+        for path in ("/docs/assets/style.css", "/assets/style.css", "/docs/", "/docs"):
+            with urllib.request.urlopen(base + path, timeout=10) as response:
+                assert response.status == 200, path
+        assert "Alpha Vision" in fetch(base + "/docs/models/alpha-vision/")
+    finally:
+        server.shutdown()
+        server.server_close()

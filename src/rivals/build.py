@@ -16,6 +16,7 @@ import shutil
 import signal
 import stat
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
@@ -128,6 +129,7 @@ class BuildReport:
     stages: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what the user may want to fix
     drafts: list[str] = field(default_factory=list)  # a line per entry left out as a draft
+    base_path: str = ""  # the path of the base URL the pages link to, "/docs" (or "")
 
 
 class BuildError(Exception):
@@ -341,6 +343,8 @@ def _render_and_commit(
         _drop_search(out)
     report.seconds = sum(report.stages.values())
     report.drafts = draft_notes(site.catalog.drafts)
+    base_url = site.catalog.site.base_url
+    report.base_path = urllib.parse.urlsplit(base_url).path.rstrip("/") if base_url else ""
     if site.catalog.site.base_url is None:
         report.notes.append(
             "no base_url (site.yaml or --base-url): sitemap.xml lists paths, not the absolute"

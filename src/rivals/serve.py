@@ -45,6 +45,8 @@ class LiveState:
     problems: list[str] = field(default_factory=list)
     headline: str = ""  # what the overlay says above the problems
     built: bool = False  # a build has succeeded since serve started
+    base_path: str = ""  # the path of the site's base URL ("/docs"): served there too
+    notes: list[str] = field(default_factory=list)  # the last build's notes, said once
     listeners: list[queue.Queue[str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -71,6 +73,7 @@ class _Handler(SimpleHTTPRequestHandler):
         pass  # the terminal shows builds, not every request
 
     def do_GET(self) -> None:
+        self._unprefix()
         if self.path.split("?")[0] == EVENTS:
             self._events()
             return
@@ -78,8 +81,19 @@ class _Handler(SimpleHTTPRequestHandler):
             super().do_GET()
 
     def do_HEAD(self) -> None:
+        self._unprefix()
         if not self._page(head=True):
             super().do_HEAD()
+
+    def _unprefix(self) -> None:
+        """Serve the site under the path of its base URL as well as at /: the 404 page links
+        to /docs/assets/style.css when base_url is https://example.org/docs/, as it must
+        where the site is hosted."""
+        prefix = self.state.base_path
+        path = self.path.split("?")[0]
+        under = prefix and (path == prefix or path.startswith(prefix + "/"))
+        if under and not os.path.exists(self.translate_path(self.path)):
+            self.path = self.path[len(prefix) :] or "/"
 
     def _page(self, head: bool = False) -> bool:
         """Answer for an HTML page, the problems or a missing file; False to leave it to the
@@ -242,9 +256,14 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
         return
     state.problems = []
     state.built = True
+    state.base_path = report.base_path
     say(f"Built {report.pages:,} pages ({report.rendered:,} rendered) in {report.seconds:.2f} s.")
     for line in report.drafts:
         say(f"note: {line}")
+    if report.notes != state.notes:  # (not the same notes after every save)
+        state.notes = report.notes
+        for line in report.notes:
+            say(f"note: {line}")
 
 
 def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[object]:
