@@ -470,3 +470,30 @@ def test_a_template_for_an_entry_or_pair_that_no_page_uses_is_noted(
         f"note: {templates}/models/alpah-vision.html matches no entry (did you mean"
         " 'alpha-vision'?)",
     ]
+
+
+def test_right_to_left_names_are_isolated_in_the_running_text_of_a_pair_page(
+    catalog: Path, tmp_path: Path
+) -> None:
+    for slug, name in (("alpha-vision", "نموذج الرؤية 3"), ("beta-paint", "מודל 2 (7B)")):
+        path = catalog / "models" / f"{slug}.yaml"
+        path.write_text(re.sub(r"^name: .*$", f'name: "{name}"', path.read_text(), flags=re.M))
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, out=out, search=False))
+    html = (out / "compare" / "alpha-vision-vs-beta-paint" / "index.html").read_text()
+    a, b = "<bdi>نموذج الرؤية 3</bdi>", "<bdi>מודל 2 (7B)</bdi>"
+    # "1 only in X, 0 only in Y": a bare X took the count after it to its other side.
+    only = rf"<caption>\d+ shared, \d+ only in {re.escape(a)}, \d+ only in {re.escape(b)}</"
+    assert re.search(only, html)
+    assert f"<caption>{a} and {b} side by side</caption>" in html
+    assert f'<p class="lead">{a} ranks higher' in html
+    verdict = html.split('<h2 id="verdict">Verdict</h2>')[1].split("</p>")[0]
+    assert (
+        verdict.count(a) >= 2
+        and b in verdict
+        and "<bdi>" not in verdict.replace(a, "").replace(b, "")
+    )
+    assert f"Capabilities of {a}</h2>" in html
+    assert f'<span aria-current="page">{a} vs {b}</span>' in html
+    related = (out / "compare" / "alpha-vision-vs-gamma-studio" / "index.html").read_text()
+    assert "<bdi>&#1606;&#1605;" in related  # the related link (ASCII, as it is kept)

@@ -6,7 +6,14 @@ import random
 
 import pytest
 
-from rivals.markup import _MARKDOWN_HINT, _may_be_markdown, inline_markdown, plain_text
+from rivals.markup import (
+    _MARKDOWN_HINT,
+    _may_be_markdown,
+    bdi,
+    inline_markdown,
+    isolated,
+    plain_text,
+)
 
 # Characters that make, or nearly make, the hint match: markdown marks, digits (a Unicode
 # one and a superscript too), and whitespace that \s, str.lstrip and ^ treat in their ways.
@@ -32,6 +39,9 @@ def test_the_quick_markdown_test_agrees_with_the_expression() -> None:
         ("<b>raw</b> beside *x*", "&lt;b&gt;raw&lt;/b&gt; beside <em>x</em>"),
         ("`<b>` in code", "<code>&lt;b&gt;</code> in code"),
         ("[x](javascript:alert(1))", '<a rel="nofollow noopener noreferrer">x</a>'),
+        # An image is its alt text: no <img>, no tracker's address, the author's words kept.
+        ("and ![a <b> pic](https://t.example/p.png) *x*", "and a &lt;b&gt; pic <em>x</em>"),
+        ("![r][ref] *x*\n\n[ref]: https://t.example/i.png", "r <em>x</em>"),
     ],
 )
 def test_inline_markdown(text: str, html: str) -> None:
@@ -41,3 +51,15 @@ def test_inline_markdown(text: str, html: str) -> None:
 def test_plain_text_drops_the_markup() -> None:
     assert plain_text("Some **bold**\n  text") == "Some bold text"
     assert plain_text("No  marks\nhere") == "No marks here"
+
+
+def test_names_with_right_to_left_letters_are_isolated() -> None:
+    assert bdi("LLaVA <7B>") == "LLaVA &lt;7B&gt;"  # left to right: as it is
+    assert bdi("מודל 2") == "<bdi>מודל 2</bdi>"
+    said = "نموذج 3 leads on quality; مودل ranks higher than Llama."
+    assert isolated(said, "نموذج 3", "مودل", "Llama") == (
+        "<bdi>نموذج 3</bdi> leads on quality; <bdi>مودل</bdi> ranks higher than Llama."
+    )
+    assert isolated("A & B", "A", "B") == "A &amp; B"  # no right-to-left name: escaped only
+    # One name inside another is isolated once, as the longer one.
+    assert isolated("מודל 2 vs מודל", "מודל", "מודל 2") == "<bdi>מודל 2</bdi> vs <bdi>מודל</bdi>"

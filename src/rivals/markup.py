@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -31,7 +32,29 @@ def _parser() -> Any:
         parser.parser.blockprocessors.deregister(name)
     parser.preprocessors.deregister("html_block")
     parser.inlinePatterns.deregister("html")
+    # No images (the cleaner drops <img>, and a tracker's pixel has no place here): an image
+    # is its alt text, so the author's words stay.
+    from markdown import inlinepatterns as patterns
+
+    images = patterns.IMAGE_REFERENCE_RE
+    for name, kind, expression, priority in (  # as Markdown registers them
+        ("image_link", patterns.ImageInlineProcessor, patterns.IMAGE_LINK_RE, 150),
+        ("image_reference", patterns.ImageReferenceInlineProcessor, images, 140),
+        ("short_image_ref", patterns.ShortImageReferenceInlineProcessor, images, 125),
+    ):
+        parser.inlinePatterns.register(_alt_text(kind)(expression, parser), name, priority)
     return parser
+
+
+def _alt_text(kind: type[Any]) -> type[Any]:
+    """Return a subclass of the image processor `kind` that gives the image's alt text."""
+
+    class AltText(kind):  # type: ignore[misc]
+        def handleMatch(self, m: Any, data: str) -> Any:
+            element, start, end = super().handleMatch(m, data)
+            return (None if element is None else element.get("alt", "")), start, end
+
+    return AltText
 
 
 @lru_cache(maxsize=65536)
@@ -78,6 +101,30 @@ def plain_text(text: str) -> str:
         return " ".join(text.split())
     bare = nh3.clean(str(inline_markdown(text)), tags=set())
     return " ".join(html.unescape(bare).split())
+
+
+@lru_cache(maxsize=4096)
+def right_to_left(name: str) -> bool:
+    """True when `name` has a right-to-left letter (Hebrew, Arabic, ...)."""
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in name)
+
+
+def bdi(name: str) -> Markup:
+    """Return a name as HTML, isolated in <bdi> if it has right-to-left letters: beside
+    left-to-right text (a count after it, "vs"), a bare one takes its neighbours with it."""
+    escaped = html.escape(name, quote=False)
+    return Markup(f"<bdi>{escaped}</bdi>" if right_to_left(name) else escaped)
+
+
+def isolated(text: str, *names: str) -> Markup:
+    """Return `text` as HTML, each of `names` in it that has right-to-left letters isolated
+    in <bdi> (see bdi): generated sentences name the entries."""
+    escaped = html.escape(text, quote=False)
+    rtl = sorted({n for n in names if n and right_to_left(n)}, key=len, reverse=True)
+    if not rtl:
+        return Markup(escaped)
+    pattern = "|".join(re.escape(html.escape(n, quote=False)) for n in rtl)
+    return Markup(re.sub(pattern, lambda m: f"<bdi>{m.group()}</bdi>", escaped))
 
 
 class ScriptJson(str):

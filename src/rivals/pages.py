@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from rivals.markup import ScriptJson, plain_text, script_json
+from rivals.markup import ScriptJson, isolated, plain_text, script_json
 from rivals.problems import counted
 from rivals.rank import METHOD, SUB_LABELS
 from rivals.records import SUB_SCORES, Catalog
@@ -166,9 +166,11 @@ def compare_context(site: Site, page: Page) -> dict[str, Any]:
         a, b = replace(a, name=name_a), replace(b, name=name_b)
     title = f"{a.name} vs {b.name}"
     crumbs: list[tuple[str, str | None]] = [("Home", ""), (a.name, a.url), (title, None)]
+    # (the breadcrumb of the page's own title isolates the names in it: see base.html)
     return {
         "title": title,
         "description": f"{cmp.lead} {cmp.basis}",
+        "pair_of": (a.name, b.name),  # names the breadcrumb isolates (base.html)
         "a": a,
         "b": b,
         "cmp": cmp,
@@ -522,13 +524,14 @@ def _capability_rows(
 
 
 def _pair_link(site: Site, pair: tuple[str, str]) -> tuple[str, str]:
-    """Return the title and URL of a pair page (kept: related links repeat across pages)."""
+    """Return the title (HTML: see markup.isolated) and URL of a pair page (kept: related
+    links repeat across pages)."""
     memo: dict[tuple[str, str], tuple[str, str]] = site.memo["pair_links"]
     found = memo.get(pair)
     if found is None:
         a, b = pair
         names = pair_names(a, site.entries[a].label, b, site.entries[b].label)
-        found = memo[pair] = (" vs ".join(names), pair_url(a, b))
+        found = memo[pair] = (isolated(" vs ".join(names), *names), pair_url(a, b))
     return found
 
 

@@ -19,7 +19,7 @@ from jinja2.idtracking import VAR_LOAD_RESOLVE
 from markupsafe import Markup, escape
 
 from rivals.bytecode import bytecode_cache
-from rivals.markup import ScriptJson, inline_markdown, script_json
+from rivals.markup import ScriptJson, bdi, inline_markdown, isolated, script_json
 from rivals.owned import real_path
 from rivals.problems import did_you_mean
 from rivals.rank import figure
@@ -207,6 +207,10 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> Envir
         keep_trailing_newline=True,
     )
     env.filters["md"] = inline_markdown
+    # Names with right-to-left letters, isolated in <bdi> (markup.bdi): a lone name, and the
+    # names of `names` in a generated sentence ({{ cmp.lead|isolate(a.name, b.name) }}).
+    env.filters["bdi"] = bdi
+    env.filters["isolate"] = isolated
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.filters["figure"] = figure  # a number as the catalog wrote it (0.004, not 0.00)
     env.filters["jsonld"] = jsonld
