@@ -215,6 +215,16 @@ sources:
   - url: https://example.org/{"source" * 20}
     title: https://example.org/{"source" * 20}
 """,
+    "long-spaces": f"""name: {("Spaced Name " * 10).strip()}
+kind: model
+summary: A name of 119 characters in words, which headers wrap.
+categories: [vision]
+pricing:
+  plan: paid
+capabilities:
+  - id: visual-question-answering
+    summary: Answers questions.
+""",
     "hebrew": """name: מודל חזותי
 kind: model
 summary: מודל שעונה על שאלות על תמונות.
@@ -353,3 +363,36 @@ def test_search_finds_an_entry(browser: Browser, tmp_path_factory: pytest.TempPa
             assert page.locator("h1").inner_text() == "Gamma Studio"
             context.close()
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    "path", ["compare/alpha-vision-vs-long-spaces/", "compare/arabic-vs-hebrew/"]
+)
+def test_the_tables_of_a_pair_page_fit_a_phone(
+    browser: Browser, stress_site: str, path: str
+) -> None:
+    """No sideways scroll inside them either: a link scrolled half out of view kept the focus
+    (WCAG 2.4.12), and a long name in a header made a table thousands of pixels wide."""
+    page = browser.new_page(viewport={"width": 360, "height": HEIGHT})
+    try:
+        page.goto(stress_site + path, wait_until="load")
+        widths = page.eval_on_selector_all(
+            ".scroll", "boxes => boxes.map(b => [b.scrollWidth, b.clientWidth])"
+        )
+        assert len(widths) == 2 and all(wide <= room for wide, room in widths), widths
+    finally:
+        page.close()
+
+
+def test_printing_a_pair_page_prints_every_capability(browser: Browser, server: str) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(server + "compare/comfyui-vs-sdnext/", wait_until="load")
+        more = "details.more li"
+        assert page.locator(more).count() > 0  # "+N more capabilities", closed
+        shown = "els => els.map(e => e.checkVisibility())"
+        assert not any(page.eval_on_selector_all(more, shown))
+        page.emulate_media(media="print")
+        assert all(page.eval_on_selector_all(more, shown))
+    finally:
+        page.close()
