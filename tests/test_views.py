@@ -18,16 +18,19 @@ from rivals.views import CLOSEST, Site, closeness, closest_kept, pair_slugs
 
 
 def reference_closeness(catalog: Catalog) -> dict[str, list[str]]:
-    """The definition, written out plainly: 3 x shared capabilities + 2 x shared categories
-    + times matched; entries with a score of 0 left out; ties by slug."""
+    """The definition, written out plainly: 3 x shared capabilities (1 for one that more than
+    a quarter of the entries list) + 2 x shared categories + times matched; entries with a
+    score of 0 left out; ties by slug."""
     order = {}
+    lists = [c.id for e in catalog.entries.values() for c in e.capabilities]
+    weight = {c: 1 if lists.count(c) > len(catalog.entries) / 4 else 3 for c in lists}
     for slug, entry in catalog.entries.items():
         caps, cats = {c.id for c in entry.capabilities}, set(entry.categories)
         scored = []
         for other, them in catalog.entries.items():
             if other == slug:
                 continue
-            score = 3 * len(caps & {c.id for c in them.capabilities})
+            score = sum(weight[c] for c in caps & {c.id for c in them.capabilities})
             score += 2 * len(cats & set(them.categories)) + catalog.pair_count(slug, other)
             if score:
                 scored.append((-score, other))
@@ -112,3 +115,11 @@ def test_a_build_with_workers_adopts_what_the_child_computed(
         )
     assert adopted == [1]  # with two workers only
     assert tree(tmp_path / "site1") == tree(tmp_path / "site2")
+
+
+def test_a_capability_many_entries_list_counts_less_than_a_specific_one() -> None:
+    catalog = load_and_validate(REPO / "data")
+    order = closeness(catalog)["whisperx"]
+    # GPT-4o transcribes speech too; BakLLaVA only runs locally and quantized, as a third of
+    # the catalog does.
+    assert "gpt-4o" in order and order.index("gpt-4o") < order.index("bakllava")

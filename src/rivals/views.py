@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -338,8 +338,10 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
     """Return, for every entry, the other entries closest to it, closest first: CLOSEST of them,
     or `max_rivals` if that is more (all the site reads: see closest_kept).
 
-    Closeness = 3 x shared capabilities + 2 x shared categories + times matched together;
-    entries with none of these are left out; ties go by slug, so the order is deterministic.
+    Closeness = 3 x shared capabilities + 2 x shared categories + times matched together,
+    where a capability that more than a quarter of the catalog lists ("runs locally") counts 1,
+    not 3: sharing it says less about doing the same job than sharing "speech to text" does.
+    Entries with none of these are left out; ties go by slug, so the order is deterministic.
     Each entry's list is picked from a heap as its row is scored, never from a sorted list of
     every other entry: at 2,000 entries those lists took 230 MB and a worker got all of them.
     """
@@ -354,6 +356,8 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
         (s, _mask(cap_bits, [c.id for c in e.capabilities]), _mask(category_bits, e.categories))
         for s, e in catalog.entries.items()
     ]
+    listed = Counter(c.id for e in catalog.entries.values() for c in e.capabilities)
+    common = _mask(cap_bits, [c for c, n in listed.items() if 4 * n > len(catalog.entries)])
     matched: dict[str, dict[str, int]] = {s: {} for s in catalog.entries}
     for (a, b), count in catalog.match_counts().items():
         if a in matched and b in matched:
@@ -367,7 +371,8 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
                 (-score, other)
                 for other, other_caps, other_cats in sides
                 if (
-                    score := 3 * (caps & other_caps).bit_count()
+                    score := 3 * (shared := caps & other_caps).bit_count()
+                    - 2 * (shared & common).bit_count()
                     + 2 * (cats & other_cats).bit_count()
                     + times(other, 0)
                 )
