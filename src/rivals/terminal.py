@@ -181,6 +181,8 @@ def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
             c.text + (" ▲" if c.leads else "") + (f" ({c.note})" if c.note else "") for c in cells
         ]
         features.add_row(label, *map(escape, shown))
+    together = cmp.times_matched_together
+    features.add_row("Matched together", f"{together:,} time{'' if together == 1 else 's'}", "")
     console.print(features)
     caps = Table(title="Capabilities", title_justify="left")
     caps.add_column("Capability")
