@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 import nh3
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # Inline tags only: every markdown field is shown inside a <p> or a table cell.
 ALLOWED_TAGS = {"a", "code", "em", "strong", "br", "del"}
@@ -109,21 +109,23 @@ def right_to_left(name: str) -> bool:
     return any(unicodedata.bidirectional(c) in ("R", "AL") for c in name)
 
 
+@lru_cache(maxsize=4096)
 def bdi(name: str) -> Markup:
     """Return a name as HTML, isolated in <bdi> if it has right-to-left letters: beside
     left-to-right text (a count after it, "vs"), a bare one takes its neighbours with it."""
-    escaped = html.escape(name, quote=False)
-    return Markup(f"<bdi>{escaped}</bdi>" if right_to_left(name) else escaped)
+    escaped = escape(name)  # as autoescape would
+    return Markup(f"<bdi>{escaped}</bdi>") if right_to_left(name) else escaped
 
 
 def isolated(text: str, *names: str) -> Markup:
     """Return `text` as HTML, each of `names` in it that has right-to-left letters isolated
     in <bdi> (see bdi): generated sentences name the entries."""
-    escaped = html.escape(text, quote=False)
-    rtl = sorted({n for n in names if n and right_to_left(n)}, key=len, reverse=True)
+    escaped = escape(text)
+    rtl = [n for n in names if n and right_to_left(n)]
     if not rtl:
-        return Markup(escaped)
-    pattern = "|".join(re.escape(html.escape(n, quote=False)) for n in rtl)
+        return escaped
+    rtl.sort(key=len, reverse=True)  # one name inside another: the longer one first
+    pattern = "|".join(re.escape(escape(n)) for n in rtl)
     return Markup(re.sub(pattern, lambda m: f"<bdi>{m.group()}</bdi>", escaped))
 
 
