@@ -282,3 +282,8 @@ def test_a_short_form_of_an_id_gets_the_id_as_did_you_mean(
     assert result.exit_code == 1
     message = f"unknown capability '{typed}' (did you mean 'visual-question-answering'?)"
     assert message in result.stderr
+
+
+def test_quiet_and_verbose_together_are_wrong_usage(runner: CliRunner, catalog: Path) -> None:
+    result = runner.invoke(cli, ["build", "--data", str(catalog), "-q", "-v"])
+    assert result.exit_code == 2 and "--quiet and --verbose" in result.stderr

@@ -128,6 +128,8 @@ def build(
     verbose: bool,
 ) -> None:
     """Validate, rank and render the whole site."""
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose say opposite things: give one")
     with sigterm_as_interrupt(), working_ahead(data, out, clean) as ahead:
         from rivals.build import BuildOptions, build_site
 
