@@ -882,3 +882,17 @@ def test_an_empty_out_folder_is_built_into_not_replaced(catalog: Path, tmp_path:
     assert (out / "index.html").is_file()
     assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
     same_as_clean(catalog, out, tmp_path)
+
+
+def test_a_name_that_comes_to_equal_another_updates_every_link_to_the_other(
+    tmp_path: Path,
+) -> None:
+    """Moondream's name stays as it was, but once another entry takes it, every page that
+    names Moondream shows its slug: also related links on pages of two other entries."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    out = tmp_path / "site"
+    build(data, out)
+    edit_summary(data, "whisper-cpp", "name: whisper.cpp", "name: Moondream 2")
+    build(data, out)
+    same_as_clean(data, out, tmp_path)

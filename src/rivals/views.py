@@ -183,8 +183,8 @@ class Site:
 
     @cached_property
     def standings(self) -> str:
-        """A hash of every entry's name, rank and place on the leaderboard."""
-        text = "\0".join(f"{e.slug}:{e.name}:{e.rank}:{e.position}" for e in self.entries.values())
+        """A hash of every entry's name (as lists show it), rank and place on the leaderboard."""
+        text = "\0".join(f"{e.slug}:{e.label}:{e.rank}:{e.position}" for e in self.entries.values())
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     @cached_property
@@ -246,7 +246,8 @@ class Site:
         """Return a short text naming an entry's alternatives (what its related links depend on)."""
         memo = self.memo["neighbours"]
         if slug not in memo:
-            memo[slug] = "|".join(f"{e.slug}:{e.name}" for e in self.alternatives(slug, 8))
+            # (their labels: a name that another entry's comes to equal gets its slug added)
+            memo[slug] = "|".join(f"{e.slug}:{e.label}" for e in self.alternatives(slug, 8))
         return memo[slug]  # type: ignore[no-any-return]
 
     def related(self, a: str, b: str, limit: int = 8) -> list[tuple[str, str]]:
