@@ -735,6 +735,8 @@ def test_serve_answers_under_the_path_of_the_base_url_too(catalog: Path, tmp_pat
         for path in ("/docs/assets/style.css", "/assets/style.css", "/docs/", "/docs"):
             with urllib.request.urlopen(base + path, timeout=10) as response:
                 assert response.status == 200, path
+        with urllib.request.urlopen(base + "/docs/models/alpha-vision", timeout=10) as moved:
+            assert moved.geturl() == base + "/docs/models/alpha-vision/"  # still under /docs
         assert "Alpha Vision" in fetch(base + "/docs/models/alpha-vision/")
     finally:
         server.shutdown()

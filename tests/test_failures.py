@@ -316,7 +316,7 @@ def test_out_in_the_models_folder_through_a_link_is_refused(
     ("args", "option"),
     [
         (["build", "--out", ""], "--out"),
-        (["check", "--data", " "], "--data"),
+        (["check", "--data", ""], "--data"),
         (["schema", "--out", ""], "--out"),
         (["build", "--templates", ""], "--templates"),
     ],
@@ -502,3 +502,25 @@ def test_a_second_build_into_the_same_out_is_refused_while_the_first_runs(
     assert tree(out) == before
     assert runner.invoke(cli, args).exit_code == 0  # once it is done
     assert "Gamma Two" in (out / "models" / "gamma-studio" / "index.html").read_text()
+
+
+def test_a_template_folder_this_user_cannot_list_fails_the_build(
+    runner: CliRunner, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    templates, out = tmp_path / "templates", tmp_path / "site"
+    (templates / "static").mkdir(parents=True)
+    (templates / "static" / "style.css").write_text("body { color: red }")
+    real = os.scandir
+
+    def scandir(path: object) -> object:  # as mode 000 would for another user than root
+        if str(path) == str(templates / "static"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    args = ["build", "--data", str(catalog), "--out", str(out), "--templates", str(templates)]
+    result = runner.invoke(cli, [*args, "--no-search"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: {templates / 'static'}: cannot read the folder: Permission denied\n"
+    )

@@ -54,7 +54,7 @@ def _path(ctx: click.Context, param: click.Parameter, text: str | None) -> Path 
     for the current folder)."""
     if text is None:
         return None
-    if not text.strip():
+    if not text:
         raise click.BadParameter("must not be empty.")
     return Path(text)
 

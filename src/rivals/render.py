@@ -448,7 +448,8 @@ def unreadable_template(templates: Path | None) -> str | None:
     if templates is None or not templates.is_dir() or real_path(templates) == THEME_DIR:
         return None
     static = os.path.join(templates, "static")
-    for folder, subfolders, files in os.walk(templates):
+    unlisted: list[OSError] = []
+    for folder, subfolders, files in os.walk(templates, onerror=unlisted.append):
         asset = folder == static or folder.startswith(static + os.sep)
         named = [name for name in subfolders if name.endswith(".html") and not asset]
         subfolders[:] = sorted(n for n in subfolders if n not in named and not is_hidden(n))
@@ -465,6 +466,9 @@ def unreadable_template(templates: Path | None) -> str | None:
                 return f"{path}: cannot read the {what}: not a file"
             if not os.access(path, os.R_OK):
                 return f"{path}: cannot read the {what}: Permission denied"
+    if unlisted:  # a folder this user cannot list: its templates would go unused
+        first = unlisted[0]
+        return f"{first.filename}: cannot read the folder: {first.strerror or first}"
     return None
 
 

@@ -73,7 +73,6 @@ class _Handler(SimpleHTTPRequestHandler):
         pass  # the terminal shows builds, not every request
 
     def do_GET(self) -> None:
-        self._unprefix()
         if self.path.split("?")[0] == EVENTS:
             self._events()
             return
@@ -81,19 +80,21 @@ class _Handler(SimpleHTTPRequestHandler):
             super().do_GET()
 
     def do_HEAD(self) -> None:
-        self._unprefix()
         if not self._page(head=True):
             super().do_HEAD()
 
-    def _unprefix(self) -> None:
+    def translate_path(self, path: str) -> str:
         """Serve the site under the path of its base URL as well as at /: the 404 page links
         to /docs/assets/style.css when base_url is https://example.org/docs/, as it must
-        where the site is hosted."""
+        where the site is hosted. (The address itself is kept: a redirect to a folder's
+        address with a slash stays under /docs/.)"""
+        found = super().translate_path(path)
         prefix = self.state.base_path
-        path = self.path.split("?")[0]
-        under = prefix and (path == prefix or path.startswith(prefix + "/"))
-        if under and not os.path.exists(self.translate_path(self.path)):
-            self.path = self.path[len(prefix) :] or "/"
+        bare = path.split("?", 1)[0].split("#", 1)[0]
+        under = prefix and (bare == prefix or bare.startswith(prefix + "/"))
+        if under and not os.path.exists(found):
+            return super().translate_path(path[len(prefix) :] or "/")
+        return found
 
     def _page(self, head: bool = False) -> bool:
         """Answer for an HTML page, the problems or a missing file; False to leave it to the

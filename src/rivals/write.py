@@ -27,7 +27,6 @@ of pair pages that belong to one entry (FragmentStore).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
 import hashlib
 import marshal
@@ -129,6 +128,8 @@ def build_lock(out: Path) -> Iterator[None]:
     that takes them all for its own (their sizes match and their times fall in its window),
     so no later build would write them again.
     """
+    import fcntl  # here: `rivals schema` and the rest work where there is none
+
     folder = cache_dir(out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
