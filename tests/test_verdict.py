@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -149,6 +150,7 @@ def check_page(html: str) -> None:
         assert bool(sets[0] & sets[1]) == (label in partly) and sets[0] != sets[1], label
 
     # "X leads on adoption (80 vs 20), while Y is stronger on quality (90 vs 50)."
+    led: dict[str, set[str]] = {a: set(), b: set()}
     for who, claims in re.findall(
         name + r" (?:leads|is stronger) on (.+?)(?:, while |\.)", page.verdict
     ):
@@ -158,6 +160,8 @@ def check_page(html: str) -> None:
             row = [number(c) for c in page.rows[LABELS[label]]]
             assert (row[side[who]], row[1 - side[who]]) == (int(hi), int(lo)), (who, label)
             assert int(hi) > int(lo)
+            if "which has weight 0" not in claims:
+                led[who].add(label)
             sets = [figures(label, cell) for cell in page.rows[LABELS[label]]]
             if sets[0] != sets[1]:  # a lead on figures the two do not all share says so
                 assert label in apart | partly, (who, label)
@@ -189,7 +193,11 @@ def check_page(html: str) -> None:
                 assert cell.startswith("—") and f"catalog median, {median}" in cell
     for hi in re.findall(name + r" ranks higher only through the sub-scores that are", text):
         assert rank[side[hi]] > rank[1 - side[hi]]
-        assert any(c.startswith("—") for n in LABELS.values() for c in page.rows[n])
+        # what it leads on (weight-0 leads aside, which this sentence does not count) shares
+        # no figure with the other side; and something is not compared head to head
+        assert led[hi] <= apart, (hi, led[hi], apart)
+        cells = [c for n in LABELS.values() for c in page.rows[n]]
+        assert apart or any(c.startswith("—") for c in cells)
     if "can be ranked: no entry of the catalog has comparable evidence" in page.lead:
         assert all(c.startswith("—") for n in LABELS.values() for c in page.rows[n])
 
@@ -203,9 +211,15 @@ def check_page(html: str) -> None:
     for who, lo, hi in re.findall(name + r" could be anywhere from (\d+) to (\d+)", page.verdict):
         assert f"could be {lo}–{hi}" in page.rows["Rank"][side[who]]
         low[who], high[who] = int(lo), int(hi)
-    for who, value in re.findall(name + r" stays at (\d+) with complete evidence", text):
+    for who, value, how in re.findall(
+        name + r" stays at (\d+) (with complete evidence|whatever its missing evidence shows)",
+        text,
+    ):
         assert rank[side[who]] == int(value) and "could be" not in page.rows["Rank"][side[who]]
         low[who] = high[who] = int(value)
+        own = [page.rows[n][side[who]] for n in LABELS.values()]
+        gaps = [c for c in own if "missing:" in c or "catalog median" in c or "weight is 0" in c]
+        assert bool(gaps) == (how != "with complete evidence"), (who, own)
     if "ranges overlap" in page.verdict or "ranges meet" in page.verdict:
         hi, lo = (a, b) if rank[side[a]] > rank[side[b]] else (b, a)
         if "ranges overlap" in page.verdict:  # the lower-ranked side could come out ahead
@@ -365,7 +379,7 @@ def entries_only(
     weights, build, and return the output folder."""
     for path in (catalog / "models").iterdir():
         path.unlink()
-    (catalog / "matches.yaml").unlink()
+    (catalog / "matches.yaml").unlink(missing_ok=True)
     site = catalog / "site.yaml"
     old = "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}"
     site.write_text(site.read_text().replace(old, weights))
@@ -478,3 +492,91 @@ def test_a_catalog_without_comparable_evidence_ranks_nobody(
     said = verdict_of(out, "first-vs-second")
     assert said.startswith("Neither First nor Second can be ranked: no entry of the catalog")
     assert "level" not in said
+
+
+def test_two_benchmarks_of_one_name_are_two_figures(catalog: Path) -> None:
+    (catalog / "benchmarks.yaml").write_text(
+        "mmlu: {name: MMLU, higher_is_better: true}\n"
+        "mmlu-pro: {name: MMLU, higher_is_better: true}\n"
+    )
+    out = entries_only(
+        catalog,
+        "{adoption: 0, quality: 1, ecosystem: 0, match_graph: 0}",
+        {
+            "a": {"benchmarks": {"mmlu": 80}},
+            "b": {"benchmarks": {"mmlu-pro": 70}},
+            "c": {"benchmarks": {"mmlu": 60, "mmlu-pro": 90}},
+        },
+    )
+    said = verdict_of(out, "a-vs-b")  # (checks every claim against the cells)
+    assert "On quality the two share no figure" in said
+    page = (out / "compare" / "a-vs-b" / "index.html").read_text()
+    assert "from MMLU (mmlu)<" in page and "from MMLU (mmlu-pro)<" in page
+
+
+def test_a_rank_unmoved_by_missing_evidence_is_not_called_complete(catalog: Path) -> None:
+    (catalog / "benchmarks.yaml").write_text("q1: {name: QA1, higher_is_better: true}\n")
+    out = entries_only(
+        catalog,
+        "{adoption: 0.004, quality: 0.996, ecosystem: 0, match_graph: 0}",
+        {
+            "p": {"github_stars": 100, "benchmarks": {"q1": 50}},
+            "q": {"benchmarks": {"q1": 80}},
+            "r": {"github_stars": 10},
+        },
+    )
+    said = verdict_of(out, "q-vs-r")
+    assert "Q has no comparable evidence for adoption" in said
+    assert "Q stays at 100 whatever its missing evidence shows" in said
+    assert "complete evidence" not in said
+
+
+def test_a_higher_rank_without_a_head_to_head_lead_says_so(catalog: Path) -> None:
+    (catalog / "benchmarks.yaml").write_text("q1: {name: QA1, higher_is_better: true}\n")
+    weights = "{adoption: 0.5, quality: 0.5, ecosystem: 0, match_graph: 0}"
+    out = entries_only(
+        catalog,
+        weights,
+        {
+            "h": {"github_stars": 500, "integrations": ["a", "b", "c"]},
+            "l": {"github_stars": 1000, "benchmarks": {"q1": 10}, "integrations": ["a"]},
+            "m": {"github_stars": 10, "benchmarks": {"q1": 90}},
+        },
+    )
+    said = verdict_of(out, "h-vs-l")  # H leads only on ecosystem, of weight 0
+    assert "it leads on no sub-score that counts and that the two share a figure on" in said
+    assert "H leads on ecosystem (100 vs 0), which has weight 0" in said
+    # A lead on figures the other side does not report (stars against downloads) is no
+    # head-to-head lead either.
+    shutil.rmtree(out)
+    out = entries_only(
+        catalog,
+        weights,
+        {
+            "h": {"github_stars": 1000},
+            "l": {"monthly_downloads": 10, "benchmarks": {"q1": 20}},
+            "m": {"github_stars": 10, "monthly_downloads": 1000, "benchmarks": {"q1": 90}},
+            "n": {"benchmarks": {"q1": 60}},
+        },
+    )
+    said = verdict_of(out, "h-vs-l")
+    assert "On adoption the two share no figure" in said
+    assert "H ranks higher only through the sub-scores that are not compared head to head" in said
+
+
+def test_a_name_that_reads_as_another_entrys_label_gets_its_slug_too(catalog: Path) -> None:
+    out = entries_only(
+        catalog,
+        "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}",
+        {"llava": {"github_stars": 100}, "llava-2": {"github_stars": 10}, "other": None},
+        {"llava": "LLaVA", "llava-2": "LLaVA", "other": "LLaVA (llava)"},
+    )
+    said = verdict_of(out, "llava-2-vs-other")
+    assert "LLaVA (llava) (other)" in said and "LLaVA (llava-2)" in said
+
+
+def test_categories_and_capabilities_of_one_name_are_told_apart(catalog: Path) -> None:
+    (catalog / "categories.yaml").write_text("painting: {name: Vision}\nvision: {name: Vision}\n")
+    out = entries_only(catalog, "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}", {})
+    home = (out / "index.html").read_text()
+    assert "Vision (painting)" in home and "Vision (vision)" in home

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import types
 import typing
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,10 @@ from rivals.load import Document, Loc, RawCatalog
 from rivals.problems import CatalogError, Problem, counted, did_you_mean
 from rivals.records import (
     SUB_SCORES,
+    Benchmark,
+    CapabilityDef,
     Catalog,
+    Category,
     Draft,
     Match,
     SiteSettings,
@@ -86,9 +90,9 @@ def validate_catalog(
         site = _with_base_url(site, base_url)
     return Catalog(
         site=site,
-        categories=categories,
-        capabilities=capabilities,
-        benchmarks=benchmarks,
+        categories=_told_apart(categories),
+        capabilities=_told_apart(capabilities),
+        benchmarks=_told_apart(benchmarks),
         matches=tuple(matches),
         entries=entries,
         paths={slug: raw.models[slug].path for slug in entries},
@@ -105,6 +109,26 @@ def _is_draft(data: Any) -> bool:
         return true_or_false(data["draft"])
     except ValueError:
         return True
+
+
+R = typing.TypeVar("R", Category, CapabilityDef, Benchmark)
+
+
+def _told_apart(records: dict[str, R]) -> dict[str, R]:
+    """Return `records` with each name that a reader could not tell from another's followed
+    by its id, "MMLU (mmlu-pro)": two benchmarks both called MMLU made one figure of two on
+    the pages, and two categories both called Vision a "shared" category that is not."""
+    from rivals.verdict import folded_name
+
+    seen = Counter(folded_name(record.name) for record in records.values())
+    if all(count == 1 for count in seen.values()):
+        return records
+    return {
+        key: record._replace(name=f"{record.name} ({key})")
+        if seen[folded_name(record.name)] > 1
+        else record
+        for key, record in records.items()
+    }
 
 
 def _says_draft(data: dict[str, Any]) -> bool:

@@ -75,7 +75,7 @@ def compare(
         sentences += _sub_score_sentences(names, a, b, weights, apart, partly)
     free = {a.slug: side_a.free, b.slug: side_b.free}
     sentences += _free_tier(names, a, b, free)
-    sentences += _uncertainty(names, a, b)
+    sentences += _uncertainty(names, a, b, weights)
     if not shared and not side_a.categories & side_b.categories:
         sentences.append(
             f"{names[a.slug]} does a different job from {names[b.slug]}: the two share no "
@@ -101,11 +101,16 @@ def labels(catalog: Catalog) -> dict[str, str]:
     catalog)."""
     found: dict[str, str] | None = catalog.__dict__.get("_labels")
     if found is None:
-        seen = Counter(folded_name(entry.name) for entry in catalog.entries.values())
-        found = catalog.__dict__["_labels"] = {
-            slug: f"{entry.name} ({slug})" if seen[folded_name(entry.name)] > 1 else entry.name
-            for slug, entry in catalog.entries.items()
-        }
+        found = {slug: entry.name for slug, entry in catalog.entries.items()}
+        named = dict(found)
+        while True:  # a name may read as another's label: "LLaVA (llava)" beside two LLaVAs
+            seen = Counter(map(folded_name, found.values()))
+            alike = [s for s, label in found.items() if seen[folded_name(label)] > 1]
+            plain = [s for s in alike if found[s] == named[s]]
+            if not plain:
+                break
+            found.update({s: f"{named[s]} ({s})" for s in plain})
+        catalog.__dict__["_labels"] = found
     return found
 
 
@@ -210,6 +215,8 @@ def _sub_score_sentences(
     those they get from some figures in common and some that only one of them reports."""
     lead_a: list[str] = []
     lead_b: list[str] = []
+    led_a: set[str] = set()
+    led_b: set[str] = set()
     level, unknown, different, some, weightless = [], [], [], [], []
     subs_a, subs_b = a.subs, b.subs
     for name, weight in weights.items():
@@ -232,6 +239,7 @@ def _sub_score_sentences(
             level.append(f"{label} ({va} each)")
         else:
             (lead_a if va > vb else lead_b).append(f"{label} ({max(va, vb)} vs {min(va, vb)})")
+            (led_a if va > vb else led_b).add(name)
     out = []
     name_a, name_b = names[a.slug], names[b.slug]
     if lead_a and lead_b:
@@ -255,15 +263,16 @@ def _sub_score_sentences(
             " only one of them reports, each placed against the rest of the catalog."
         )
     out += _median_sentences(names, a, b, unknown)
-    if a.rank != b.rank and unknown:
-        hi_leads = lead_a if a.rank > b.rank else lead_b
-        if not hi_leads:
-            hi = names[a.slug] if a.rank > b.rank else names[b.slug]
-            out.append(
-                f"{hi} ranks higher only through the sub-scores that are not compared, where a"
-                " side without evidence is counted at the catalog median; it leads on no figure"
-                " both have."
-            )
+    led_hi = led_a if a.rank > b.rank else led_b
+    # A lead where the two share no figure compares each with the catalog, not with the other.
+    if a.rank != b.rank and not led_hi - apart and (unknown or led_hi):
+        hi = names[a.slug] if a.rank > b.rank else names[b.slug]
+        out.append(
+            f"{hi} ranks higher only through the sub-scores that are not compared head to head"
+            " (a side without evidence is counted at the catalog median; a figure only one side"
+            " reports is placed against the rest of the catalog); it leads on no sub-score that"
+            " counts and that the two share a figure on."
+        )
     for label, va, vb in weightless:
         who = name_a if va > vb else name_b
         out.append(
@@ -315,15 +324,21 @@ def _free_tier(names: dict[str, str], a: Score, b: Score, free: dict[str, bool])
     return [f"{names[f.slug]} offers a free tier, which {names[p.slug]} does not."]
 
 
-def _uncertainty(names: dict[str, str], a: Score, b: Score) -> list[str]:
+def _uncertainty(
+    names: dict[str, str], a: Score, b: Score, weights: Mapping[str, float]
+) -> list[str]:
     if a.complete and b.complete:
         return []
 
     def span(score: Score) -> str:
         name = names[score.slug]
-        if score.complete:
-            return f"{name} stays at {score.rank} with complete evidence"
-        return f"{name} could be anywhere from {score.low} to {score.high}"
+        if not score.complete:
+            return f"{name} could be anywhere from {score.low} to {score.high}"
+        subs = score.subs
+        if any(subs[n].value is None or subs[n].missing for n in weights):
+            # (what is missing has too little weight to move the rank a whole point)
+            return f"{name} stays at {score.rank} whatever its missing evidence shows"
+        return f"{name} stays at {score.rank} with complete evidence"
 
     ranges = f"{span(a)}; {span(b)}"
     if a.rank == b.rank:
