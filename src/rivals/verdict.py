@@ -133,8 +133,17 @@ def folded_name(name: str) -> str:
 
 
 # Characters a page shows as a space, or as nothing, that are neither (Hangul and braille
-# fillers), and the minus sign that reads as a hyphen.
-_SEEN_AS = dict.fromkeys("\u115f\u1160\u3164\uffa0\u2800", " ") | {"\u2212": "-"}
+# fillers), the minus sign that reads as a hyphen, and Cyrillic and Greek letters drawn as
+# Latin ones (a Cyrillic A, U+0410, at the start of "Alpha").
+_LOOKALIKES = (
+    "АВЕКМНОРСТУХаеорсухіјѕԁһԛԝІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοϲ",
+    "ABEKMHOPCTYXaeopcyxijsdhqwIJSABEZHIKMNOPTYXoc",
+)
+_SEEN_AS = (
+    dict.fromkeys("\u115f\u1160\u3164\uffa0\u2800", " ")
+    | {"\u2212": "-"}
+    | dict(zip(*_LOOKALIKES, strict=True))
+)
 
 
 def _as_seen(char: str) -> str:
