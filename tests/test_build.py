@@ -448,19 +448,8 @@ def test_a_template_for_an_entry_or_pair_that_no_page_uses_is_noted(
         base = "model" if name.startswith("models/") else "compare"
         (templates / name).write_text(f'{{% extends "theme/{base}.html" %}}')
     out = tmp_path / "site"
-    result = runner.invoke(
-        cli,
-        [
-            "build",
-            "--data",
-            str(catalog),
-            "--out",
-            str(out),
-            "--templates",
-            str(templates),
-            "--no-search",
-        ],
-    )
+    where = ["--data", str(catalog), "--out", str(out), "--templates", str(templates)]
+    result = runner.invoke(cli, ["build", *where, "--no-search"])
     assert result.exit_code == 0, result.output
     notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
     assert notes == [

@@ -445,19 +445,8 @@ def test_a_template_that_cannot_be_read_fails_the_build(
         monkeypatch.setattr(os, "access", lambda p, m: p != str(path) and real(p, m))
     (templates / ".#model.html").symlink_to(tmp_path / "gone.html")  # an editor's lock file
     # Jinja used the built-in template instead, without a word.
-    result = runner.invoke(
-        cli,
-        [
-            "build",
-            "--data",
-            str(catalog),
-            "--out",
-            str(out),
-            "--templates",
-            str(templates),
-            "--no-search",
-        ],
-    )
+    where = ["--data", str(catalog), "--out", str(out), "--templates", str(templates)]
+    result = runner.invoke(cli, ["build", *where, "--no-search"])
     why = {"unreadable": "Permission denied"}
     what = "asset" if kind == "asset" else "template"
     if kind in ("dangling link", "asset"):
