@@ -577,8 +577,28 @@ def test_a_name_that_reads_as_another_entrys_label_gets_its_slug_too(catalog: Pa
     assert "LLaVA (llava) (other)" in said and "LLaVA (llava-2)" in said
 
 
-def test_categories_and_capabilities_of_one_name_are_told_apart(catalog: Path) -> None:
-    (catalog / "categories.yaml").write_text("painting: {name: Vision}\nvision: {name: Vision}\n")
-    out = entries_only(catalog, "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}", {})
+def test_categories_and_benchmarks_of_one_name_are_told_apart(catalog: Path) -> None:
+    # A third name that reads as one of the other two with its id is told apart too.
+    (catalog / "categories.yaml").write_text(
+        "painting: {name: Vision}\nvision: {name: Vision}\nv3: {name: Vision (vision)}\n"
+    )
+    (catalog / "benchmarks.yaml").write_text(
+        "b1: {name: MMLU, higher_is_better: true}\nb2: {name: MMLU, higher_is_better: true}\n"
+        "b3: {name: MMLU (b2), higher_is_better: true}\n"
+    )
+    out = entries_only(
+        catalog,
+        "{adoption: 0, quality: 1, ecosystem: 0, match_graph: 0}",
+        {
+            "aa": {"benchmarks": {"b2": 80}},
+            "bb": {"benchmarks": {"b3": 40}},
+            "cc": {"benchmarks": {"b1": 60, "b2": 70, "b3": 50}},
+        },
+    )
     home = (out / "index.html").read_text()
-    assert "Vision (painting)" in home and "Vision (vision)" in home
+    for label in ("Vision (painting)", "Vision (vision)", "Vision (vision) (v3)"):
+        assert f">{label}<" in home
+    said = verdict_of(out, "aa-vs-bb")
+    assert "On quality the two share no figure" in said
+    page = (out / "compare" / "aa-vs-bb" / "index.html").read_text()
+    assert "from MMLU (b2)<" in page and "from MMLU (b2) (b3)<" in page

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import types
 import typing
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -118,15 +117,11 @@ def _told_apart(records: dict[str, R]) -> dict[str, R]:
     """Return `records` with each name that a reader could not tell from another's followed
     by its id, "MMLU (mmlu-pro)": two benchmarks both called MMLU made one figure of two on
     the pages, and two categories both called Vision a "shared" category that is not."""
-    from rivals.verdict import folded_name
+    from rivals.verdict import told_apart
 
-    seen = Counter(folded_name(record.name) for record in records.values())
-    if all(count == 1 for count in seen.values()):
-        return records
+    names = told_apart({key: record.name for key, record in records.items()})
     return {
-        key: record._replace(name=f"{record.name} ({key})")
-        if seen[folded_name(record.name)] > 1
-        else record
+        key: record if names[key] == record.name else record._replace(name=names[key])
         for key, record in records.items()
     }
 

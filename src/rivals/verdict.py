@@ -101,17 +101,23 @@ def labels(catalog: Catalog) -> dict[str, str]:
     catalog)."""
     found: dict[str, str] | None = catalog.__dict__.get("_labels")
     if found is None:
-        found = {slug: entry.name for slug, entry in catalog.entries.items()}
-        named = dict(found)
-        while True:  # a name may read as another's label: "LLaVA (llava)" beside two LLaVAs
-            seen = Counter(map(folded_name, found.values()))
-            alike = [s for s, label in found.items() if seen[folded_name(label)] > 1]
-            plain = [s for s in alike if found[s] == named[s]]
-            if not plain:
-                break
-            found.update({s: f"{named[s]} ({s})" for s in plain})
-        catalog.__dict__["_labels"] = found
+        names = {slug: entry.name for slug, entry in catalog.entries.items()}
+        found = catalog.__dict__["_labels"] = told_apart(names)
     return found
+
+
+def told_apart(names: Mapping[str, str]) -> dict[str, str]:
+    """Return `names` (key -> name) with each name that a reader could not tell from another
+    followed by its key, "LLaVA (llava)", until no two can be mixed up (a name may read as
+    another's name with its key: "LLaVA (llava)" beside two LLaVAs)."""
+    found = dict(names)
+    while True:
+        seen = Counter(map(folded_name, found.values()))
+        plain = [k for k, label in found.items() if seen[folded_name(label)] > 1]
+        plain = [k for k in plain if found[k] == names[k]]
+        if not plain:
+            return found
+        found.update({k: f"{names[k]} ({k})" for k in plain})
 
 
 def pair_names(a_slug: str, a_name: str, b_slug: str, b_name: str) -> tuple[str, str]:
