@@ -496,26 +496,6 @@ def test_a_catalog_without_comparable_evidence_ranks_nobody(
     assert "level" not in said
 
 
-def test_two_benchmarks_of_one_name_are_two_figures(catalog: Path) -> None:
-    (catalog / "benchmarks.yaml").write_text(
-        "mmlu: {name: MMLU, higher_is_better: true}\n"
-        "mmlu-pro: {name: MMLU, higher_is_better: true}\n"
-    )
-    out = entries_only(
-        catalog,
-        "{adoption: 0, quality: 1, ecosystem: 0, match_graph: 0}",
-        {
-            "a": {"benchmarks": {"mmlu": 80}},
-            "b": {"benchmarks": {"mmlu-pro": 70}},
-            "c": {"benchmarks": {"mmlu": 60, "mmlu-pro": 90}},
-        },
-    )
-    said = verdict_of(out, "a-vs-b")  # (checks every claim against the cells)
-    assert "On quality the two share no figure" in said
-    page = (out / "compare" / "a-vs-b" / "index.html").read_text()
-    assert "from MMLU (mmlu)<" in page and "from MMLU (mmlu-pro)<" in page
-
-
 def test_a_rank_unmoved_by_missing_evidence_is_not_called_complete(catalog: Path) -> None:
     (catalog / "benchmarks.yaml").write_text("q1: {name: QA1, higher_is_better: true}\n")
     out = entries_only(
