@@ -246,8 +246,8 @@ def test_rank_says_what_its_dashes_and_missing_columns_mean(
     assert "Quality" in header and "Adoption" not in header  # a column of dashes says nothing
     said = " ".join(table.split())
     assert "adoption, so it is left out of the rank." in said
-    assert re.search(r"— no evidence: counted at the catalog median \(Quality \d+", said)
-    assert "Range: how far missing evidence could move a rank." in said
+    assert re.search(r"— no comparable evidence: counted at the catalog median \(Quality \d+", said)
+    assert "Range: how far missing evidence could move a rank (blank: not at all)." in said
     site = catalog / "site.yaml"
     weights = "ecosystem: 0.2, match_graph: 0.1"
     site.write_text(site.read_text().replace(weights, "ecosystem: 0.3, match_graph: 0"))

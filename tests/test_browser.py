@@ -366,7 +366,12 @@ def test_search_finds_an_entry(browser: Browser, tmp_path_factory: pytest.TempPa
 
 
 @pytest.mark.parametrize(
-    "path", ["compare/alpha-vision-vs-long-spaces/", "compare/arabic-vs-hebrew/"]
+    "path",
+    [
+        "compare/alpha-vision-vs-long-spaces/",
+        "compare/alpha-vision-vs-long-word/",  # a name of 120 letters in one piece
+        "compare/arabic-vs-hebrew/",
+    ],
 )
 def test_the_tables_of_a_pair_page_fit_a_phone(
     browser: Browser, stress_site: str, path: str
@@ -385,7 +390,7 @@ def test_the_tables_of_a_pair_page_fit_a_phone(
 
 
 def test_printing_a_pair_page_prints_every_capability(browser: Browser, server: str) -> None:
-    page = browser.new_page()
+    page = browser.new_page(color_scheme="dark")  # printed on white paper all the same
     try:
         page.goto(server + "compare/comfyui-vs-sdnext/", wait_until="load")
         more = "details.more li"
@@ -394,5 +399,14 @@ def test_printing_a_pair_page_prints_every_capability(browser: Browser, server: 
         assert not any(page.eval_on_selector_all(more, shown))
         page.emulate_media(media="print")
         assert all(page.eval_on_selector_all(more, shown))
+        colours = page.evaluate(
+            """() => [document.body, document.querySelector('.scroll'),
+                      document.querySelector('.verdict'), document.querySelector('td .note')]
+                     .map(el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor])"""
+        )
+        (text, paper), (_, panel), (_, verdict), (note, _) = colours
+        assert paper == "rgb(255, 255, 255)" and panel == "rgb(255, 255, 255)", colours
+        assert text == "rgb(0, 0, 0)" and verdict == "rgb(241, 241, 241)", colours
+        assert note == "rgb(68, 68, 68)", colours  # not the dark scheme's light grey
     finally:
         page.close()

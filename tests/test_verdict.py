@@ -582,3 +582,20 @@ def test_categories_and_benchmarks_of_one_name_are_told_apart(catalog: Path) -> 
     assert "On quality the two share no figure" in said
     page = (out / "compare" / "aa-vs-bb" / "index.html").read_text()
     assert "from MMLU (b2)<" in page and "from MMLU (b2) (b3)<" in page
+
+
+def test_the_json_twin_carries_the_notes_of_the_sub_score_cells(default_site: Path) -> None:
+    import json
+
+    for page in sorted((default_site / "compare").iterdir())[::40]:
+        parsed = FeatureTable()
+        parsed.feed((page / "index.html").read_text())
+        twin = json.loads((default_site / "api" / "compare" / f"{page.name}.json").read_text())
+        for i, side in enumerate(("a", "b")):
+            notes = twin[side]["sub_score_notes"]
+            for name, label in (("adoption", "Adoption"), ("quality", "Quality")):
+                cell = parsed.rows[label][i]
+                if notes[name] is None:
+                    assert re.fullmatch(r"\d+/100( higher)?", cell), cell
+                else:
+                    assert cell.endswith(notes[name]), (cell, notes[name])

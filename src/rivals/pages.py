@@ -14,7 +14,14 @@ from rivals.problems import counted
 from rivals.rank import METHOD, SUB_LABELS
 from rivals.records import SUB_SCORES, Catalog
 from rivals.verdict import Comparison, pair_names
-from rivals.views import CapabilityRow, EntryView, Site, feature_rows, pair_slugs
+from rivals.views import (
+    CapabilityRow,
+    EntryView,
+    Site,
+    feature_rows,
+    pair_slugs,
+    sub_score_note,
+)
 
 
 class Page(NamedTuple):
@@ -378,6 +385,9 @@ def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
         "rank": e.rank,
         "interval": [e.low, e.high],
         "sub_scores": {s.name: s.value for s in e.subs},
+        # what the page's cells say beside each: the figures it comes from or lacks, or the
+        # median a missing one is counted at ("from MMLU", "missing: Platforms")
+        "sub_score_notes": {s.name: sub_score_note(s) for s in e.subs},
         "pricing": {"plan": e.pricing_label.lower(), "free_tier": e.free_tier},
         "categories": [c for c, _ in e.categories],
         "capabilities": [c.id for c in e.capabilities],

@@ -78,7 +78,7 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
     shown = [group for group in dropped if group != "slug"]
     caption = []
     if "range" not in dropped and any(_interval(row["interval"]) for row in rows):
-        caption.append("Range: how far missing evidence could move a rank.")
+        caption.append("Range: how far missing evidence could move a rank (blank: not at all).")
     if "sub-scores" not in dropped:
         caption += _legend(site, rows, shown_subs)
     if dropped:
@@ -136,7 +136,8 @@ def _legend(site: Site, rows: list[dict[str, Any]], shown: list[str]) -> list[st
         median = next(sub.used for sub in subs if sub.value is None)
         medians.append(f"{SUB_LABELS[name]} {figure(median)}")
     if medians:
-        said.append(f"— no evidence: counted at the catalog median ({', '.join(medians)}).")
+        counted = ", ".join(medians)
+        said.append(f"— no comparable evidence: counted at the catalog median ({counted}).")
     return said
 
 
@@ -182,7 +183,9 @@ def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
         ]
         features.add_row(label, *map(escape, shown))
     together = cmp.times_matched_together
-    features.add_row("Matched together", f"{together:,} time{'' if together == 1 else 's'}", "")
+    times = f"{together:,} time{'' if together == 1 else 's'}"
+    features.caption = f"Matched together: {times} in the match graph"  # of the pair, not a side
+    features.caption_justify = "left"
     console.print(features)
     caps = Table(title="Capabilities", title_justify="left")
     caps.add_column("Capability")

@@ -463,7 +463,7 @@ NUMERIC = range(1, 2 + len(SUB_SCORES))  # rows whose higher value "leads"
 def entry_cells(e: EntryView) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
     """Return one entry's feature-table cells, plain and marked as leading, in FEATURES order."""
     numbers: list[tuple[int | None, str | None]] = [(e.rank, _interval(e))]
-    numbers += [(s.value, _missing_note(s)) for s in e.subs]
+    numbers += [(s.value, sub_score_note(s)) for s in e.subs]
     plain = [Cell(e.kind_label)]
     plain += [Cell("—" if v is None else f"{v}/100", v, note) for v, note in numbers]
     plain += [
@@ -561,7 +561,8 @@ def _entry_view(
     )
 
 
-def _missing_note(sub: SubView) -> str | None:
+def sub_score_note(sub: SubView) -> str | None:
+    """Return what a sub-score's cell says beside its value (see entry_cells), or None."""
     if sub.value is not None:
         notes = []
         if sub.name == "quality":  # benchmarks differ from entry to entry: name those counted
