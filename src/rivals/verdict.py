@@ -282,11 +282,15 @@ def _sub_score_sentences(
     # A lead where the two share no figure compares each with the catalog, not with the other.
     if a.rank != b.rank and not led_hi - apart and (unknown or led_hi):
         hi = names[a.slug] if a.rank > b.rank else names[b.slug]
+        leads = (
+            "it leads only where the two share no figure"
+            if led_hi
+            else "it leads on no sub-score that counts"
+        )
         out.append(
             f"{hi} ranks higher only through the sub-scores that are not compared head to head"
             " (a side without evidence is counted at the catalog median; a figure only one side"
-            " reports is placed against the rest of the catalog); it leads on no sub-score that"
-            " counts and that the two share a figure on."
+            f" reports is placed against the rest of the catalog); {leads}."
         )
     for label, va, vb in weightless:
         who = name_a if va > vb else name_b
