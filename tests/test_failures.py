@@ -513,3 +513,12 @@ def test_a_template_folder_this_user_cannot_list_fails_the_build(
     assert result.stderr.startswith(
         f"error: {templates / 'static'}: cannot read the folder: Permission denied\n"
     )
+
+
+def test_without_posix_locks_a_build_goes_unguarded(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # as on a system without it
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, out=out, search=False))
+    assert (out / "index.html").is_file()

@@ -128,8 +128,11 @@ def build_lock(out: Path) -> Iterator[None]:
     that takes them all for its own (their sizes match and their times fall in its window),
     so no later build would write them again.
     """
-    import fcntl  # here: `rivals schema` and the rest work where there is none
-
+    try:
+        import fcntl  # here: `rivals schema` and the rest work where there is none
+    except ImportError:  # no POSIX locks (Windows): builds go unguarded, as before the lock
+        yield
+        return
     folder = cache_dir(out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
