@@ -288,9 +288,7 @@ def _render_and_commit(
         if options.leave is not None:
             options.leave.append(renderer)
         report.pages = renderer.page_count
-        if options.templates is not None and any(
-            name.startswith(("models/", "compare/")) for name in renderer.known
-        ):
+        if options.templates is not None:
             unused = unused_templates(renderer.known, site.entries, pair_slugs(site.catalog))
             report.notes += [f"{options.templates}/{note}" for note in unused]
         if shared is not None:
@@ -345,7 +343,7 @@ def _render_and_commit(
     report.drafts = draft_notes(site.catalog.drafts)
     base_url = site.catalog.site.base_url
     report.base_path = urllib.parse.urlsplit(base_url).path.rstrip("/") if base_url else ""
-    if site.catalog.site.base_url is None:
+    if base_url is None:
         report.notes.append(
             "no base_url (site.yaml or --base-url): sitemap.xml lists paths, not the absolute"
             " URLs search engines need, and pages have no canonical link"

@@ -423,7 +423,7 @@ def main() -> None:
 def _print_failed(err: OSError) -> int:
     """Report an OSError that no verb caught (writing to stdout failed: a full disk,
     /dev/full) in one line on stderr, drop what stdout still holds, and return 1."""
-    what = f"{err.filename}" if err.filename else "cannot write the output"
+    what = str(err.filename) if err.filename else "cannot write the output"
     with contextlib.suppress(OSError):
         print(f"error: {what}: {err.strerror or err}", file=sys.stderr)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as the process

@@ -173,7 +173,6 @@ def compare_context(site: Site, page: Page) -> dict[str, Any]:
         a, b = replace(a, name=name_a), replace(b, name=name_b)
     title = f"{a.name} vs {b.name}"
     crumbs: list[tuple[str, str | None]] = [("Home", ""), (a.name, a.url), (title, None)]
-    # (the breadcrumb of the page's own title isolates the names in it: see base.html)
     return {
         "title": title,
         "description": f"{cmp.lead} {cmp.basis}",

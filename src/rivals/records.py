@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import NamedTuple
@@ -79,6 +82,53 @@ def id_problem(value: str) -> str | None:
     if "-vs-" in value:
         return "must not contain '-vs-'"
     return None
+
+
+@lru_cache(maxsize=4096)
+def folded_name(name: str) -> str:
+    """Return `name` as a reader sees it: letter case, compatibility forms (full-width
+    letters), invisible characters (zero-width spaces, fillers), the kind of dash and runs
+    of spaces, which a page shows as one, do not count."""
+    normal = unicodedata.normalize("NFKC", name)
+    seen = "".join(_SEEN_AS.get(c) or _as_seen(c) for c in normal)
+    return " ".join(seen.split()).casefold()
+
+
+# Characters a page shows as a space, or as nothing, that are neither (Hangul and braille
+# fillers), the minus sign that reads as a hyphen, and Cyrillic and Greek letters drawn as
+# Latin ones (a Cyrillic A, U+0410, at the start of "Alpha").
+_LOOKALIKES = (
+    "АВЕКМНОРСТУХаеорсухіјѕԁһԛԝІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοϲ",
+    "ABEKMHOPCTYXaeopcyxijsdhqwIJSABEZHIKMNOPTYXoc",
+)
+_SEEN_AS = (
+    dict.fromkeys("\u115f\u1160\u3164\uffa0\u2800", " ")
+    | {"\u2212": "-"}
+    | dict(zip(*_LOOKALIKES, strict=True))
+)
+
+
+def _as_seen(char: str) -> str:
+    """Return `char` as a reader sees it: a dash as "-", format characters (zero-width
+    spaces) and combining marks left over after NFKC (a grapheme joiner) as nothing."""
+    kind = unicodedata.category(char)
+    if kind == "Pd":
+        return "-"
+    return "" if kind in ("Cf", "Mn", "Me") else char
+
+
+def told_apart(names: Mapping[str, str]) -> dict[str, str]:
+    """Return `names` (key -> name) with each name that a reader could not tell from another
+    followed by its key, "LLaVA (llava)", until no two can be mixed up (a name may read as
+    another's name with its key: "LLaVA (llava)" beside two LLaVAs)."""
+    found = dict(names)
+    while True:
+        seen = Counter(map(folded_name, found.values()))
+        alike = (k for k, label in found.items() if seen[folded_name(label)] > 1)
+        plain = [k for k in alike if found[k] == names[k]]  # a key added settles it
+        if not plain:
+            return found
+        found.update({k: f"{names[k]} ({k})" for k in plain})
 
 
 class Pricing(NamedTuple):

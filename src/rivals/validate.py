@@ -26,6 +26,7 @@ from rivals.records import (
     Match,
     SiteSettings,
     id_problem,
+    told_apart,
     true_or_false,
 )
 from rivals.starter import is_placeholder
@@ -71,10 +72,11 @@ def validate_catalog(
         left = [doc.problem(loc, "placeholder still to fill in") for loc in todo]
         # A draft may keep its placeholders (they are what `rivals new` writes); anything
         # else wrong in it is a problem, as in any entry. It is not published.
-        draft = _is_draft(doc.data)
+        said = _draft(doc.data)
+        draft = said is not False  # a wrong value (`draft: yes`) is meant as a draft
         if not draft:
             found.extend(left)
-        elif _says_draft(doc.data):  # not `draft: yes`: the schema reports that one
+        elif said:  # (a wrong value is the schema's problem, and no draft to note)
             drafts[slug] = Draft(doc.path, tuple(map(str, left)))
         doc.refused = doc.refused | frozenset(todo)
         entry = _record(doc, (), doc.data, "Entry", found)
@@ -89,9 +91,9 @@ def validate_catalog(
         site = _with_base_url(site, base_url)
     return Catalog(
         site=site,
-        categories=_told_apart(categories),
-        capabilities=_told_apart(capabilities),
-        benchmarks=_told_apart(benchmarks),
+        categories=_names_apart(categories),
+        capabilities=_names_apart(capabilities),
+        benchmarks=_names_apart(benchmarks),
         matches=tuple(matches),
         entries=entries,
         paths={slug: raw.models[slug].path for slug in entries},
@@ -99,39 +101,29 @@ def validate_catalog(
     )
 
 
-def _is_draft(data: Any) -> bool:
-    """True when an entry's data says `draft: true`, or gives `draft` a wrong value (which the
-    schema reports: the placeholders of what was meant as a draft are not reported too)."""
+def _draft(data: Any) -> bool | None:
+    """Return what an entry's data says of `draft`: True or False, or None for a wrong value
+    (which the schema reports; the placeholders of what was meant as a draft are not)."""
     if not isinstance(data, dict) or "draft" not in data:
         return False
     try:
         return true_or_false(data["draft"])
     except ValueError:
-        return True
+        return None
 
 
 R = typing.TypeVar("R", Category, CapabilityDef, Benchmark)
 
 
-def _told_apart(records: dict[str, R]) -> dict[str, R]:
+def _names_apart(records: dict[str, R]) -> dict[str, R]:
     """Return `records` with each name that a reader could not tell from another's followed
     by its id, "MMLU (mmlu-pro)": two benchmarks both called MMLU made one figure of two on
     the pages, and two categories both called Vision a "shared" category that is not."""
-    from rivals.verdict import told_apart
-
     names = told_apart({key: record.name for key, record in records.items()})
     return {
         key: record if names[key] == record.name else record._replace(name=names[key])
         for key, record in records.items()
     }
-
-
-def _says_draft(data: dict[str, Any]) -> bool:
-    """True when an entry's `draft` is a valid true (see _is_draft)."""
-    try:
-        return true_or_false(data["draft"])
-    except ValueError:
-        return False
 
 
 def draft_notes(drafts: Mapping[str, Draft], listed: bool = False) -> list[str]:
