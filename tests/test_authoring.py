@@ -526,6 +526,25 @@ def test_serve_keeps_serving_when_its_first_build_fails(catalog: Path, tmp_path:
     assert "Traceback" not in "".join(seen)
 
 
+def test_serve_stops_on_a_ctrl_c_held_while_pages_moved_in(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that came while a rebuild moved its pages in is obeyed once they have: serve
+    stops instead of showing it as a failed build."""
+    import rivals.serve
+    from rivals.build import BuildInterrupted, BuildOptions
+
+    def interrupted(options: BuildOptions) -> None:
+        raise BuildInterrupted("the build was interrupted once its pages were in --out")
+
+    monkeypatch.setattr(rivals.serve, "build_site", interrupted)
+    options = BuildOptions(catalog, None, tmp_path / "site", None, 1, False, False)
+    said: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        rivals.serve._rebuild(options, rivals.serve.LiveState(), said.append)
+    assert said == []
+
+
 @contextlib.contextmanager
 def watching(paths: list[Path]) -> Iterator[queue.Queue[object]]:
     """Run serve's watcher on `paths` in a thread; yield the queue of its batches."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -177,6 +178,43 @@ def test_a_failure_inside_out_does_not_claim_it_was_left_alone(
     assert "No space left on device; build again to finish it" in result.stderr
     assert "left as it was" not in result.stderr
     assert not list(tmp_path.glob(".site.staging-*"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_while_pages_move_in_waits_until_they_have(
+    runner: CliRunner,
+    catalog: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    signum: int,
+) -> None:
+    out, whole = tmp_path / "site", tmp_path / "whole"
+    args = ["build", "--data", str(catalog), "--no-search", "--jobs", "1"]
+    assert runner.invoke(cli, [*args, "--out", str(out)]).exit_code == 0
+    model = catalog / "models" / "alpha-vision.yaml"
+    model.write_text(model.read_text().replace("name: Alpha Vision", "name: Alpha Sight"))
+    assert runner.invoke(cli, [*args, "--out", str(whole)]).exit_code == 0
+    real_replace, moved = os.replace, []
+
+    def replace(source: str, target: str) -> None:
+        if str(target).startswith(f"{out}/"):  # a page moving in, not a cache file
+            if len(moved) == 2:
+                os.kill(os.getpid(), signum)
+            moved.append(target)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = runner.invoke(cli, [*args, "--out", str(out)])
+    monkeypatch.undo()
+    assert len(moved) > 3
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: the build was interrupted once its pages were in --out {out}: the site is complete"
+    ]
+    assert tree(out) == tree(whole)  # every page of the new build, none of the old one's
+    again = runner.invoke(cli, [*args, "--out", str(out)])
+    assert again.exit_code == 0
+    assert "0 written" in again.stdout
 
 
 def test_a_build_that_parses_nothing_does_not_import_yaml(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ import jinja2
 from rivals.ahead import paused_gc
 from rivals.bytecode import code_digest
 from rivals.extras import asset_files, index_files, index_key, is_index_file
-from rivals.forked import Child, can_fork
+from rivals.forked import Child, can_fork, interrupts_held
 from rivals.load import ParseAhead, Parsed, load_catalog, pack_memo, read_memo
 from rivals.owned import read_own, real_path
 from rivals.pages import (
@@ -143,6 +143,10 @@ class BuildError(Exception):
     def __init__(self, message: str, untouched: bool = True) -> None:
         super().__init__(message)
         self.untouched = untouched
+
+
+class BuildInterrupted(BuildError):
+    """Ctrl-C or SIGTERM came while the pages moved into --out; they all did (see commit)."""
 
 
 def load_and_validate(
@@ -309,7 +313,10 @@ def _render_and_commit(
         discard(staging)
         raise
     try:
-        result = commit(staging, out, staged, previous, window)
+        # Ctrl-C or SIGTERM waits until every page has moved in: a site half old, half new
+        # would stay online until someone builds again.
+        with interrupts_held() as interrupts:
+            result = commit(staging, out, staged, previous, window)
     except UnsafePath as err:  # found before anything moved
         discard(staging)
         raise BuildError(str(err)) from None
@@ -318,6 +325,16 @@ def _render_and_commit(
         why = "was interrupted" if isinstance(err, KeyboardInterrupt) else f"failed: {err}"
         message = f"writing into --out {out} {why}; build again to finish it"
         raise BuildError(message, untouched=False) from None
+    if interrupts:
+        message = f"the build was interrupted once its pages were in --out {out}: the site is"
+        if not options.search:
+            raise BuildInterrupted(f"{message} complete", untouched=False)
+        with contextlib.suppress(OSError):  # so that the next build makes the index
+            _search_scope(out).unlink(missing_ok=True)
+        raise BuildInterrupted(
+            f"{message} complete but for its search index, which the next build makes",
+            untouched=False,
+        )
     # Caches for the next build: one that cannot be written (a full disk, say) is made again.
     order = computed_closeness(site.catalog)
     with contextlib.suppress(OSError):

@@ -118,3 +118,27 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[list[int]]:
+    """Hold Ctrl-C and SIGTERM back until the block is done; yield the list of those that came.
+
+    For a step that must not stop half-way (moving a build's pages into --out): the caller
+    looks at the list once the block is done. Only in the main thread, where Python can set
+    handlers; elsewhere the list stays empty and signals act as usual.
+    """
+    came: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+
+    def hold(signum: int, frame: object) -> None:
+        came.append(signum)
+
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield came
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

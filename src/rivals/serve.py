@@ -20,7 +20,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from rivals.build import BuildError, BuildOptions, build_site
+from rivals.build import BuildError, BuildInterrupted, BuildOptions, build_site
 from rivals.forked import sigterm_as_interrupt
 from rivals.problems import CatalogError, counted
 from rivals.starter import SCHEMA_FILE
@@ -245,6 +245,8 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
         for line in err.notes:  # the drafts' TODOs, as check prints them
             say(line)
         return
+    except BuildInterrupted:  # Ctrl-C while pages moved in: held until they had, now obeyed
+        raise KeyboardInterrupt from None
     except BuildError as err:
         state.problems = [str(err)]
         state.headline = f"The build failed; {shown}."
