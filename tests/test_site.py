@@ -234,19 +234,25 @@ def test_the_search_index_is_built(catalog: Path, tmp_path: Path) -> None:
     [
         ("pairs: all", 6),
         ("pairs: same-category", 4),  # beta-paint shares a category with gamma-studio only
-        ("pairs: matched", 2),
+        ("pairs: matched", 3),  # two pairs matched, and one listed with a count of 0
         ("pairs: all\nmax_rivals: 1", 3),  # alpha-vision is everyone's closest entry
     ],
 )
 def test_pair_policies(setting: str, expected: int, catalog: Path, tmp_path: Path) -> None:
     site = catalog / "site.yaml"
     site.write_text(site.read_text().replace("pairs: all", setting))
+    matches = catalog / "matches.yaml"
+    matches.write_text(matches.read_text() + "- pair: [delta-api, beta-paint]\n  count: 0\n")
     out = tmp_path / "site"
     build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=False))
     pairs = sorted(p.parent.name for p in (out / "compare").glob("*/index.html"))
     assert len(pairs) == expected, pairs
     if setting == "pairs: matched":
-        assert pairs == ["alpha-vision-vs-beta-paint", "alpha-vision-vs-gamma-studio"]
+        assert pairs == [
+            "alpha-vision-vs-beta-paint",
+            "alpha-vision-vs-gamma-studio",
+            "beta-paint-vs-delta-api",
+        ]
     for pair in pairs:  # every pair linked from a page exists
         assert (out / "api" / "compare" / f"{pair}.json").is_file()
 

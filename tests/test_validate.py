@@ -85,3 +85,70 @@ def test_text_that_starts_with_todo_is_not_a_placeholder(catalog: Path) -> None:
     text = path.read_text().replace(old, "summary: TODO lists kept in plain text files.", 1)
     path.write_text(text.replace("name: Gamma Studio", "name: TODO Tree", 1))
     assert problems_of(catalog) == []
+
+
+def _copy_entry(catalog: Path, slug: str, to: str) -> None:
+    text = (catalog / "models" / f"{slug}.yaml").read_text()
+    (catalog / "models" / f"{to}.yaml").write_text(text.replace("name: ", f"name: {to} ", 1))
+
+
+def test_two_pairs_that_would_share_a_page_are_reported(catalog: Path) -> None:
+    # "a-vs" with "b" and "a" with "vs-b" would both be compare/a-vs-vs-b/.
+    for slug in ("a", "a-vs", "b", "vs-b"):
+        _copy_entry(catalog, "delta-api", slug)
+    assert problems_of(catalog) == [
+        "models/a-vs.yaml:1: (file name): 'a-vs' vs 'b' and 'a' vs 'vs-b' would both be the"
+        " page compare/a-vs-vs-b/: rename one of the four"
+    ]
+    (catalog / "models" / "vs-b.yaml").unlink()  # a-vs with b alone is one page
+    assert problems_of(catalog) == []
+
+
+def test_an_optional_key_left_empty_is_as_if_not_given(catalog: Path) -> None:
+    path = catalog / "models" / "gamma-studio.yaml"
+    text = path.read_text()
+    text = text.replace("links:\n  repository: https://github.com/example/gamma\n", "links:\n")
+    text = text.replace("sources:\n  - url: https://github.com/example/gamma\n", "sources:\n")
+    path.write_text(text.replace("  plan: freemium\n", "  plan: freemium\n  note:\nlicense:\n"))
+    site = catalog / "site.yaml"
+    site.write_text("title: Test Rivals\ntagline:\nranking:\npairs:\n")
+    assert problems_of(catalog) == []
+    raw, problems = load_catalog(catalog)
+    cat = validate_catalog(raw, problems)
+    assert cat.entries["gamma-studio"].links.repository is None
+    assert cat.entries["gamma-studio"].sources == []
+    assert cat.site.tagline == ""
+    assert cat.site.pairs == "all"
+    # A required key left empty is still a problem.
+    path.write_text(text.replace("name: Gamma Studio", "name:"))
+    assert problems_of(catalog) == ["models/gamma-studio.yaml:1: name: expected text, got nothing"]
+
+
+def test_weights_not_given_count_zero_and_the_rest_must_sum_to_one(catalog: Path) -> None:
+    site = catalog / "site.yaml"
+    site.write_text("ranking:\n  weights: {adoption: 0.5, quality: 0.5}\n")
+    raw, problems = load_catalog(catalog)
+    weights = validate_catalog(raw, problems).site.ranking.weights
+    assert (weights.adoption, weights.quality, weights.ecosystem, weights.match_graph) == (
+        0.5,
+        0.5,
+        0.0,
+        0.0,
+    )
+    site.write_text("ranking:\n  weights: {adoption: 0.5}\n")
+    assert problems_of(catalog) == [
+        "site.yaml:2: ranking.weights: weights must sum to 1 (they sum to 0.5)"
+    ]
+
+
+def test_long_but_reasonable_values_are_accepted(catalog: Path) -> None:
+    (catalog / "benchmarks.yaml").write_text(
+        (catalog / "benchmarks.yaml").read_text()
+        + "speed:\n  name: Speed\n  higher_is_better: true\n  unit: tokens per second\n"
+    )
+    path = catalog / "models" / "gamma-studio.yaml"
+    long_license = "Free for research; " * 20  # 380 characters of free text
+    path.write_text(f"license: {long_license.strip()}\n" + path.read_text())
+    site = catalog / "site.yaml"
+    site.write_text(site.read_text().replace("capabilities_shown: 2", "capabilities_shown: 5000"))
+    assert problems_of(catalog) == []

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
 
 from rivals import records
@@ -75,17 +76,31 @@ Url = Annotated[
 ]
 BaseUrl = Annotated[Url, AfterValidator(records.check_base_url)]
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# Lengths far beyond any real value: a bound on what hostile input can make a page carry.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Count = Annotated[int, Field(ge=0, le=MAX_FIGURE)]
 Number = Annotated[float, AfterValidator(_check_finite)]
 
 
 class Record(BaseModel):
-    """Base record: unknown keys are errors, records are immutable."""
+    """Base record: unknown keys are errors, records are immutable, and an optional field
+    left empty (`links:` with every line under it commented out) is as if not given."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_not_given(cls, data: Any) -> Any:
+        if type(data) is dict and None in data.values():
+            fields = cls.model_fields
+            return {
+                key: value
+                for key, value in data.items()
+                if value is not None or key not in fields or fields[key].is_required()
+            }
+        return data
 
 
 class Pricing(Record):
@@ -132,7 +147,7 @@ class Entry(Record):
     categories: list[Id] = Field(min_length=1)
     pricing: Pricing
     license: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
         | None
     ) = None
     released: Date | None = None
@@ -158,7 +173,7 @@ class CapabilityDef(Record):
 class Benchmark(Record):
     name: Name
     higher_is_better: bool
-    unit: Annotated[str, StringConstraints(max_length=16)] | None = None
+    unit: Annotated[str, StringConstraints(max_length=200)] | None = None
     url: Url | None = None
 
 
@@ -168,10 +183,12 @@ class Match(Record):
 
 
 class Weights(Record):
-    adoption: Annotated[float, Field(ge=0, le=1)]
-    quality: Annotated[float, Field(ge=0, le=1)]
-    ecosystem: Annotated[float, Field(ge=0, le=1)]
-    match_graph: Annotated[float, Field(ge=0, le=1)]
+    """The sub-scores' weights; one not given counts 0 (they must still sum to 1)."""
+
+    adoption: Annotated[float, Field(ge=0, le=1)] = 0.0
+    quality: Annotated[float, Field(ge=0, le=1)] = 0.0
+    ecosystem: Annotated[float, Field(ge=0, le=1)] = 0.0
+    match_graph: Annotated[float, Field(ge=0, le=1)] = 0.0
 
 
 DEFAULT_WEIGHTS = Weights(adoption=0.35, quality=0.35, ecosystem=0.2, match_graph=0.1)
@@ -185,11 +202,11 @@ class SiteSettings(Record):
     """`site.yaml`: every key optional."""
 
     title: Name = "Rivals"
-    tagline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+    tagline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
     base_url: BaseUrl | None = None
     ranking: Ranking = Ranking()
     pairs: Literal["all", "same-category", "matched"] = "all"
-    capabilities_shown: Annotated[int, Field(ge=0, le=1000)] = 8
+    capabilities_shown: Annotated[int, Field(ge=0, le=MAX_FIGURE)] = 8
     max_rivals: Annotated[int, Field(ge=1)] | None = None
 
 

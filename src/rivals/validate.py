@@ -82,6 +82,7 @@ def validate_catalog(
         entry = _record(doc, (), doc.data, "Entry", found)
         if entry is not None and not problem and not draft:
             entries[slug] = entry
+    found.extend(_pages_apart(entries, raw.models))
     matches = _matches(raw.files.get("matches"), raw.listed, found)
     if found:  # the drafts' notes too: a problem elsewhere should not hide their TODOs
         raise CatalogError(found, draft_notes(drafts, listed=True))
@@ -199,6 +200,35 @@ def _validate(doc: Document, loc: Loc, data: Any, name: str) -> tuple[Any, list[
                 continue  # the value was reported already (an unknown field name was not)
             found.append(doc.problem(where, _message(error, model, tuple(error["loc"]))))
         return None, found
+
+
+def _pages_apart(slugs: Mapping[str, object], docs: Mapping[str, Document]) -> list[Problem]:
+    """Return a problem for each two pairs whose pages would have one address.
+
+    No slug holds `-vs-`, so `<a>-vs-<b>` names one pair, but for one case: `x-vs` with `y`
+    and `x` with `vs-y` both make `x-vs-vs-y` (when the four entries exist).
+    """
+    found = []
+    for slug in sorted(s for s in slugs if s.endswith("-vs") and s[:-3] in slugs):
+        first = slug[:-3]
+        for other in sorted(s for s in slugs if s.startswith("vs-") and s[3:] in slugs):
+            second = other[3:]
+            page = _pair_page(slug, second)
+            if page == _pair_page(first, other):
+                found.append(
+                    Problem(
+                        docs[slug].path,
+                        1,
+                        "(file name)",
+                        f"'{slug}' vs '{second}' and '{first}' vs '{other}' would both be the"
+                        f" page compare/{page}/: rename one of the four",
+                    )
+                )
+    return found
+
+
+def _pair_page(a: str, b: str) -> str:
+    return f"{a}-vs-{b}" if a < b else f"{b}-vs-{a}"
 
 
 def _default_site() -> SiteSettings:

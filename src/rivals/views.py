@@ -319,12 +319,14 @@ def pair_slugs(catalog: Catalog) -> list[tuple[str, str]]:
         candidates = sorted({(a, b) if a < b else (b, a) for a in near for b in near[a][:cap]})
     else:
         candidates = combinations(sorted(catalog.entries), 2)
+    # Listed in matches.yaml, a count of 0 too: the catalog asks for the page.
+    listed = {tuple(sorted(m.pair)) for m in catalog.matches} if policy == "matched" else set()
     pairs = []
     for a, b in candidates:
         if policy == "same-category":
             if not set(catalog.entries[a].categories) & set(catalog.entries[b].categories):
                 continue
-        elif policy == "matched" and not catalog.pair_count(a, b):
+        elif policy == "matched" and (a, b) not in listed:
             continue
         pairs.append((a, b))
     catalog.__dict__["_pair_list"] = pairs
