@@ -152,3 +152,13 @@ def test_long_but_reasonable_values_are_accepted(catalog: Path) -> None:
     site = catalog / "site.yaml"
     site.write_text(site.read_text().replace("capabilities_shown: 2", "capabilities_shown: 5000"))
     assert problems_of(catalog) == []
+
+
+def test_the_sum_of_the_weights_is_checked_beside_an_unknown_key(catalog: Path) -> None:
+    (catalog / "site.yaml").write_text(
+        "ranking:\n  weights: {adoption: 0.5, quality: 0.1, popularity: 0.4}\n"
+    )
+    assert problems_of(catalog) == [
+        "site.yaml:2: ranking.weights: weights must sum to 1 (they sum to 0.6)",
+        "site.yaml:2: ranking.weights.popularity: unknown field 'popularity'",
+    ]

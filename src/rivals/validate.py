@@ -249,7 +249,11 @@ def _site(doc: Document | None, found: list[Problem]) -> SiteSettings:
     else:  # another field is wrong: the weights are still checked, on their own
         ranking = doc.data.get("ranking") if isinstance(doc.data, dict) else None
         raw = ranking.get("weights") if isinstance(ranking, dict) else None
-        weights = _record(doc, loc, raw, "Weights", []) if isinstance(raw, dict) else None
+        if isinstance(raw, dict):  # (an unknown key among them is reported already)
+            known = {key: value for key, value in raw.items() if key in SUB_SCORES}
+            weights = _record(doc, loc, known, "Weights", [])
+        else:
+            weights = None
     if weights is not None:
         total = sum(getattr(weights, name) for name in SUB_SCORES)
         if abs(total - 1.0) > 1e-6:
