@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshal
 import os
 import pickle
+import re
 import shutil
 import threading
 from array import array
@@ -896,3 +897,96 @@ def test_a_name_that_comes_to_equal_another_updates_every_link_to_the_other(
     edit_summary(data, "whisper-cpp", "name: whisper.cpp", "name: Moondream 2")
     build(data, out)
     same_as_clean(data, out, tmp_path)
+
+
+def test_no_folder_the_build_makes_is_writable_by_every_user(catalog: Path, tmp_path: Path) -> None:
+    """Under a umask of 000, folders were 777: any user could put a page, or a kept piece that
+    the next build shows on hundreds of pages, into the site."""
+    previous = os.umask(0)
+    try:
+        out = tmp_path / "site"
+        build(catalog, out)
+        assert os.umask(0) == 0  # the build gave the umask back
+    finally:
+        os.umask(previous)
+    made = [out, *out.rglob("*"), write.cache_dir(out).parent, *write.cache_dir(out).rglob("*")]
+    folders = [p for p in made if p.is_dir()]
+    assert len(folders) > 10
+    assert [p for p in folders if p.stat().st_mode & 0o002] == []
+    assert all(p.stat().st_mode & 0o777 == 0o775 for p in folders)
+
+
+def test_match_counts_that_move_between_pairs_reorder_the_most_compared(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """Every entry's total stays 8, so no entry's record changes; the home and category pages
+    list the pairs most compared, whose order does."""
+
+    def matches(first: int, second: int) -> None:
+        (catalog / "matches.yaml").write_text(
+            f"- {{pair: [alpha-vision, beta-paint], count: {first}}}\n"
+            f"- {{pair: [delta-api, gamma-studio], count: {first}}}\n"
+            f"- {{pair: [alpha-vision, gamma-studio], count: {second}}}\n"
+            f"- {{pair: [beta-paint, delta-api], count: {second}}}\n"
+        )
+
+    out = tmp_path / "site"
+    matches(5, 3)
+    build(catalog, out)
+    home = (out / "index.html").read_text()
+    matches(3, 5)
+    build(catalog, out)
+    assert (out / "index.html").read_text() != home
+    same_as_clean(catalog, out, tmp_path)
+
+
+def test_an_asset_a_template_includes_counts_as_a_template(catalog: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    (templates / "static").mkdir(parents=True)
+    (templates / "static" / "inline.css").write_text("p { color: red }")
+    (templates / "404.html").write_text(
+        '{% extends "theme/404.html" %}'
+        '{% block head %}<style>{% include "static/inline.css" %}</style>{% endblock %}'
+    )
+    out = tmp_path / "site"
+    build(catalog, out, templates)
+    (templates / "static" / "inline.css").write_text("p { color: blue }")
+    build(catalog, out, templates)
+    assert "color: blue" in (out / "404.html").read_text()
+    same_as_clean(catalog, out, tmp_path, templates)
+
+
+def test_a_hidden_file_or_backup_is_no_template_to_include(catalog: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for hidden in (".notes.html", "notes.html~"):
+        (templates / hidden).write_text("kept out")
+        (templates / "404.html").write_text(
+            '{% extends "theme/404.html" %}{% block main %}{% include "' + hidden + '" %}'
+            "{% endblock %}"
+        )
+        with pytest.raises(BuildError, match=f"404.html:1: .*{re.escape(hidden)}"):
+            build(catalog, tmp_path / "site", templates)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_capabilities_partial_shows_the_name_each_page_gives(
+    jobs: int, catalog: Path, tmp_path: Path
+) -> None:
+    """Two entries named alike are "Alpha Vision (alpha-vision)" on their pair pages and
+    "Alpha Vision" on a model page: the list rendered for one was shown on the other."""
+    edit_summary(catalog, "delta-api", "name: Delta API", "name: Alpha Vision")
+    templates = tmp_path / "templates"
+    (templates / "partials").mkdir(parents=True)
+    theme = (REPO / "templates" / "partials" / "capabilities.html").read_text()
+    (templates / "partials" / "capabilities.html").write_text(
+        '<p class="who">{{ entry.name }}</p>\n' + theme
+    )
+    site = catalog / "site.yaml"
+    site.write_text(site.read_text().replace("capabilities_shown: 2", "capabilities_shown: 3"))
+    out = tmp_path / "site"
+    build(catalog, out, templates, jobs=jobs)
+    pair = (out / "compare" / "alpha-vision-vs-delta-api" / "index.html").read_text()
+    model = (out / "models" / "alpha-vision" / "index.html").read_text()
+    assert '<p class="who">Alpha Vision (alpha-vision)</p>' in pair
+    assert '<p class="who">Alpha Vision</p>' in model

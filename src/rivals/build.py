@@ -161,9 +161,19 @@ def load_and_validate(
 
 
 def build_site(options: BuildOptions) -> BuildReport:
-    """Validate, rank and render the whole site into options.out; return what was done."""
-    with paused_gc():
-        return _build(options)
+    """Validate, rank and render the whole site into options.out; return what was done.
+
+    Whatever the umask, no folder the build makes (in --out, beside it, in the caches) is
+    one that any user can write in: under a umask of 000, anyone could have put markup into
+    the pages, or kept pieces that the next build puts there. (Files are written 0644.)
+    """
+    umask = os.umask(0o022)
+    os.umask(umask | 0o002)
+    try:
+        with paused_gc():
+            return _build(options)
+    finally:
+        os.umask(umask)
 
 
 def _build(options: BuildOptions) -> BuildReport:

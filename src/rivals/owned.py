@@ -9,7 +9,8 @@ FIFO would hang the read), not a link, as checked on the open file (a folder che
 could be swapped before the file is read); and a pickle or compiled template only if it is
 this user's (or root's) and nobody else can write it. Files that fail are ignored, which
 costs the work they would have saved. The cache folders follow the umask, like the output (a
-team may share them); rivals writes and deletes in them without following links.
+team may share them), but are never made writable by every user (see build.build_site);
+rivals writes and deletes in them without following links.
 """
 
 from __future__ import annotations

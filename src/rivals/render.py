@@ -194,7 +194,7 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> Envir
     builtin = jinja2.FileSystemLoader(str(THEME_DIR))
     loaders: list[jinja2.BaseLoader] = []
     if templates is not None and templates.is_dir() and real_path(templates) != THEME_DIR:
-        loaders.append(jinja2.FileSystemLoader(str(templates)))
+        loaders.append(_SiteLoader(str(templates)))
     loaders += [builtin, jinja2.PrefixLoader({"theme": builtin})]
     env = Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -220,6 +220,21 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> Envir
     env.globals["pair_names"] = lambda a, b: pair_names(a.slug, a.label, b.slug, b.label)
     add_fragment_cache(env)
     return env
+
+
+class _SiteLoader(jinja2.FileSystemLoader):
+    """A site's template folder, where hidden files and editor backups are no templates (see
+    is_hidden): `{% include ".notes.html" %}` fails as a template not found."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        if is_hidden(template):
+            raise jinja2.TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+    def list_templates(self) -> list[str]:
+        return [name for name in super().list_templates() if not is_hidden(name)]
 
 
 def jsonld(value: Any) -> Markup:
@@ -413,11 +428,13 @@ def add_fragment_cache(env: jinja2.Environment, store: FragmentStore | None = No
     Every pair page shows both entries' capabilities; rendering each list once per process
     instead of once per page halves the cost of a pair page.
     """
-    cache: dict[tuple[str, int], Markup] = {}
+    cache: dict[tuple[str, str, int], Markup] = {}
     template = env.get_template("partials/capabilities.html")
 
     def capabilities(entry: Any, shown: int) -> Markup:
-        key = (entry.slug, shown)
+        # The name too: a pair page passes a copy named "Twin (slug)" where two entries share
+        # a name, and a site's partial may show it.
+        key = (entry.slug, entry.name, shown)
         html = cache.get(key)
         if html is None:
             stored = None if store is None else store.name("capabilities", entry, shown)
@@ -503,19 +520,32 @@ def unused_templates(
 
 
 def template_fingerprint(env: jinja2.Environment) -> str:
-    """Return a hash of every template the environment can load (hidden files aside)."""
+    """Return a hash of every template the environment can load (hidden files aside), and
+    of each asset (a file of static/) whose name a template holds: one included in pages
+    (`{% include "static/inline.css" %}`). Other assets are copied, compared by their bytes."""
     digest = hashlib.sha256()
     loader = env.loader
     assert loader is not None
-    for name in sorted(template_names(env)):
-        if name.startswith("static/"):
-            continue  # assets are copied, and compared by their bytes
-        try:
-            source = loader.get_source(env, name)[0]
-        except (UnicodeDecodeError, OSError, jinja2.TemplateNotFound):
-            source = "\0unreadable"  # used by a page, it fails the build with a problem line
-        digest.update(f"{name}\0{source}\0".encode())
+    names = sorted(template_names(env))
+    sources = []
+    for name in names:
+        if not name.startswith(("static/", "theme/static/")):
+            source = _source(env, loader, name)
+            digest.update(f"{name}\0{source}\0".encode())
+            sources.append(source)
+    written = "\0".join(sources)
+    for name in names:
+        asset = name.removeprefix("theme/")
+        if asset.startswith("static/") and asset in written:
+            digest.update(f"{name}\0{_source(env, loader, name)}\0".encode())
     return digest.hexdigest()
+
+
+def _source(env: jinja2.Environment, loader: jinja2.BaseLoader, name: str) -> str:
+    try:
+        return loader.get_source(env, name)[0]
+    except (UnicodeDecodeError, OSError, jinja2.TemplateNotFound):
+        return "\0unreadable"  # used by a page, it fails the build with a problem line
 
 
 def template_frame(err: BaseException) -> tuple[str, int] | None:

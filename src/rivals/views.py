@@ -189,8 +189,11 @@ class Site:
 
     @cached_property
     def every_print(self) -> str:
-        """A hash of every entry's fingerprint (what pages listing them all show)."""
-        text = "\0".join(self.fingerprint(s) for s in self.entries)
+        """A hash of every entry's fingerprint (what pages listing them all show) and of the
+        match graph's counts, pair by pair (the home and category pages list the pairs most
+        compared: counts can move between pairs and leave every entry's total as it was)."""
+        counts = sorted(self.catalog.match_counts().items())
+        text = "\0".join([*(self.fingerprint(s) for s in self.entries), repr(counts)])
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def has_pair(self, a: str, b: str) -> bool:
