@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -325,3 +326,24 @@ def test_a_short_form_of_an_id_gets_the_id_as_did_you_mean(
 def test_quiet_and_verbose_together_are_wrong_usage(runner: CliRunner, catalog: Path) -> None:
     result = runner.invoke(cli, ["build", "--data", str(catalog), "-q", "-v"])
     assert result.exit_code == 2 and "--quiet and --verbose" in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1252"])
+def test_terminal_verbs_print_into_a_stream_that_is_not_utf8(encoding: str, catalog: Path) -> None:
+    path = catalog / "models" / "alpha-vision.yaml"
+    path.write_text(path.read_text().replace("name: Alpha Vision", "name: İzmir Vision – ▲"))
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        command = [sys.executable, "-m", "rivals", *args, "--data", str(catalog)]
+        return subprocess.run(command, capture_output=True, env=env, check=False)
+
+    for args in (["rank"], ["compare", "alpha-vision", "beta-paint"]):
+        shown = run(*args)
+        assert shown.returncode == 0, shown.stderr
+        assert b"Traceback" not in shown.stderr
+        assert b"zmir Vision" in shown.stdout
+    listed = run("rank", "--json")
+    assert listed.returncode == 0, listed.stderr
+    names = {row["slug"]: row["name"] for row in json.loads(listed.stdout)}
+    assert names["alpha-vision"] == "İzmir Vision – ▲"  # escaped, not lost

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import os
@@ -287,8 +288,8 @@ def rank_command(data: Path, as_json: bool, category: str | None) -> None:
     from rivals.terminal import leaderboard_rows, print_leaderboard
 
     rows = leaderboard_rows(site, category)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    if as_json:  # \u escapes where stdout cannot hold every character: the same JSON
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=not _utf8(sys.stdout)))
     else:
         print_leaderboard(Console(), site, rows)
 
@@ -400,6 +401,10 @@ def main() -> None:
     for stream in ("stdout", "stderr"):  # closed by the caller (>&-): write into nothing
         if getattr(sys, stream) is None:
             setattr(sys, stream, open(os.devnull, "w"))  # noqa: SIM115 - lives as the process
+    if not _utf8(sys.stdout) and hasattr(sys.stdout, "reconfigure"):
+        # A terminal or pipe in ASCII or Latin-1 (LC_ALL=C, PYTHONIOENCODING): a name or a
+        # table's en dash it cannot hold is shown as "?" rather than stopping with a traceback.
+        sys.stdout.reconfigure(errors="replace")
     try:
         cli(prog_name="rivals")
     except SystemExit as leaving:
@@ -418,6 +423,15 @@ def main() -> None:
     with contextlib.suppress(OSError):
         sys.stderr.flush()
     os._exit(code or 0)
+
+
+def _utf8(stream: object) -> bool:
+    """True when `stream` writes text as UTF-8 (or has no encoding to say otherwise)."""
+    encoding = getattr(stream, "encoding", None)
+    try:
+        return encoding is None or codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def _print_failed(err: OSError) -> int:
