@@ -264,12 +264,30 @@ def test_out_in_the_templates_folder_is_refused(
     assert tree(templates) == before
 
 
+def test_templates_in_out_are_refused(runner: CliRunner, catalog: Path, tmp_path: Path) -> None:
+    """--out proj --templates proj/search: the search page was written over the user's
+    template search/index.html."""
+    out = tmp_path / "proj"
+    templates = out / "search"
+    templates.mkdir(parents=True)
+    (templates / "index.html").write_text('{% extends "theme/index.html" %}')
+    args = ["build", "--data", str(catalog), "--templates", str(templates), "--out", str(out)]
+    result = runner.invoke(cli, [*args, "--no-search"])
+    assert result.exit_code == 1
+    assert f"error: --templates {templates} is inside --out {out}: build elsewhere" in (
+        result.stderr
+    )
+    assert sorted(p.name for p in out.rglob("*")) == ["index.html", "search"]
+
+
 @pytest.mark.parametrize(
     ("out", "where"),
     [
         (".", "the catalog folder"),
         ("models", "inside the models folder of the catalog"),
         ("..", "a folder that holds the catalog"),
+        ("site.yml", "named like a file of the catalog"),  # then read as a catalog file
+        ("Benchmarks.yml", "named like a file of the catalog"),
     ],
 )
 def test_out_mixed_with_the_catalog_is_refused(
@@ -522,3 +540,24 @@ def test_without_posix_locks_a_build_goes_unguarded(
     out = tmp_path / "site"
     build_site(BuildOptions(data=catalog, out=out, search=False))
     assert (out / "index.html").is_file()
+
+
+def test_a_parent_folder_that_cannot_be_written_in_is_explained(
+    runner: CliRunner, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out /var/www/html, where html is the user's but /var/www is not: the build said only
+    "[Errno 13] Permission denied" about a folder the user never named."""
+    import rivals.build
+
+    def refused(out: Path) -> Path:
+        raise PermissionError(13, "Permission denied", str(out.parent / ".html.staging-1"))
+
+    monkeypatch.setattr(rivals.build, "new_staging", refused)
+    out = tmp_path / "html"
+    result = runner.invoke(cli, ["build", "--data", str(catalog), "--out", str(out), "--no-search"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"error: cannot make a staging folder beside --out {out} (Permission denied): pages are"
+        " rendered beside --out, then moved in; build into a folder whose parent folder you can"
+        " write in"
+    )

@@ -29,7 +29,7 @@ from rivals.ahead import paused_gc
 from rivals.bytecode import code_digest
 from rivals.extras import asset_files, index_files, index_key, is_index_file
 from rivals.forked import Child, can_fork, interrupts_held
-from rivals.load import ParseAhead, Parsed, load_catalog, pack_memo, read_memo
+from rivals.load import CATALOG_FILES, ParseAhead, Parsed, load_catalog, pack_memo, read_memo
 from rivals.owned import read_own, real_path
 from rivals.pages import (
     Page,
@@ -204,6 +204,8 @@ def _stages(options: BuildOptions, check: CheckAhead | None) -> BuildReport:
         inside = real_path(out).is_relative_to(real_path(templates))
         if inside:  # pages would overwrite the templates (index.html, 404.html)
             raise BuildError(f"--out {out} is inside the templates folder {templates}")
+        if real_path(templates).is_relative_to(real_path(out)):  # and the other way round
+            raise BuildError(f"--templates {templates} is inside --out {out}: build elsewhere")
     _check_apart(out, options.data)
     try:
         check_cache(out)
@@ -249,9 +251,17 @@ def _check_apart(out: Path, data: Path) -> None:
         where = "a folder that holds the catalog"
     elif models.is_relative_to(site):  # models/ is a link to a folder inside --out
         where = "a folder that holds the models folder of the catalog"
+    elif site.parent == catalog and _catalog_file_name(site.name):
+        where = "named like a file of the catalog"  # data/matches.yaml: then read as one
     else:
         return
     raise BuildError(f"--out {out} is {where} (--data {data}): build elsewhere")
+
+
+def _catalog_file_name(name: str) -> bool:
+    """True for a name that the catalog's loader reads or reports (matches.yaml, Site.yml)."""
+    stem, dot, suffix = name.lower().rpartition(".")
+    return bool(dot) and suffix in ("yaml", "yml") and stem in CATALOG_FILES
 
 
 def _share_ahead(site: Site, jobs: int | None) -> Child | None:
@@ -291,7 +301,11 @@ def _render_and_commit(
     try:
         staging = new_staging(out)
     except OSError as err:
-        raise BuildError(f"cannot make a staging folder beside --out {out}: {err}") from None
+        raise BuildError(
+            f"cannot make a staging folder beside --out {out} ({err.strerror or err}): pages"
+            " are rendered beside --out, then moved in; build into a folder whose parent"
+            " folder you can write in"
+        ) from None
     try:
         make_cache(out)  # raises UnsafePath: before anything is moved into --out
         start = file_time(staging)
