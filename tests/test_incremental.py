@@ -990,3 +990,18 @@ def test_a_capabilities_partial_shows_the_name_each_page_gives(
     model = (out / "models" / "alpha-vision" / "index.html").read_text()
     assert '<p class="who">Alpha Vision (alpha-vision)</p>' in pair
     assert '<p class="who">Alpha Vision</p>' in model
+
+
+def test_a_file_of_the_users_where_a_page_goes_is_noted(catalog: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    (out / "assets").mkdir(parents=True)
+    (out / "index.html").write_text("my own home page")
+    (out / "assets" / "style.css").write_text("my css")
+    (out / "notes.txt").write_text("mine")
+    report = build(catalog, out)
+    assert report.notes == [
+        f"wrote over 2 files in --out {out} that no earlier build is on record as writing"
+        " (assets/style.css, index.html): they are the build's now"
+    ]
+    assert (out / "notes.txt").read_text() == "mine"
+    assert build(catalog, out).notes == []  # on record now

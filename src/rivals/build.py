@@ -41,6 +41,7 @@ from rivals.pages import (
     pair_pages,
     pair_paths,
 )
+from rivals.problems import counted
 from rivals.rank import rank
 from rivals.records import Catalog
 from rivals.render import (
@@ -367,6 +368,12 @@ def _render_and_commit(
     with contextlib.suppress(OSError):
         if new_order_key is not None and order is not None:
             save_closeness(out, new_order_key, order)
+    if result.replaced:  # a file of the user's where a page goes, or a site without its cache
+        shown = ", ".join(result.replaced[:3]) + (", ..." if len(result.replaced) > 3 else "")
+        report.notes.append(
+            f"wrote over {counted(len(result.replaced), 'file', 'files')} in --out {out} that"
+            f" no earlier build is on record as writing ({shown}): they are the build's now"
+        )
     if result.written or result.deleted:
         renderer.store.prune()  # (suppresses its own OSError)
     clock.lap("commit")

@@ -81,6 +81,7 @@ class WriteReport:
     unchanged: int = 0
     deleted: int = 0
     touched: list[str] = field(default_factory=list)  # the paths written or deleted
+    replaced: list[str] = field(default_factory=list)  # files not of a build, written over
 
 
 def cache_dir(out: Path) -> Path:
@@ -596,7 +597,7 @@ def commit(staging: Path, out: Path, staged: Staged, last: Manifest, window: Win
         current = set(paths_of(parts)) if stale else set()
         # Only what a build could have written: a damaged manifest (../x) is not obeyed.
         gone = sorted(filter(_is_safe, previous.keys() - current)) if stale else []
-        _check_before_moving(target, staged.paths, gone)
+        report.replaced = _check_before_moving(target, staged.paths, gone, previous)
         # On record before they move: a move that fails or is interrupted half-way leaves no
         # page in --out that the next build does not know it wrote (it would stay for good).
         if staged.paths:  # (then the manifest is saved again below, once they have moved)
@@ -637,8 +638,11 @@ def _incoming(moving: list[str]) -> bytes:
     return marshal.dumps((tuple(moving), (0,) * count, (0,) * count, ("",) * count))
 
 
-def _check_before_moving(out: str, moving: Iterable[str], gone: Iterable[str]) -> None:
-    """Raise UnsafePath, before anything is moved, where moving or deleting would go wrong.
+def _check_before_moving(
+    out: str, moving: Iterable[str], gone: Iterable[str], known: Mapping[str, object]
+) -> list[str]:
+    """Raise UnsafePath, before anything is moved, where moving or deleting would go wrong;
+    return the paths of files already there that are not `known` as a build's (written over).
 
     A folder on the way to any of the paths must not be a symbolic link (one made by hand:
     moving or deleting through it would change files outside the output folder). For the
@@ -647,10 +651,18 @@ def _check_before_moving(out: str, moving: Iterable[str], gone: Iterable[str]) -
     folder is looked at once.
     """
     seen: set[str] = set()
+    replaced = []
     for paths, moved in ((moving, True), (gone, False)):
         for path in paths:
-            if moved and os.path.isdir(f"{out}/{path}"):
-                raise UnsafePath(f"{out}/{path} is a folder where the build writes a file")
+            if moved:
+                try:
+                    mode = os.lstat(f"{out}/{path}").st_mode
+                except OSError:
+                    mode = 0
+                if stat.S_ISDIR(mode) or (stat.S_ISLNK(mode) and os.path.isdir(f"{out}/{path}")):
+                    raise UnsafePath(f"{out}/{path} is a folder where the build writes a file")
+                if mode and path not in known:
+                    replaced.append(path)
             folder = path.rpartition("/")[0]
             while folder and folder not in seen:
                 seen.add(folder)
@@ -669,6 +681,7 @@ def _check_before_moving(out: str, moving: Iterable[str], gone: Iterable[str]) -
                 if moved and mode and not os.access(where, os.W_OK):
                     raise UnsafePath(f"{where} is a folder this user cannot write in")
                 folder = folder.rpartition("/")[0]
+    return replaced
 
 
 def _remove_emptied(staging: str, folders: set[str]) -> None:
