@@ -174,6 +174,10 @@ def test_yaml_files_the_catalog_does_not_read_are_reported(catalog: Path) -> Non
     (catalog / "models" / "_old").mkdir()
     (catalog / "models" / "_old" / "old.yaml").write_text("name: x\n")
     (catalog / "models" / "root").symlink_to("/")  # not walked: it would take the whole disk
+    elsewhere = catalog.parent / "kept-elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "gamma.yaml").write_text("name: x\n")
+    (catalog / "models" / "linked").symlink_to(elsewhere)  # looked into, one level
     (catalog / "README.md").write_text("# notes\n")
     found = problems_of(catalog)
     read = "site.yaml, categories.yaml, capabilities.yaml, benchmarks.yaml, matches.yaml"
@@ -187,7 +191,11 @@ def test_yaml_files_the_catalog_does_not_read_are_reported(catalog: Path) -> Non
         "models/archive:1: (folder): entries go directly in models/; the files of this folder"
         " are not read (rename it _archive to keep them out of the catalog)" in found
     )
-    assert len(found) == 4, found
+    assert (
+        "models/linked:1: (folder): entries go directly in models/; the files of this folder"
+        " are not read (rename it _linked to keep them out of the catalog)" in found
+    )
+    assert len(found) == 5, found
 
 
 def test_a_special_file_is_refused_without_reading_it(catalog: Path) -> None:

@@ -447,7 +447,8 @@ def _model_files(folder: Path, problems: list[Problem]) -> Iterator[Path]:
             yield path
         elif name.lower().endswith((".yml", ".yaml")) and not path.is_dir():
             problems.append(Problem(str(path), 1, "(file)", "model files must end in .yaml"))
-        elif not path.is_symlink() and path.is_dir() and _holds_yaml(path):
+        # A link to a folder is looked into one level only (models/root -> / is not walked).
+        elif path.is_dir() and _holds_yaml(path, 1 if path.is_symlink() else 2):
             problems.append(
                 Problem(
                     str(path),
