@@ -218,3 +218,20 @@ def test_a_figure_only_one_entry_reports_is_not_compared(catalog: Path) -> None:
     assert downloads.score is None  # shown, but compared with nothing
     for slug in ("beta-paint", "gamma-studio"):
         assert "Monthly downloads" not in board.scores[slug].subs["adoption"].missing
+
+
+def test_a_sub_score_is_the_mean_of_the_whole_points_its_inputs_show() -> None:
+    """kohya-ss showed Ecosystem 28 beside Integrations 17 and Platforms 40: the mean of the
+    unrounded scores, not of the numbers on the page (28.5, which rounds to 29)."""
+    from rivals.rank import round_half_up
+
+    board = rank(load_and_validate(REPO / "data"))
+    checked = 0
+    for score in board.scores.values():
+        for sub in score.subs.values():
+            shown = [e.score for e in sub.inputs if e.score is not None]
+            assert all(s == int(s) for s in shown)
+            if sub.value is not None:
+                assert sub.value == round_half_up(sum(shown) / len(shown))
+                checked += 1
+    assert checked > 100

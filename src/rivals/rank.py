@@ -9,6 +9,7 @@ The formula, which the methodology page prints from `METHOD` below:
   When every reporting entry has the same value, the component is 50 for all of them.
   A figure that only one entry reports (a benchmark, stars, ...) can't be compared and is
   left out.
+* Each component's score is rounded half up to a whole point, as pages show it.
 * A sub-score is the mean of its components that the entry reports:
   adoption = stars, downloads; quality = the entry's comparable benchmarks;
   ecosystem = integrations, platforms; match graph = times matched.
@@ -150,7 +151,8 @@ class _Component:
                 x = 50.0
             else:  # the ends are exact, so the best entry shows 100, not 99.99...
                 x = 100.0 if v == hi else 0.0 if v == lo else 100.0 * (v - lo) / (hi - lo)
-            self.scaled[slug] = 100.0 - x if self.lower_is_better else x
+            # A whole point, as pages show it: a sub-score is the mean of the numbers shown.
+            self.scaled[slug] = float(round_half_up(100.0 - x if self.lower_is_better else x))
 
 
 def rank(catalog: Catalog) -> Leaderboard:
