@@ -162,3 +162,14 @@ def test_the_sum_of_the_weights_is_checked_beside_an_unknown_key(catalog: Path) 
         "site.yaml:2: ranking.weights: weights must sum to 1 (they sum to 0.6)",
         "site.yaml:2: ranking.weights.popularity: unknown field 'popularity'",
     ]
+
+
+def test_an_integration_or_platform_listed_twice_counts_once(catalog: Path) -> None:
+    path = catalog / "models" / "gamma-studio.yaml"
+    text = path.read_text().replace("[diffusers, comfyui]", "[diffusers, comfyui, Diffusers]")
+    path.write_text(text.replace("platforms: [linux]", "platforms: [linux, linux]"))
+    assert problems_of(catalog) == []
+    raw, problems = load_catalog(catalog)
+    signals = validate_catalog(raw, problems).entries["gamma-studio"].signals
+    assert signals is not None
+    assert (signals.integrations, signals.platforms) == (["diffusers", "comfyui"], ["linux"])

@@ -116,13 +116,28 @@ class Links(Record):
     docs: Url | None = None
 
 
+def _distinct(items: list[str]) -> list[str]:
+    """Return `items` with each listed once, as first written (`Ollama` repeats `ollama`):
+    the ecosystem sub-score counts them."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if item.casefold() not in seen:
+            seen.add(item.casefold())
+            kept.append(item)
+    return kept
+
+
+Labels = Annotated[list[Label], AfterValidator(_distinct)]
+
+
 class Signals(Record):
     as_of: Date | None = None
     github_stars: Count | None = None
     monthly_downloads: Count | None = None
     benchmarks: dict[Id, Number] = Field(default_factory=dict)
-    integrations: list[Label] | None = None
-    platforms: list[Label] | None = None
+    integrations: Labels | None = None
+    platforms: Labels | None = None
 
 
 class CapabilityClaim(Record):
