@@ -255,6 +255,12 @@ def test_pair_policies(setting: str, expected: int, catalog: Path, tmp_path: Pat
         ]
     for pair in pairs:  # every pair linked from a page exists
         assert (out / "api" / "compare" / f"{pair}.json").is_file()
+    # The home page's "Most compared" lists pairs matched at least once.
+    home = (out / "index.html").read_text()
+    assert ("compare/alpha-vision-vs-beta-paint/" in home) == (
+        "alpha-vision-vs-beta-paint" in pairs
+    )
+    assert "compare/beta-paint-vs-delta-api/" not in home
 
 
 def test_a_one_entry_catalog_is_counted_in_the_singular(

@@ -124,13 +124,13 @@ def check_page(html: str) -> None:
         assert (rank[side[hi]], rank[side[lo]]) == (int(hv), int(lv))
     if " is level with " in text:
         assert rank[0] == rank[1]
-    # "in the match graph the two were matched 3 times" / "has no record of the two together"
+    # "in the match graph the two were matched 3 times" / "the two were never matched together"
     together = page.rows["Matched together"][0]
     said = re.search(r"the two were matched ([\d,]+) times?", page.lead)
     if said:
         assert together.startswith(f"{said.group(1)} time")
     else:
-        assert "no record of the two together" in page.lead and together.startswith("0 times")
+        assert "the two were never matched together" in page.lead and together.startswith("0 times")
     gap = re.search(r"(\d+) points? ahead", page.lead)
     if gap:
         assert abs(rank[0] - rank[1]) == int(gap.group(1))

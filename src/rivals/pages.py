@@ -301,7 +301,9 @@ def _site_path(site: Site) -> str:
 def home_context(site: Site) -> dict[str, Any]:
     """Return the view of the home page."""
     catalog = site.catalog
-    top = sorted(catalog.matches, key=lambda m: (-m.count, sorted(m.pair)))
+    # Pairs matched at least once: one listed with a count of 0 has a page, but was never
+    # compared.
+    top = sorted((m for m in catalog.matches if m.count), key=lambda m: (-m.count, sorted(m.pair)))
     matched = [
         (site.entries[a], site.entries[b], pair_url(a, b), m.count)
         for m in top

@@ -161,7 +161,9 @@ def _basis(shared: int, unique: int, together: int) -> str:
     if together:
         graph = f"the two were matched {together:,} time{'s' if together != 1 else ''}"
         return f"The comparison rests on {caps}; in the match graph {graph}."
-    return f"The comparison rests on {caps}; the match graph has no record of the two together."
+    return (
+        f"The comparison rests on {caps}; in the match graph the two were never matched together."
+    )
 
 
 _LOWER_LABELS = {name: label.lower() for name, label in SUB_LABELS.items()}
