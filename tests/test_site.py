@@ -279,3 +279,13 @@ def test_a_one_entry_catalog_is_counted_in_the_singular(
     assert "Search the 1 entry of" in pages
     check = runner.invoke(cli, ["check", "--data", str(catalog)])
     assert ": 1 entry, " in check.stdout
+
+
+def test_capabilities_shown_0_puts_them_all_behind_more(catalog: Path, tmp_path: Path) -> None:
+    site = catalog / "site.yaml"
+    site.write_text(site.read_text().replace("capabilities_shown: 2", "capabilities_shown: 0"))
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=False))
+    page = (out / "compare" / "alpha-vision-vs-gamma-studio" / "index.html").read_text()
+    assert "<summary>+4 more capabilities</summary>" in page
+    assert not re.search(r"<ul class=\"caps\">\s*</ul>", page)  # no empty list before it
