@@ -85,10 +85,15 @@ Number = Annotated[float, AfterValidator(_check_finite)]
 
 
 class Record(BaseModel):
-    """Base record: unknown keys are errors, records are immutable, and an optional field
-    left empty (`links:` with every line under it commented out) is as if not given."""
+    """Base record: unknown keys are errors, records are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Defaults(Record):
+    """A record with optional fields that take no null: one left empty (`links:` with every
+    line under it commented out) is as if not given. (A field that takes null as its default
+    needs nothing: the records that have only those skip this step, thousands of times.)"""
 
     @model_validator(mode="before")
     @classmethod
@@ -131,7 +136,7 @@ def _distinct(items: list[str]) -> list[str]:
 Labels = Annotated[list[Label], AfterValidator(_distinct)]
 
 
-class Signals(Record):
+class Signals(Defaults):
     as_of: Date | None = None
     github_stars: Count | None = None
     monthly_downloads: Count | None = None
@@ -153,7 +158,7 @@ class Source(Record):
     retrieved: Date | None = None
 
 
-class Entry(Record):
+class Entry(Defaults):
     """One model, repository, API, app, library or dataset (`models/<slug>.yaml`)."""
 
     name: Name
@@ -197,7 +202,7 @@ class Match(Record):
     count: Count
 
 
-class Weights(Record):
+class Weights(Defaults):
     """The sub-scores' weights; one not given counts 0 (they must still sum to 1)."""
 
     adoption: Annotated[float, Field(ge=0, le=1)] = 0.0
@@ -209,11 +214,11 @@ class Weights(Record):
 DEFAULT_WEIGHTS = Weights(adoption=0.35, quality=0.35, ecosystem=0.2, match_graph=0.1)
 
 
-class Ranking(Record):
+class Ranking(Defaults):
     weights: Weights = DEFAULT_WEIGHTS
 
 
-class SiteSettings(Record):
+class SiteSettings(Defaults):
     """`site.yaml`: every key optional."""
 
     title: Name = "Rivals"
