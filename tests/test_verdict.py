@@ -428,6 +428,34 @@ def test_a_rank_that_rests_on_a_median_says_so(catalog: Path) -> None:
     assert "Blank ranks higher only through the sub-scores that are not compared" in said
 
 
+def test_a_rank_that_rests_on_a_median_despite_a_lead_says_so(catalog: Path) -> None:
+    """High leads on ecosystem head to head, but Low's lead on adoption weighs more: High ranks
+    higher only through its quality, counted at the median of the others' (89)."""
+    out = entries_only(
+        catalog,
+        "{adoption: 0.4, quality: 0.4, ecosystem: 0.2, match_graph: 0}",
+        {
+            "high": {"github_stars": 100, "integrations": ["a", "b", "c"]},
+            "low": {"github_stars": 10000, "integrations": ["a"], "benchmarks": {"scienceqa": 10}},
+            "q1": {"github_stars": 1, "integrations": ["a"], "benchmarks": {"scienceqa": 90}},
+            "q2": {"github_stars": 1, "integrations": ["a"], "benchmarks": {"scienceqa": 100}},
+        },
+    )
+    said = verdict_of(out, "high-vs-low")
+    assert "High scores higher at 74/100 vs Low at 40/100." in said
+    assert (
+        "High leads on ecosystem (100 vs 0), while Low is stronger on adoption (100 vs 46)" in said
+    )
+    assert (
+        "High ranks higher through the sub-scores that are not compared head to head (a side"
+        " without evidence is counted at the catalog median; a figure only one side reports is"
+        " placed against the rest of the catalog): on those that are, weighted as the rank"
+        " weighs them, Low comes out ahead." in said
+    )
+    # 0.4 x (46 - 100) + 0.2 x (100 - 0) = -1.6: Low ahead on what the two are compared on.
+    assert "only through" not in said
+
+
 @pytest.mark.parametrize(
     ("signals", "pair", "said_too"),
     [

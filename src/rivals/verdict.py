@@ -231,18 +231,33 @@ def _sub_score_sentences(
         )
     out += _median_sentences(names, a, b, unknown)
     led_hi = led_a if a.rank > b.rank else led_b
+    hi_side, lo_side = (a, b) if a.rank > b.rank else (b, a)
+    # The sub-scores compared head to head, weighted as the rank weighs them: what the higher
+    # side makes of them against the other (0 or less: its rank comes from the rest).
+    margin = sum(
+        weight * (hi_side.subs[name].used - lo_side.subs[name].used)
+        for name, weight in weights.items()
+        if weight > 0 and name not in apart and None not in (a.subs[name].value, b.subs[name].value)
+    )
+    elsewhere = " (a side without evidence is counted at the catalog median; a figure only one"
+    elsewhere += " side reports is placed against the rest of the catalog)"
     # A lead where the two share no figure compares each with the catalog, not with the other.
     if a.rank != b.rank and not led_hi - apart and (unknown or led_hi):
-        hi = names[a.slug] if a.rank > b.rank else names[b.slug]
         leads = (
             "it leads only where the two share no figure"
             if led_hi
             else "it leads on no sub-score that counts"
         )
         out.append(
-            f"{hi} ranks higher only through the sub-scores that are not compared head to head"
-            " (a side without evidence is counted at the catalog median; a figure only one side"
-            f" reports is placed against the rest of the catalog); {leads}."
+            f"{names[hi_side.slug]} ranks higher only through the sub-scores that are not"
+            f" compared head to head{elsewhere}; {leads}."
+        )
+    elif a.rank != b.rank and margin <= 0 and (unknown or led_hi & apart):
+        ahead = f"{names[lo_side.slug]} comes out ahead" if margin < 0 else "the two come out even"
+        out.append(
+            f"{names[hi_side.slug]} ranks higher through the sub-scores that are not compared"
+            f" head to head{elsewhere}: on those that are, weighted as the rank weighs them,"
+            f" {ahead}."
         )
     for label, va, vb in weightless:
         who = name_a if va > vb else name_b
