@@ -19,7 +19,7 @@ MODELS = [
     if isinstance(value, type)
     and issubclass(value, pydantic.BaseModel)
     and value.__module__ == schema.__name__
-    and value is not schema.Record
+    and value not in (schema.Record, schema.Defaults)  # bases, with no record of their own
 ]
 
 
