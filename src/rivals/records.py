@@ -88,10 +88,12 @@ def id_problem(value: str) -> str | None:
 def folded_name(name: str) -> str:
     """Return `name` as a reader sees it: letter case, compatibility forms (full-width
     letters), invisible characters (zero-width spaces, fillers), the kind of dash and runs
-    of spaces, which a page shows as one, do not count."""
+    of spaces, which a page shows as one, do not count. Nor does a capital I against a
+    small L ("Ilama", "llama"), alike in most sans-serif fonts: with case not counting
+    either, i and l are one letter here (a pair of names apart only by them gets slugs)."""
     normal = unicodedata.normalize("NFKC", name)
     seen = "".join(_SEEN_AS.get(c) or _as_seen(c) for c in normal)
-    return " ".join(seen.split()).casefold()
+    return " ".join(seen.split()).casefold().replace("l", "i")
 
 
 # Characters a page shows as a space, or as nothing, that are neither (Hangul and braille
