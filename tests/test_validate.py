@@ -173,3 +173,13 @@ def test_an_integration_or_platform_listed_twice_counts_once(catalog: Path) -> N
     signals = validate_catalog(raw, problems).entries["gamma-studio"].signals
     assert signals is not None
     assert (signals.integrations, signals.platforms) == (["diffusers", "comfyui"], ["linux"])
+
+
+def test_a_record_with_a_bad_id_has_its_fields_checked_too(catalog: Path) -> None:
+    path = catalog / "categories.yaml"
+    path.write_text(path.read_text() + "Bad_Cat:\n  name: Bad\n  colour: red\n")
+    found = problems_of(catalog)
+    assert any(
+        line.startswith("categories.yaml:") and "Bad_Cat: id must be" in line for line in found
+    )
+    assert any("Bad_Cat.colour: unknown field 'colour'" in line for line in found), found

@@ -285,6 +285,7 @@ def _table(
         problem = id_problem(key)
         if problem:
             found.append(doc.problem((key,), f"id {problem}"))
+            _record(doc, (key,), value, model, found)  # its fields' problems too, in one run
             continue
         defined.add(key)
         record = _record(doc, (key,), value, model, found)
