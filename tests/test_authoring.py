@@ -152,7 +152,13 @@ def test_a_draft_is_checked_like_any_entry_but_for_its_placeholders(
 
 
 @pytest.mark.parametrize(
-    ("name", "message"), [("x" * 121, "at most 120 characters"), (" ", "must not be empty")]
+    ("name", "message"),
+    [
+        ("x" * 121, "at most 120 characters"),
+        (" ", "must not be empty"),
+        ("x\x1b[31m", "must not contain the control character U+001B"),
+        ("Zed\u202e", "U+202E: it reorders the text around the name"),
+    ],
 )
 def test_new_refuses_a_name_the_entry_could_not_have(
     runner: CliRunner, catalog: Path, name: str, message: str
@@ -163,6 +169,19 @@ def test_new_refuses_a_name_the_entry_could_not_have(
     assert line.startswith(f"{catalog}/models/my-model.yaml:1: name (--name): "), line
     assert line.endswith(message), line
     assert not (catalog / "models" / "my-model.yaml").exists()
+
+
+def test_new_writes_a_name_on_one_line(runner: CliRunner, catalog: Path) -> None:
+    result = runner.invoke(cli, ["new", "my-model", "--name", "Two\nLines", "--data", str(catalog)])
+    assert result.exit_code == 0, result.output
+    assert 'name: "Two Lines"' in (catalog / "models" / "my-model.yaml").read_text()
+
+
+def test_the_editor_schema_takes_an_optional_field_left_empty() -> None:
+    properties = entry_schema()["properties"]
+    assert {"type": "null"} in properties["links"]["anyOf"]
+    assert {"type": "null"} in properties["sources"]["anyOf"]
+    assert "anyOf" not in properties["name"]  # required: empty is a problem
 
 
 def test_a_filled_in_starter_is_valid(runner: CliRunner, catalog: Path) -> None:
@@ -621,10 +640,11 @@ def test_serve_watches_a_folder_made_after_it_started(tmp_path: Path) -> None:
 
 def test_compare_tells_apart_two_entries_of_one_name(runner: CliRunner, catalog: Path) -> None:
     entry = catalog / "models" / "beta-paint.yaml"
+    # Two spaces, read as one: "Alpha VISION", as a page shows it.
     entry.write_text(re.sub(r"^name: .*$", "name: Alpha  VISION", entry.read_text(), flags=re.M))
     result = compare(runner, catalog, "alpha-vision", "beta-paint")
     assert result.exit_code == 0, result.output
-    assert "Alpha Vision (alpha-vision) vs Alpha  VISION (beta-paint)" in result.stdout
+    assert "Alpha Vision (alpha-vision) vs Alpha VISION (beta-paint)" in result.stdout
 
 
 def test_init_makes_a_valid_catalog_to_start_from(

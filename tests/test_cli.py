@@ -347,3 +347,42 @@ def test_terminal_verbs_print_into_a_stream_that_is_not_utf8(encoding: str, cata
     assert listed.returncode == 0, listed.stderr
     names = {row["slug"]: row["name"] for row in json.loads(listed.stdout)}
     assert names["alpha-vision"] == "İzmir Vision – ▲"  # escaped, not lost
+
+
+def test_an_interrupt_while_the_move_fails_is_not_lost(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve stops on an interrupt held through the move: also when the move then fails."""
+
+    def interrupted_then_full(*args: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build_module, "commit", interrupted_then_full)
+    options = build_module.BuildOptions(data=catalog, out=tmp_path / "site", search=False)
+    with pytest.raises(build_module.BuildInterrupted, match="No space left on device"):
+        build_module.build_site(options)
+
+
+def test_an_interrupt_after_the_move_drops_an_old_search_index(
+    runner: CliRunner, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A --no-search build removes the index an earlier build made: one interrupted once its
+    pages were in says the site is complete, and so it must be."""
+    out = tmp_path / "site"
+    args = ["build", "--data", str(catalog), "--out", str(out), "--no-search", "--jobs", "1"]
+    assert runner.invoke(cli, args).exit_code == 0
+    (out / "pagefind").mkdir()
+    (out / "pagefind" / "pagefind.js").write_text("an index")
+    (build_module.cache_dir(out) / "search-scope").write_text("a scope")
+    real_commit = build_module.commit
+
+    def interrupted(*args: object) -> object:
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real_commit(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "commit", interrupted)
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1
+    assert "the site is complete" in result.stderr
+    assert not (out / "pagefind").exists()

@@ -1005,3 +1005,38 @@ def test_a_file_of_the_users_where_a_page_goes_is_noted(catalog: Path, tmp_path:
     ]
     assert (out / "notes.txt").read_text() == "mine"
     assert build(catalog, out).notes == []  # on record now
+
+
+def test_an_asset_included_by_a_computed_name_counts_too(catalog: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    (templates / "static").mkdir(parents=True)
+    (templates / "static" / "inline.css").write_text("p { color: red }")
+    (templates / "404.html").write_text(
+        '{% extends "theme/404.html" %}'
+        '{% block head %}<style>{% include "static/" ~ "inline.css" %}</style>{% endblock %}'
+    )
+    out = tmp_path / "site"
+    build(catalog, out, templates)
+    (templates / "static" / "inline.css").write_text("p { color: blue }")
+    build(catalog, out, templates)
+    assert "color: blue" in (out / "404.html").read_text()
+    same_as_clean(catalog, out, tmp_path, templates)
+
+
+def test_a_template_named_from_here_is_the_sites(catalog: Path, tmp_path: Path) -> None:
+    """Jinja drops "." segments: "./partials/x.html" is the site's partials/x.html (it was
+    refused as hidden, and the built-in one used without a word)."""
+    templates = tmp_path / "templates"
+    (templates / "static").mkdir(parents=True)
+    (templates / "static" / "inline.css").write_text("p { color: red }")
+    (templates / "404.html").write_text(
+        '{% extends "theme/404.html" %}'
+        '{% block head %}<style>{% include "./static/inline.css" %}</style>{% endblock %}'
+        '{% block main %}{% include "./partials/note.html" %}{% endblock %}'
+    )
+    (templates / "partials").mkdir()
+    (templates / "partials" / "note.html").write_text("<p>the site's own note</p>")
+    out = tmp_path / "site"
+    build(catalog, out, templates)
+    page = (out / "404.html").read_text()
+    assert "color: red" in page and "the site's own note" in page

@@ -63,3 +63,20 @@ def test_names_with_right_to_left_letters_are_isolated() -> None:
     assert isolated("A & B", "A", "B") == "A &amp; B"  # no right-to-left name: escaped only
     # One name inside another is isolated once, as the longer one.
     assert isolated("מודל 2 vs מודל", "מודל", "מודל 2") == "<bdi>מודל 2</bdi> vs <bdi>מודל</bdi>"
+
+
+def test_a_text_with_very_many_brackets_is_shown_as_written() -> None:
+    """20,000 characters of "[a](" took Python-Markdown 7 seconds."""
+    many = "[a](https://example.org/) " * 65  # one more than MAX_BRACKETS
+    assert inline_markdown(many) == many
+    assert inline_markdown("[a](https://example.org/) " * 64).count("<a ") == 64
+
+
+def test_markdown_placeholders_never_reach_a_page() -> None:
+    """A link target with a quote and unbalanced brackets, then a code span: Python-Markdown
+    left its placeholder (STX ... ETX) in the href, and the rest of the text was lost."""
+    text = 'See [docs](https://example.org/"v(1)) and `pip install zed`.'
+    shown = inline_markdown(text)
+    assert "\x02" not in shown and "\x03" not in shown
+    assert "pip install zed" in shown
+    assert "\x02" not in plain_text(text) and "pip install zed" in plain_text(text)

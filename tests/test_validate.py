@@ -183,3 +183,78 @@ def test_a_record_with_a_bad_id_has_its_fields_checked_too(catalog: Path) -> Non
         line.startswith("categories.yaml:") and "Bad_Cat: id must be" in line for line in found
     )
     assert any("Bad_Cat.colour: unknown field 'colour'" in line for line in found), found
+
+
+def test_an_empty_draft_line_is_as_if_not_given(catalog: Path) -> None:
+    path = catalog / "models" / "gamma-studio.yaml"
+    path.write_text(path.read_text() + "draft:\n")
+    assert problems_of(catalog) == []
+    raw, problems = load_catalog(catalog)
+    assert "gamma-studio" in validate_catalog(raw, problems).entries  # published
+
+
+def test_vs_with_vs_vs_is_one_pair_not_two(catalog: Path) -> None:
+    for slug in ("vs", "vs-vs"):
+        _copy_entry(catalog, "delta-api", slug)
+    assert problems_of(catalog) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Zed\\u202e", "a name must not contain the bidi control character U+202E: it reorders"),
+        ("Zed\\u2067x", "a name must not contain the bidi control character U+2067: it reorders"),
+    ],
+)
+def test_a_bidi_control_in_a_name_is_refused(name: str, message: str, catalog: Path) -> None:
+    path = catalog / "models" / "gamma-studio.yaml"
+    path.write_text(path.read_text().replace("name: Gamma Studio", f'name: "{name}"'))
+    found = problems_of(catalog)
+    assert len(found) == 1 and found[0].startswith(f"models/gamma-studio.yaml:1: name: {message}")
+
+
+def test_a_name_is_read_on_one_line(catalog: Path) -> None:
+    path = catalog / "models" / "gamma-studio.yaml"
+    forged = "Zed\\ndata/models/llava.yaml:3: summary: FORGED  problem"
+    path.write_text(path.read_text().replace("name: Gamma Studio", f'name: "{forged}"'))
+    raw, problems = load_catalog(catalog)
+    entry = validate_catalog(raw, problems).entries["gamma-studio"]
+    assert entry.name == "Zed data/models/llava.yaml:3: summary: FORGED problem"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://example.org@evil.example/", "a URL must not hold a user name or password"),
+        ("https://user:secret@example.org/", "a URL must not hold a user name or password"),
+        ("https://example.org\\\\@evil.example/", "a URL must not contain a backslash"),
+    ],
+)
+def test_a_link_that_hides_its_host_is_refused(url: str, message: str, catalog: Path) -> None:
+    path = catalog / "models" / "gamma-studio.yaml"
+    path.write_text(path.read_text().replace("https://github.com/example/gamma", f"'{url}'", 1))
+    found = problems_of(catalog)
+    assert len(found) == 1 and found[0].startswith(
+        f"models/gamma-studio.yaml:8: links.repository: {message}"
+    ), found
+
+
+def test_a_mastodon_style_path_is_fine(catalog: Path) -> None:
+    path = catalog / "models" / "gamma-studio.yaml"
+    text = path.read_text().replace("https://github.com/example/gamma", "https://x.example/@me", 1)
+    path.write_text(text)
+    assert problems_of(catalog) == []
+
+
+@pytest.mark.parametrize("bad", ['"', "<", ">", "`", "{", "|"])
+def test_a_base_url_with_characters_a_url_cannot_hold_raw_is_refused(
+    bad: str, catalog: Path
+) -> None:
+    site = catalog / "site.yaml"
+    site.write_text(
+        site.read_text().replace(
+            "base_url: https://test.example.org/", f"base_url: 'https://test.example.org/a{bad}b/'"
+        )
+    )
+    found = problems_of(catalog)
+    assert len(found) == 1 and f"a base URL must not contain {bad}" in found[0], found

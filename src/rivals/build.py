@@ -41,7 +41,6 @@ from rivals.pages import (
     pair_pages,
     pair_paths,
 )
-from rivals.problems import counted
 from rivals.rank import rank
 from rivals.records import Catalog
 from rivals.render import (
@@ -349,10 +348,12 @@ def _render_and_commit(
         discard(staging)
         why = "was interrupted" if isinstance(err, KeyboardInterrupt) else f"failed: {err}"
         message = f"writing into --out {out} {why}; build again to finish it"
-        raise BuildError(message, untouched=False) from None
+        failed = BuildInterrupted if interrupts else BuildError  # serve stops on an interrupt
+        raise failed(message, untouched=False) from None
     if interrupts:
         message = f"the build was interrupted once its pages were in --out {out}: the site is"
         if not options.search:
+            _drop_search(out)  # as the build would have (see below)
             raise BuildInterrupted(f"{message} complete", untouched=False)
         with contextlib.suppress(OSError):  # so that the next build makes the index
             _search_scope(out).unlink(missing_ok=True)
@@ -369,9 +370,11 @@ def _render_and_commit(
         if new_order_key is not None and order is not None:
             save_closeness(out, new_order_key, order)
     if result.replaced:  # a file of the user's where a page goes, or a site without its cache
-        shown = ", ".join(result.replaced[:3]) + (", ..." if len(result.replaced) > 3 else "")
+        replaced = sorted(result.replaced)
+        shown = ", ".join(replaced[:3]) + (", ..." if len(replaced) > 3 else "")
+        count = f"{len(replaced):,} file{'s' if len(replaced) != 1 else ''}"
         report.notes.append(
-            f"wrote over {counted(len(result.replaced), 'file', 'files')} in --out {out} that"
+            f"wrote over {count} in --out {out} that"
             f" no earlier build is on record as writing ({shown}): they are the build's now"
         )
     if result.written or result.deleted:

@@ -40,9 +40,13 @@ def check_url(value: str) -> str:
     """Return `value` if it is an absolute http(s) URL; raise ValueError saying why not."""
     if _URL_FORBIDDEN.search(value):
         raise ValueError("a URL must not contain spaces or control characters")
+    if "\\" in value:  # browsers read it as "/", Python's urlsplit does not: two hosts
+        raise ValueError(f"a URL must not contain a backslash: '{value}'")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"must be an absolute http(s) URL: '{value}'")
+    if "@" in parts.netloc:  # https://example.org@evil.example/: a reader sees another host
+        raise ValueError(f"a URL must not hold a user name or password (user@host): '{value}'")
     try:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number 0-65535
     except ValueError:
@@ -55,6 +59,9 @@ def check_base_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.query or parts.fragment or value.endswith(("?", "#")):
         raise ValueError(f"a base URL cannot have a query or a fragment: '{value}'")
+    unsafe = sorted(set(value) & set('"<>`{}|^'))
+    if unsafe:  # written raw into robots.txt and every page's links: percent-encode them
+        raise ValueError(f"a base URL must not contain {' '.join(unsafe)}: '{value}'")
     return value
 
 

@@ -453,7 +453,8 @@ def add_fragment_cache(env: jinja2.Environment, store: FragmentStore | None = No
 def is_hidden(name: str) -> bool:
     """True for a file of a template folder that is no template or asset: a part of its path
     starts with a dot (.DS_Store, .git/, an editor's swap or lock file) or it ends with ~."""
-    return name.endswith("~") or any(part.startswith(".") for part in name.split("/"))
+    # ("./x.html" is x.html: Jinja drops "." segments.)
+    return name.endswith("~") or any(p.startswith(".") and p != "." for p in name.split("/"))
 
 
 def unreadable_template(templates: Path | None) -> str | None:
@@ -521,8 +522,9 @@ def unused_templates(
 
 def template_fingerprint(env: jinja2.Environment) -> str:
     """Return a hash of every template the environment can load (hidden files aside), and
-    of each asset (a file of static/) whose name a template holds: one included in pages
-    (`{% include "static/inline.css" %}`). Other assets are copied, compared by their bytes."""
+    of the assets (the files of static/) when a template names static/: it may include one
+    in pages (`{% include "static/inline.css" %}`). Else assets are copied, compared by their
+    bytes."""
     digest = hashlib.sha256()
     loader = env.loader
     assert loader is not None
@@ -533,11 +535,12 @@ def template_fingerprint(env: jinja2.Environment) -> str:
             source = _source(env, loader, name)
             digest.update(f"{name}\0{source}\0".encode())
             sources.append(source)
-    written = "\0".join(sources)
-    for name in names:
-        asset = name.removeprefix("theme/")
-        if asset.startswith("static/") and asset in written:
-            digest.update(f"{name}\0{_source(env, loader, name)}\0".encode())
+    # A template that names static/ may include any of its files, by a name it computes too
+    # ({% include "static/" ~ name %}): then they all count. (The built-in theme names none.)
+    if "static/" in "\0".join(sources):
+        for name in names:
+            if name.startswith(("static/", "theme/static/")):
+                digest.update(f"{name}\0{_source(env, loader, name)}\0".encode())
     return digest.hexdigest()
 
 

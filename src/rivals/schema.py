@@ -77,9 +77,35 @@ Url = Annotated[
 BaseUrl = Annotated[Url, AfterValidator(records.check_base_url)]
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]
 # Lengths far beyond any real value: a bound on what hostile input can make a page carry.
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+# Bidi embeddings, overrides and isolates: in a name they would reorder the generated text
+# around it (a verdict's "31/100" read as "001/13").
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _one_line(name: str) -> str:
+    """Return a name on one line, its runs of spaces as one (a page shows them so), or raise
+    ValueError for a bidi control character or another control character in it (the
+    catalog's loader refuses those; `rivals new --name` is checked here)."""
+    found = _BIDI_CONTROLS.search(name)
+    if found:
+        raise ValueError(
+            f"a name must not contain the bidi control character U+{ord(found.group()):04X}:"
+            " it reorders the text around the name"
+        )
+    line = " ".join(name.split())
+    control = next((c for c in line if c < " " or "\x7f" <= c <= "\x9f"), None)
+    if control is not None:
+        raise ValueError(f"a name must not contain the control character U+{ord(control):04X}")
+    return line
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    AfterValidator(_one_line),
+]
 Count = Annotated[int, Field(ge=0, le=MAX_FIGURE)]
 Number = Annotated[float, AfterValidator(_check_finite)]
 

@@ -93,6 +93,7 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
         problem = name_problem(name)
         if problem:
             raise CatalogError([Problem(str(path), 1, "name (--name)", problem)])
+        name = " ".join(name.split())  # on one line, as the catalog reads it
     raw, problems = load_catalog(data)
     # No catalog folder there (a typo?): made by init, not here (a models/ folder is made).
     folder = [p for p in problems if p.field == "(folder)" and p.path == str(data)]
@@ -130,6 +131,8 @@ def name_problem(name: str) -> str | None:
         TypeAdapter(Name).validate_python(name)
     except ValidationError as err:
         error = err.errors()[0]
+        if error["type"] == "value_error":
+            return str(error["ctx"]["error"])
         return "must not be empty" if error["type"] == "string_too_short" else error["msg"]
     return None
 
@@ -138,12 +141,25 @@ def entry_schema() -> dict[str, Any]:
     """Return the JSON Schema of a model file, derived from the pydantic Entry record."""
     from pydantic import TypeAdapter  # not imported by a build that validates nothing
 
-    from rivals.schema import Entry
+    from rivals.schema import Defaults, Entry
 
     schema = TypeAdapter(Entry).json_schema()
+    # An optional field left empty (`links:`) is as if not given (see schema.Defaults): an
+    # editor must not underline it.
+    empty_allowed = {model.__name__ for model in Defaults.__subclasses__()}
+    for record in [schema, *schema.get("$defs", {}).values()]:
+        if record.get("title") in empty_allowed:
+            fields, required = record.get("properties", {}), set(record.get("required", ()))
+            for key, field in fields.items():
+                if key not in required and not _takes_null(field):
+                    fields[key] = {"anyOf": [field, {"type": "null"}]}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Rivals catalog entry (models/<slug>.yaml)"
     return schema
+
+
+def _takes_null(field: dict[str, Any]) -> bool:
+    return field.get("type") == "null" or any(_takes_null(f) for f in field.get("anyOf", ()))
 
 
 # The values a starter leaves to fill in, as it writes them: only those (and a bare TODO) are

@@ -105,7 +105,7 @@ def validate_catalog(
 def _draft(data: Any) -> bool | None:
     """Return what an entry's data says of `draft`: True or False, or None for a wrong value
     (which the schema reports; the placeholders of what was meant as a draft are not)."""
-    if not isinstance(data, dict) or "draft" not in data:
+    if not isinstance(data, dict) or data.get("draft") is None:  # `draft:` empty: not given
         return False
     try:
         return true_or_false(data["draft"])
@@ -214,7 +214,8 @@ def _pages_apart(slugs: Mapping[str, object], docs: Mapping[str, Document]) -> l
         for other in sorted(s for s in slugs if s.startswith("vs-") and s[3:] in slugs):
             second = other[3:]
             page = _pair_page(slug, second)
-            if page == _pair_page(first, other):
+            # ("vs-vs" with "vs" is one pair, found from both ends.)
+            if page == _pair_page(first, other) and {slug, second} != {first, other}:
                 found.append(
                     Problem(
                         docs[slug].path,
