@@ -17,6 +17,16 @@ from rivals.records import Catalog
 from rivals.views import CLOSEST, Site, closeness, closest_kept, pair_slugs
 
 
+def reference_score(catalog: Catalog, slug: str, other: str) -> int:
+    """The closeness of two entries, as reference_closeness defines it."""
+    lists = [c.id for e in catalog.entries.values() for c in e.capabilities]
+    weight = {c: 1 if lists.count(c) > len(catalog.entries) / 4 else 3 for c in lists}
+    entry, them = catalog.entries[slug], catalog.entries[other]
+    shared = {c.id for c in entry.capabilities} & {c.id for c in them.capabilities}
+    score = sum(weight[c] for c in shared) + catalog.pair_count(slug, other)
+    return score + 2 * len(set(entry.categories) & set(them.categories))
+
+
 def reference_closeness(catalog: Catalog) -> dict[str, list[str]]:
     """The definition, written out plainly: 3 x shared capabilities (1 for one that more than
     a quarter of the entries list) + 2 x shared categories + times matched; entries with a
@@ -61,20 +71,40 @@ def test_pair_slugs_follows_the_policy_and_the_cap(policy: str, cap: int | None)
     catalog = load_and_validate(REPO / "data")
     site = catalog.site._replace(pairs=policy, max_rivals=cap)
     catalog = dataclasses.replace(catalog, site=site)
-    near = {slug: set(order[:cap]) for slug, order in reference_closeness(catalog).items()}
     listed = {tuple(sorted(match.pair)) for match in catalog.matches}
+
+    def allowed(a: str, b: str) -> bool:
+        if policy == "same-category":
+            return bool({*catalog.entries[a].categories} & {*catalog.entries[b].categories})
+        return policy != "matched" or tuple(sorted((a, b))) in listed
+
+    # Each entry's `cap` closest among the entries the policy allows it a page with (for
+    # `all`, those closeness lists: entries that share nothing are no one's rival).
+    if policy == "all":
+        near = {slug: set(order[:cap]) for slug, order in reference_closeness(catalog).items()}
+    else:
+        near = {
+            a: {
+                b
+                for _, b in sorted(
+                    (-reference_score(catalog, a, b), b)
+                    for b in catalog.entries
+                    if b != a and allowed(a, b)
+                )[:cap]
+            }
+            for a in catalog.entries
+        }
     expected = [
         (a, b)
         for a, b in itertools.combinations(sorted(catalog.entries), 2)
-        if (
-            policy != "same-category"
-            or {*catalog.entries[a].categories} & {*catalog.entries[b].categories}
-        )
-        and (policy != "matched" or (a, b) in listed)
-        and (cap is None or b in near[a] or a in near[b])
+        if allowed(a, b) and (cap is None or b in near[a] or a in near[b])
     ]
     assert pair_slugs(catalog) == expected
     assert 0 < len(expected) < 52 * 51 // 2 or (policy, cap) == ("all", None)
+    if policy != "all":  # an entry the policy allows a page gets one, whatever the cap
+        paged = {slug for pair in expected for slug in pair}
+        for a in catalog.entries:
+            assert a in paged or not any(allowed(a, b) for b in catalog.entries if b != a), a
 
 
 def test_the_site_reads_no_further_than_closeness_keeps() -> None:

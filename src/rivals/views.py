@@ -317,7 +317,9 @@ def pair_slugs(catalog: Catalog) -> list[tuple[str, str]]:
         return cached
     policy, cap = catalog.site.pairs, catalog.site.max_rivals
     candidates: Iterable[tuple[str, str]]
-    if cap:  # the pairs of each entry with its `cap` closest, in the order of combinations()
+    if cap and policy != "all":  # each entry's `cap` closest among those the policy allows
+        candidates = _closest_allowed(catalog, cap)
+    elif cap:  # the pairs of each entry with its `cap` closest, in the order of combinations()
         near = closeness(catalog)
         candidates = sorted({(a, b) if a < b else (b, a) for a in near for b in near[a][:cap]})
     else:
@@ -388,6 +390,60 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
         order[slug] = [other for _, other in best]
     catalog.__dict__["_closeness"] = order
     return order
+
+
+def _closest_allowed(catalog: Catalog, cap: int) -> list[tuple[str, str]]:
+    """Return the pairs (a < b, in order) of each entry with its `cap` closest entries among
+    those `pairs: same-category` (sharing a category) or `pairs: matched` (listed together in
+    matches.yaml, a count of 0 too) allows: picked from the whole catalog first, an entry whose
+    closest were all in other categories got no page at all.
+
+    Closeness as in closeness(), here scored pair by pair: the partners are few.
+    """
+    entries = catalog.entries
+    partners: dict[str, set[str]] = {slug: set() for slug in entries}
+    if catalog.site.pairs == "same-category":
+        members: dict[str, set[str]] = {}
+        for slug, entry in entries.items():
+            for category in entry.categories:
+                members.setdefault(category, set()).add(slug)
+        for group in members.values():
+            for slug in group:
+                partners[slug] |= group
+    else:
+        for match in catalog.matches:
+            a, b = match.pair
+            if a in entries and b in entries:
+                partners[a].add(b)
+                partners[b].add(a)
+    # As closeness() scores (capabilities and categories as bits of an int), for the few
+    # partners each entry has here.
+    cap_bits: dict[str, int] = {}
+    category_bits: dict[str, int] = {}
+    caps = {s: _mask(cap_bits, [c.id for c in e.capabilities]) for s, e in entries.items()}
+    cats = {s: _mask(category_bits, e.categories) for s, e in entries.items()}
+    listed = Counter(c.id for e in entries.values() for c in e.capabilities)
+    common = _mask(cap_bits, [c for c, n in listed.items() if 4 * n > len(entries)])
+    counts = catalog.match_counts()
+    pairs = set()
+    for slug in entries:
+        mine, my_cats = caps[slug], cats[slug]
+        scored = (
+            (
+                -(
+                    3 * (shared := mine & caps[other]).bit_count()
+                    - 2 * (shared & common).bit_count()
+                    + 2 * (my_cats & cats[other]).bit_count()
+                    + counts.get((slug, other) if slug < other else (other, slug), 0)
+                ),
+                other,
+            )
+            for other in partners[slug]
+            if other != slug
+        )
+        for _, other in heapq.nsmallest(cap, scored):
+            pairs.add((slug, other) if slug < other else (other, slug))
+    return sorted(pairs)
 
 
 def computed_closeness(catalog: Catalog) -> dict[str, list[str]] | None:
