@@ -343,6 +343,10 @@ def test_two_entries_of_one_name_are_told_apart_by_slug(catalog: Path, tmp_path:
     beta = (out / "models" / "beta-paint" / "index.html").read_text()
     for twin in ("alpha-vision", "gamma-studio"):  # its Comparisons, each rank with its slug
         assert re.search(rf"\({twin}\)</bdi>: \d+/100", beta)
+        # and each twin's own page: two tabs or search results of one title were two pages
+        own = (out / "models" / twin / "index.html").read_text()
+        assert re.search(rf"<title>[^<]*\({twin}\) &middot;", own)
+        assert re.search(rf"<h1>[^<]*\({twin}\)</h1>", own)
 
 
 @pytest.mark.parametrize(

@@ -208,7 +208,9 @@ def model_context(site: Site, slug: str) -> dict[str, Any]:
     entry = site.entries[slug]
     category = entry.categories[0]
     return {
-        "title": entry.name,
+        # "Model (model-3)" where another entry's name reads the same: tabs and results tell
+        # the two pages apart.
+        "title": entry.label,
         "description": plain_text(entry.summary),
         "e": entry,
         "has_signals": entry.has_signals,
@@ -222,7 +224,7 @@ def model_context(site: Site, slug: str) -> dict[str, Any]:
             for alt in site.alternatives(slug)
         ],
         "method": _method(site),
-        "crumbs": [(category[1], f"categories/{category[0]}/"), (entry.name, None)],
+        "crumbs": [(category[1], f"categories/{category[0]}/"), (entry.label, None)],
         "jsonld": [_software(site, entry)],
     }
 
