@@ -235,3 +235,14 @@ def test_a_sub_score_is_the_mean_of_the_whole_points_its_inputs_show() -> None:
                 assert sub.value == round_half_up(sum(shown) / len(shown))
                 checked += 1
     assert checked > 100
+
+
+def test_matches_of_count_0_only_are_no_match_graph_evidence(catalog: Path) -> None:
+    """One pair listed with count 0 gave every entry "times matched: 0 -> 50", and pages said
+    the two were level on match graph: without evidence it is left out, as with no file."""
+    (catalog / "matches.yaml").write_text("- pair: [alpha-vision, beta-paint]\n  count: 0\n")
+    board = rank(load_and_validate(catalog))
+    assert "match_graph" not in board.effective
+    assert all(s.subs["match_graph"].value is None for s in board.scores.values())
+    (catalog / "matches.yaml").unlink()
+    assert rank(load_and_validate(catalog)).effective == board.effective

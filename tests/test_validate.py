@@ -166,7 +166,8 @@ def test_the_sum_of_the_weights_is_checked_beside_an_unknown_key(catalog: Path) 
 
 def test_an_integration_or_platform_listed_twice_counts_once(catalog: Path) -> None:
     path = catalog / "models" / "gamma-studio.yaml"
-    text = path.read_text().replace("[diffusers, comfyui]", "[diffusers, comfyui, Diffusers]")
+    listed = '[diffusers, comfyui, Diffusers, "diff\u200busers", "ｃｏｍｆｙｕｉ"]'
+    text = path.read_text().replace("[diffusers, comfyui]", listed)
     path.write_text(text.replace("platforms: [linux]", "platforms: [linux, linux]"))
     assert problems_of(catalog) == []
     raw, problems = load_catalog(catalog)

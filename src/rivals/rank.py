@@ -208,7 +208,7 @@ def _components(catalog: Catalog) -> dict[str, list[_Component]]:
         ],
         "match_graph": [],
     }
-    if catalog.matches:
+    if any(match.count for match in catalog.matches):  # counts of 0 only: no evidence
         times = {s: float(catalog.times_matched(s)) for s in catalog.entries}
         groups["match_graph"].append(_Component("Times matched", times, _int, log=True))
     for bench_id, bench in catalog.benchmarks.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -148,13 +149,17 @@ class Links(Record):
 
 
 def _distinct(items: list[str]) -> list[str]:
-    """Return `items` with each listed once, as first written (`Ollama` repeats `ollama`):
-    the ecosystem sub-score counts them."""
+    """Return `items` with each listed once, as first written: the ecosystem sub-score counts
+    them, and `Ollama`, the same in full-width letters or one with a zero-width space repeat
+    `ollama`."""
     seen: set[str] = set()
     kept = []
     for item in items:
-        if item.casefold() not in seen:
-            seen.add(item.casefold())
+        key = "".join(
+            c for c in unicodedata.normalize("NFKC", item) if unicodedata.category(c) != "Cf"
+        ).casefold()
+        if key not in seen:
+            seen.add(key)
             kept.append(item)
     return kept
 
