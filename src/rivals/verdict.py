@@ -169,6 +169,20 @@ def _basis(shared: int, unique: int, together: int) -> str:
 _LOWER_LABELS = {name: label.lower() for name, label in SUB_LABELS.items()}
 
 
+def _margin(hi: Score, lo: Score, weights: Mapping[str, float], apart: set[str]) -> float:
+    """Return what `hi` makes against `lo` of the sub-scores compared head to head (both have
+    evidence and share a figure), weighted as the rank weighs them: 0 or less means its rank
+    comes from the rest."""
+    return sum(
+        weight * (hi.subs[name].used - lo.subs[name].used)
+        for name, weight in weights.items()
+        if weight > 0
+        and name not in apart
+        and hi.subs[name].value is not None
+        and lo.subs[name].value is not None
+    )
+
+
 def _sub_score_sentences(
     names: dict[str, str],
     a: Score,
@@ -232,13 +246,6 @@ def _sub_score_sentences(
     out += _median_sentences(names, a, b, unknown)
     led_hi = led_a if a.rank > b.rank else led_b
     hi_side, lo_side = (a, b) if a.rank > b.rank else (b, a)
-    # The sub-scores compared head to head, weighted as the rank weighs them: what the higher
-    # side makes of them against the other (0 or less: its rank comes from the rest).
-    margin = sum(
-        weight * (hi_side.subs[name].used - lo_side.subs[name].used)
-        for name, weight in weights.items()
-        if weight > 0 and name not in apart and None not in (a.subs[name].value, b.subs[name].value)
-    )
     elsewhere = " (a side without evidence is counted at the catalog median; a figure only one"
     elsewhere += " side reports is placed against the rest of the catalog)"
     # A lead where the two share no figure compares each with the catalog, not with the other.
@@ -252,7 +259,11 @@ def _sub_score_sentences(
             f"{names[hi_side.slug]} ranks higher only through the sub-scores that are not"
             f" compared head to head{elsewhere}; {leads}."
         )
-    elif a.rank != b.rank and margin <= 0 and (unknown or led_hi & apart):
+    elif (
+        a.rank != b.rank
+        and (unknown or led_hi & apart)
+        and (margin := _margin(hi_side, lo_side, weights, apart)) <= 0
+    ):
         ahead = f"{names[lo_side.slug]} comes out ahead" if margin < 0 else "the two come out even"
         out.append(
             f"{names[hi_side.slug]} ranks higher through the sub-scores that are not compared"
