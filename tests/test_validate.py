@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import INVALID, overlay, problems_of
+from rivals.cli import cli
 from rivals.load import load_catalog
 from rivals.validate import validate_catalog
 
@@ -259,3 +261,20 @@ def test_a_base_url_with_characters_a_url_cannot_hold_raw_is_refused(
     )
     found = problems_of(catalog)
     assert len(found) == 1 and f"a base URL must not contain {bad}" in found[0], found
+
+
+def test_a_date_of_reading_after_today_is_noted(catalog: Path, runner: CliRunner) -> None:
+    import datetime as dt
+
+    from rivals.validate import future_dates
+
+    path = catalog / "models" / "gamma-studio.yaml"
+    path.write_text(path.read_text().replace("as_of: 2026-09-15", "as_of: 2999-01-02"))
+    raw, problems = load_catalog(catalog)
+    found = validate_catalog(raw, problems)
+    assert future_dates(found, catalog, dt.date(2999, 1, 2)) == []  # that day is fine
+    noted = f"{catalog}/models/gamma-studio.yaml: signals.as_of: 2999-01-02 is after today"
+    assert future_dates(found, catalog, dt.date(2999, 1, 1)) == [noted]
+    result = runner.invoke(cli, ["check", "--data", str(catalog)])
+    assert result.exit_code == 0  # a note, not a problem
+    assert f"note: {noted}" in result.stderr.splitlines()

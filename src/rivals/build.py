@@ -6,6 +6,7 @@ load -> validate -> rank -> plan -> render (in parallel) -> write (staging, then
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import gc
 import hashlib
@@ -57,7 +58,7 @@ from rivals.render import (
     unused_templates,
 )
 from rivals.search import INDEX, SearchError, index_listing, index_site, page_glob
-from rivals.validate import draft_notes, validate_catalog
+from rivals.validate import draft_notes, future_dates, validate_catalog
 from rivals.views import (
     Site,
     adopt_closeness,
@@ -392,6 +393,7 @@ def _render_and_commit(
         _drop_search(out)
     report.seconds = sum(report.stages.values())
     report.drafts = draft_notes(site.catalog.drafts)
+    report.notes += future_dates(site.catalog, options.data, datetime.date.today())
     base_url = site.catalog.site.base_url
     report.base_path = urllib.parse.urlsplit(base_url).path.rstrip("/") if base_url else ""
     if base_url is None:

@@ -335,10 +335,14 @@ def check(data: Path) -> None:
         counted(len(catalog.capabilities), "capability", "capabilities"),
     ]
     click.echo(f"{data}/ is valid: {', '.join(counts)}.")
-    from rivals.validate import draft_notes
+    import datetime as dt
+
+    from rivals.validate import draft_notes, future_dates
 
     for line in draft_notes(catalog.drafts, listed=True):
         click.echo(line, err=True)
+    for line in future_dates(catalog, data, dt.date.today()):
+        click.echo(f"note: {line}", err=True)
 
 
 def _run(action: Callable[[], T]) -> T:

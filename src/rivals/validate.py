@@ -8,6 +8,7 @@ never imports pydantic. References between files are checked on every build.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import types
 import typing
@@ -138,6 +139,21 @@ def draft_notes(drafts: Mapping[str, Draft], listed: bool = False) -> list[str]:
         lines.append(f"note: {line}" if listed else line)
         if listed:
             lines.extend(f"  {todo_line}" for todo_line in draft.todo)
+    return lines
+
+
+def future_dates(catalog: Catalog, data: os.PathLike[str] | str, today: dt.date) -> list[str]:
+    """Return a line for each date of reading (signals.as_of, sources[].retrieved) after
+    `today`: a typo, most likely, and pages would say the figures were read then. A note, not
+    a problem: the catalog stays valid whatever day it is built on."""
+    lines = []
+    for slug, entry in catalog.entries.items():
+        dates = [("signals.as_of", entry.signals.as_of if entry.signals else None)]
+        dates += [(f"sources[{i}].retrieved", s.retrieved) for i, s in enumerate(entry.sources)]
+        for field, day in dates:
+            if day is not None and day > today:
+                where = f"{os.fspath(data)}/models/{slug}.yaml"
+                lines.append(f"{where}: {field}: {day.isoformat()} is after today")
     return lines
 
 
