@@ -157,6 +157,7 @@ def test_a_draft_is_checked_like_any_entry_but_for_its_placeholders(
         ("x" * 121, "at most 120 characters"),
         (" ", "must not be empty"),
         ("x\x1b[31m", "must not contain the control character U+001B"),
+        ("A\x1cB", "must not contain the control character U+001C"),  # str.split's space
         ("Zed\u202e", "U+202E: it reorders the text around the name"),
     ],
 )

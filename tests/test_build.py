@@ -486,3 +486,15 @@ def test_right_to_left_names_are_isolated_in_the_running_text_of_a_pair_page(
     assert f'<span aria-current="page">{a} vs {b}</span>' in html
     related = (out / "compare" / "alpha-vision-vs-gamma-studio" / "index.html").read_text()
     assert "<bdi>&#1606;&#1605;" in related  # the related link (ASCII, as it is kept)
+
+
+def test_a_right_to_left_label_is_isolated_on_its_model_page(catalog: Path, tmp_path: Path) -> None:
+    """ "מודל (alpha-vision)": bare in the heading and breadcrumb, "(" took the Hebrew's side."""
+    for slug in ("alpha-vision", "beta-paint"):  # one name: each is shown with its slug
+        path = catalog / "models" / f"{slug}.yaml"
+        path.write_text(re.sub(r"^name: .*$", 'name: "מודל"', path.read_text(), flags=re.M))
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, out=out, search=False))
+    page = (out / "models" / "alpha-vision" / "index.html").read_text()
+    assert "<h1><bdi>מודל (alpha-vision)</bdi></h1>" in page
+    assert '<span aria-current="page"><bdi>מודל (alpha-vision)</bdi></span>' in page

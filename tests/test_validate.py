@@ -278,3 +278,13 @@ def test_a_date_of_reading_after_today_is_noted(catalog: Path, runner: CliRunner
     result = runner.invoke(cli, ["check", "--data", str(catalog)])
     assert result.exit_code == 0  # a note, not a problem
     assert f"note: {noted}" in result.stderr.splitlines()
+
+
+def test_integrations_alike_to_a_reader_count_once() -> None:
+    from rivals.schema import _distinct
+
+    assert _distinct(["Hugging Face", "Hugging  Face", "ol-lama", "ol\u2010lama", "vllm"]) == [
+        "Hugging Face",
+        "ol-lama",
+        "vllm",
+    ]

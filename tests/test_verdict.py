@@ -461,6 +461,72 @@ def test_a_rank_that_rests_on_a_median_despite_a_lead_says_so(catalog: Path) -> 
     assert "only through" not in said
 
 
+def test_a_head_to_head_margin_of_0_on_paper_is_even(catalog: Path) -> None:
+    """0.1 x (50 - 53) + 0.3 x (41 - 40) is 0 on paper and -5.6e-17 in floats: the sentence
+    said Low came out ahead."""
+    out = entries_only(
+        catalog,
+        "{adoption: 0.1, quality: 0.6, ecosystem: 0.3, match_graph: 0}",
+        {
+            "high": {"github_stars": 1000, "integrations": [f"i{k}" for k in range(41)]},
+            "low": {
+                "github_stars": 1500,
+                "integrations": [f"i{k}" for k in range(40)],
+                "benchmarks": {"scienceqa": 0},
+            },
+            "qa": {"github_stars": 0, "integrations": [], "benchmarks": {"scienceqa": 100}},
+            "qb": {
+                "github_stars": 999999,
+                "integrations": [f"i{k}" for k in range(100)],
+                "benchmarks": {"scienceqa": 90},
+            },
+        },
+    )
+    said = verdict_of(out, "high-vs-low")
+    assert (
+        "High leads on ecosystem (41 vs 40), while Low is stronger on adoption (53 vs 50)" in said
+    )
+    assert "weighted as the rank weighs them, the two come out even." in said
+
+
+def test_a_sub_score_partly_from_one_sides_figures_is_not_head_to_head(catalog: Path) -> None:
+    """Low's ecosystem lead comes from Platforms, which High does not report: the verdict said
+    so, then counted that lead as head to head ("Low comes out ahead")."""
+
+    def many(n: int) -> list[str]:
+        return [f"i{k}" for k in range(n)]
+
+    out = entries_only(
+        catalog,
+        "{adoption: 0.5, quality: 0.1, ecosystem: 0.4, match_graph: 0}",
+        {
+            "high": {"integrations": many(6), "benchmarks": {"scienceqa": 51}},
+            "low": {
+                "github_stars": 10,
+                "integrations": many(5),
+                "platforms": many(10),
+                "benchmarks": {"scienceqa": 50},
+            },
+            "qa": {
+                "github_stars": 1000,
+                "integrations": [],
+                "platforms": [],
+                "benchmarks": {"scienceqa": 0},
+            },
+            "qb": {
+                "github_stars": 100000,
+                "integrations": many(10),
+                "platforms": many(10),
+                "benchmarks": {"scienceqa": 100},
+            },
+        },
+    )
+    said = verdict_of(out, "high-vs-low")
+    assert "High leads on quality (51 vs 50), while Low is stronger on ecosystem (75 vs 60)" in said
+    assert "On ecosystem the two share some figures but not all" in said
+    assert "comes out ahead" not in said
+
+
 @pytest.mark.parametrize(
     ("signals", "pair", "said_too"),
     [

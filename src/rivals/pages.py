@@ -225,6 +225,7 @@ def model_context(site: Site, slug: str) -> dict[str, Any]:
         ],
         "method": _method(site),
         "crumbs": [(category[1], f"categories/{category[0]}/"), (entry.label, None)],
+        "pair_of": (entry.label,),  # the breadcrumb isolates it (base.html)
         "jsonld": [_software(site, entry)],
     }
 

@@ -98,9 +98,15 @@ def folded_name(name: str) -> str:
     of spaces, which a page shows as one, do not count. Nor does a capital I against a
     small L ("Ilama", "llama"), alike in most sans-serif fonts: with case not counting
     either, i and l are one letter here (a pair of names apart only by them gets slugs)."""
-    normal = unicodedata.normalize("NFKC", name)
+    return reads_as(name).replace("l", "i")
+
+
+@lru_cache(maxsize=4096)
+def reads_as(text: str) -> str:
+    """Return `text` as a reader sees it, as folded_name does, but for I and l."""
+    normal = unicodedata.normalize("NFKC", text)
     seen = "".join(_SEEN_AS.get(c) or _as_seen(c) for c in normal)
-    return " ".join(seen.split()).casefold().replace("l", "i")
+    return " ".join(seen.split()).casefold()
 
 
 # Characters a page shows as a space, or as nothing, that are neither (Hangul and braille

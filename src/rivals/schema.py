@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -95,11 +94,15 @@ def _one_line(name: str) -> str:
             f"a name must not contain the bidi control character U+{ord(found.group()):04X}:"
             " it reorders the text around the name"
         )
-    line = " ".join(name.split())
-    control = next((c for c in line if c < " " or "\x7f" <= c <= "\x9f"), None)
+    # (Before the spaces go: str.split takes U+001C-U+001F and U+0085 for spaces.)
+    control = next((c for c in name if _is_control(c) and c not in "\t\n\r"), None)
     if control is not None:
         raise ValueError(f"a name must not contain the control character U+{ord(control):04X}")
-    return line
+    return " ".join(name.split())
+
+
+def _is_control(char: str) -> bool:
+    return char < " " or "\x7f" <= char <= "\x9f"
 
 
 Name = Annotated[
@@ -150,14 +153,12 @@ class Links(Record):
 
 def _distinct(items: list[str]) -> list[str]:
     """Return `items` with each listed once, as first written: the ecosystem sub-score counts
-    them, and `Ollama`, the same in full-width letters or one with a zero-width space repeat
-    `ollama`."""
+    them, and `Ollama`, the same in full-width letters, with a zero-width space, two spaces
+    for one or another dash repeat `ollama` (as names are told apart: records.reads_as)."""
     seen: set[str] = set()
     kept = []
     for item in items:
-        key = "".join(
-            c for c in unicodedata.normalize("NFKC", item) if unicodedata.category(c) != "Cf"
-        ).casefold()
+        key = records.reads_as(item)  # as a reader sees it: case, width, spaces, dashes
         if key not in seen:
             seen.add(key)
             kept.append(item)

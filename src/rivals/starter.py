@@ -93,7 +93,8 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
         problem = name_problem(name)
         if problem:
             raise CatalogError([Problem(str(path), 1, "name (--name)", problem)])
-        name = " ".join(name.split())  # on one line, as the catalog reads it
+        name = " ".join(name.split())  # on one line, as the catalog reads it (name_problem
+        # refused the control characters str.split would take for spaces)
     raw, problems = load_catalog(data)
     # No catalog folder there (a typo?): made by init, not here (a models/ folder is made).
     folder = [p for p in problems if p.field == "(folder)" and p.path == str(data)]

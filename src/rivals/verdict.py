@@ -171,9 +171,10 @@ _LOWER_LABELS = {name: label.lower() for name, label in SUB_LABELS.items()}
 
 def _margin(hi: Score, lo: Score, weights: Mapping[str, float], apart: set[str]) -> float:
     """Return what `hi` makes against `lo` of the sub-scores compared head to head (both have
-    evidence and share a figure), weighted as the rank weighs them: 0 or less means its rank
-    comes from the rest."""
-    return sum(
+    evidence from the same figures: none in `apart`), weighted as the rank weighs them: 0 or
+    less means its rank comes from the rest. Sums of float weights that are 0 on paper come
+    out a hair off (0.1 x -3 + 0.3 x 1): within 1e-9 of 0 is 0."""
+    margin = sum(
         weight * (hi.subs[name].used - lo.subs[name].used)
         for name, weight in weights.items()
         if weight > 0
@@ -181,6 +182,7 @@ def _margin(hi: Score, lo: Score, weights: Mapping[str, float], apart: set[str])
         and hi.subs[name].value is not None
         and lo.subs[name].value is not None
     )
+    return 0.0 if abs(margin) < 1e-9 else margin
 
 
 def _sub_score_sentences(
@@ -261,8 +263,8 @@ def _sub_score_sentences(
         )
     elif (
         a.rank != b.rank
-        and (unknown or led_hi & apart)
-        and (margin := _margin(hi_side, lo_side, weights, apart)) <= 0
+        and (unknown or led_hi & (apart | partly))
+        and (margin := _margin(hi_side, lo_side, weights, apart | partly)) <= 0
     ):
         ahead = f"{names[lo_side.slug]} comes out ahead" if margin < 0 else "the two come out even"
         out.append(
