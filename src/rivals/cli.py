@@ -220,12 +220,12 @@ def new(slug: str, name: str | None, data: Path) -> None:
 
 def _title(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """A title site.yaml could not hold is wrong usage (exit 2): init writes valid catalogs."""
-    from rivals.starter import name_problem
+    from rivals.starter import read_name
 
-    problem = name_problem(value)
-    if problem:
-        raise click.BadParameter(problem)
-    return value
+    try:
+        return read_name(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @cli.command()

@@ -537,7 +537,7 @@ def template_fingerprint(env: jinja2.Environment) -> str:
             sources.append(source)
     # A template that names static/ may include any of its files, by a name it computes too
     # ({% include "static/" ~ name %}): then they all count. (The built-in theme names none.)
-    if "static/" in "\0".join(sources):
+    if any("static/" in source for source in sources):
         for name in names:
             if name.startswith(("static/", "theme/static/")):
                 digest.update(f"{name}\0{_source(env, loader, name)}\0".encode())

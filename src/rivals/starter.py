@@ -90,11 +90,10 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
     if os.path.lexists(path):
         raise CatalogError([Problem(str(path), 1, "(file)", "already exists; not overwritten")])
     if name is not None:
-        problem = name_problem(name)
-        if problem:
-            raise CatalogError([Problem(str(path), 1, "name (--name)", problem)])
-        name = " ".join(name.split())  # on one line, as the catalog reads it (name_problem
-        # refused the control characters str.split would take for spaces)
+        try:
+            name = read_name(name)
+        except ValueError as err:
+            raise CatalogError([Problem(str(path), 1, "name (--name)", str(err))]) from None
     raw, problems = load_catalog(data)
     # No catalog folder there (a typo?): made by init, not here (a models/ folder is made).
     folder = [p for p in problems if p.field == "(folder)" and p.path == str(data)]
@@ -122,20 +121,22 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
     return path
 
 
-def name_problem(name: str) -> str | None:
-    """Return why `name` cannot be an entry's name (as the schema says), or None."""
+def read_name(name: str) -> str:
+    """Return `name` as the catalog reads a name (trimmed, on one line); raise ValueError
+    saying why it cannot be one (as the schema says)."""
     from pydantic import TypeAdapter, ValidationError
 
     from rivals.schema import Name
 
     try:
-        TypeAdapter(Name).validate_python(name)
+        return str(TypeAdapter(Name).validate_python(name))
     except ValidationError as err:
         error = err.errors()[0]
         if error["type"] == "value_error":
-            return str(error["ctx"]["error"])
-        return "must not be empty" if error["type"] == "string_too_short" else error["msg"]
-    return None
+            message = str(error["ctx"]["error"])
+        else:
+            message = "must not be empty" if error["type"] == "string_too_short" else error["msg"]
+        raise ValueError(message) from None
 
 
 def entry_schema() -> dict[str, Any]:

@@ -221,8 +221,9 @@ def _validate(doc: Document, loc: Loc, data: Any, name: str) -> tuple[Any, list[
 def _pages_apart(slugs: Mapping[str, object], docs: Mapping[str, Document]) -> list[Problem]:
     """Return a problem for each two pairs whose pages would have one address.
 
-    No slug holds `-vs-`, so `<a>-vs-<b>` names one pair, but for one case: `x-vs` with `y`
-    and `x` with `vs-y` both make `x-vs-vs-y` (when the four entries exist).
+    No slug holds `-vs-`, so `<a>-vs-<b>` names one pair, but for one case: `a-vs` with `y`
+    and `a` with `vs-y` both make `a-vs-vs-y` (when the four entries exist, and the order of
+    each pair puts them so).
     """
     found = []
     for slug in sorted(s for s in slugs if s.endswith("-vs") and s[:-3] in slugs):

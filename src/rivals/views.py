@@ -349,57 +349,78 @@ def closeness(catalog: Catalog) -> dict[str, list[str]]:
     Closeness = 3 x shared capabilities + 2 x shared categories + times matched together,
     where a capability that more than a quarter of the catalog lists ("runs locally") counts 1,
     not 3: sharing it says less about doing the same job than sharing "speech to text" does.
-    Entries with none of these are left out; ties go by slug, so the order is deterministic.
-    Each entry's list is picked from a heap as its row is scored, never from a sorted list of
-    every other entry: at 2,000 entries those lists took 230 MB and a worker got all of them.
+    Entries with none of these are left out; ties go by slug, so the order is deterministic
+    (see _Sides.closest).
     """
     cached: dict[str, list[str]] | None = catalog.__dict__.get("_closeness")
     if cached is not None:
         return cached
     keep = closest_kept(catalog)
-    # Capabilities and categories as bits of an int: sharing is `&`, counting is bit_count.
-    cap_bits: dict[str, int] = {}
-    category_bits: dict[str, int] = {}
-    sides: list[tuple[str, int, int]] = [
-        (s, _mask(cap_bits, [c.id for c in e.capabilities]), _mask(category_bits, e.categories))
-        for s, e in catalog.entries.items()
-    ]
-    listed = Counter(c.id for e in catalog.entries.values() for c in e.capabilities)
-    common = _mask(cap_bits, [c for c, n in listed.items() if 4 * n > len(catalog.entries)])
-    matched: dict[str, dict[str, int]] = {s: {} for s in catalog.entries}
-    for (a, b), count in catalog.match_counts().items():
-        if a in matched and b in matched:
-            matched[a][b] = matched[b][a] = count
-    order = {}
-    for slug, caps, cats in sides:
-        times = matched[slug].get
+    sides = _Sides(catalog)
+    everyone = sides.of(catalog.entries)
+    order = {slug: sides.closest(slug, everyone, keep) for slug in catalog.entries}
+    catalog.__dict__["_closeness"] = order
+    return order
+
+
+class _Sides:
+    """What closeness scores of each entry: its capabilities and categories as bits of an int
+    (sharing is `&`, counting is bit_count), and its match counts."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        entries = catalog.entries
+        cap_bits: dict[str, int] = {}
+        category_bits: dict[str, int] = {}
+        self.bits = {
+            s: (_mask(cap_bits, [c.id for c in e.capabilities]), _mask(category_bits, e.categories))
+            for s, e in entries.items()
+        }
+        listed = Counter(c.id for e in entries.values() for c in e.capabilities)
+        self.common = _mask(cap_bits, [c for c, n in listed.items() if 4 * n > len(entries)])
+        self.matched: dict[str, dict[str, int]] = {s: {} for s in entries}
+        for (a, b), count in catalog.match_counts().items():
+            if a in self.matched and b in self.matched:
+                self.matched[a][b] = self.matched[b][a] = count
+
+    def of(self, slugs: Iterable[str]) -> list[tuple[str, int, int]]:
+        """Return (slug, capability bits, category bits) of each of `slugs`, in their order."""
+        return [(slug, *self.bits[slug]) for slug in slugs]
+
+    def closest(
+        self, slug: str, others: Iterable[tuple[str, int, int]], keep: int, unrelated: bool = False
+    ) -> list[str]:
+        """Return the `keep` entries of `others` closest to `slug`, closest first, ties by
+        slug; those that share nothing with it are left out unless `unrelated`. Picked from
+        a heap as the row is scored, never from a sorted list of every other entry: at 2,000
+        entries those lists took 230 MB and a worker got all of them."""
+        caps, cats = self.bits[slug]
+        common, times = self.common, self.matched[slug].get
         best = heapq.nsmallest(
             keep,
             (
                 (-score, other)
-                for other, other_caps, other_cats in sides
+                for other, other_caps, other_cats in others
                 if (
-                    score := 3 * (shared := caps & other_caps).bit_count()
-                    - 2 * (shared & common).bit_count()
-                    + 2 * (cats & other_cats).bit_count()
-                    + times(other, 0)
+                    (
+                        score := 3 * (shared := caps & other_caps).bit_count()
+                        - 2 * (shared & common).bit_count()
+                        + 2 * (cats & other_cats).bit_count()
+                        + times(other, 0)
+                    )
+                    or unrelated
                 )
                 and other != slug
             ),
         )
-        order[slug] = [other for _, other in best]
-    catalog.__dict__["_closeness"] = order
-    return order
+        return [other for _, other in best]
 
 
 def _closest_allowed(catalog: Catalog, cap: int) -> list[tuple[str, str]]:
     """Return the pairs (a < b, in order) of each entry with its `cap` closest entries among
     those `pairs: same-category` (sharing a category) or `pairs: matched` (listed together in
     matches.yaml, a count of 0 too) allows: picked from the whole catalog first, an entry whose
-    closest were all in other categories got no page at all.
-
-    Closeness as in closeness(), here scored pair by pair: the partners are few.
-    """
+    closest were all in other categories got no page at all. A partner the policy allows
+    counts even when it shares nothing else (a listed pair of count 0)."""
     entries = catalog.entries
     partners: dict[str, set[str]] = {slug: set() for slug in entries}
     if catalog.site.pairs == "same-category":
@@ -416,32 +437,10 @@ def _closest_allowed(catalog: Catalog, cap: int) -> list[tuple[str, str]]:
             if a in entries and b in entries:
                 partners[a].add(b)
                 partners[b].add(a)
-    # As closeness() scores (capabilities and categories as bits of an int), for the few
-    # partners each entry has here.
-    cap_bits: dict[str, int] = {}
-    category_bits: dict[str, int] = {}
-    caps = {s: _mask(cap_bits, [c.id for c in e.capabilities]) for s, e in entries.items()}
-    cats = {s: _mask(category_bits, e.categories) for s, e in entries.items()}
-    listed = Counter(c.id for e in entries.values() for c in e.capabilities)
-    common = _mask(cap_bits, [c for c, n in listed.items() if 4 * n > len(entries)])
-    counts = catalog.match_counts()
+    sides = _Sides(catalog)
     pairs = set()
     for slug in entries:
-        mine, my_cats = caps[slug], cats[slug]
-        scored = (
-            (
-                -(
-                    3 * (shared := mine & caps[other]).bit_count()
-                    - 2 * (shared & common).bit_count()
-                    + 2 * (my_cats & cats[other]).bit_count()
-                    + counts.get((slug, other) if slug < other else (other, slug), 0)
-                ),
-                other,
-            )
-            for other in partners[slug]
-            if other != slug
-        )
-        for _, other in heapq.nsmallest(cap, scored):
+        for other in sides.closest(slug, sides.of(partners[slug]), cap, unrelated=True):
             pairs.add((slug, other) if slug < other else (other, slug))
     return sorted(pairs)
 
