@@ -194,6 +194,22 @@ def test_category_page_lists_its_leaderboard_and_pairs(default_site: Path) -> No
     assert "compare/faster-whisper-vs-whisper/" in html
 
 
+def test_leaderboard_shows_pricing_as_pair_pages_do(default_site: Path) -> None:
+    """A usage-based plan with a free tier reads "Usage-based (free tier)" on both."""
+    board = (default_site / "index.html").read_text()
+    rows = re.findall(
+        r'<a href="models/([a-z0-9-]+)/">.*?<td>([^<]*)</td><td>[^<]*</td></tr>', board, re.S
+    )
+    shown = dict(rows)
+    assert shown["imagen-3"] == "Usage-based (free tier)", shown["imagen-3"]
+    for page in (default_site / "compare").glob("*/index.html"):
+        a, _, b = page.parent.name.partition("-vs-")
+        cells = re.search(
+            r'<th scope="row">Pricing</th><td>([^<]*)</td><td>([^<]*)</td>', page.read_text()
+        )
+        assert cells and (cells[1], cells[2]) == (shown[a], shown[b]), page.parent.name
+
+
 def test_json_twins_carry_the_page_numbers(default_site: Path) -> None:
     pair = json.loads((default_site / "api/compare/llava-vs-sdnext.json").read_text())
     html = (default_site / "compare/llava-vs-sdnext/index.html").read_text()

@@ -103,6 +103,12 @@ class EntryView:
         """Return one sub-score view by name."""
         return next(s for s in self.subs if s.name == name)
 
+    @property
+    def pricing(self) -> str:
+        """The plan as every page shows it: with "(free tier)" or "(no free tier)" where the
+        entry's free_tier says otherwise than its plan would."""
+        return _pricing(self)
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -527,7 +533,7 @@ def entry_cells(e: EntryView) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
     plain = [Cell(e.kind_label)]
     plain += [Cell("—" if v is None else f"{v}/100", v, note) for v, note in numbers]
     plain += [
-        Cell(_pricing(e)),
+        Cell(e.pricing),
         Cell(", ".join(n for _, n in e.categories)),
         Cell(f"{len(e.capabilities)} decomposed"),
         Cell(f"{e.times_matched:,}"),
