@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import random
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,48 @@ def test_closeness_follows_its_definition(data: Path, max_rivals: int | None) ->
 @pytest.mark.parametrize("cap", [None, 1, 4])
 def test_pair_slugs_follows_the_policy_and_the_cap(policy: str, cap: int | None) -> None:
     catalog = load_and_validate(REPO / "data")
-    site = catalog.site._replace(pairs=policy, max_rivals=cap)
-    catalog = dataclasses.replace(catalog, site=site)
+    expected = _check_pair_slugs(catalog, policy, cap)
+    assert 0 < len(expected) < 52 * 51 // 2 or (policy, cap) == ("all", None)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pair_slugs_follows_the_cap_where_few_partners_are_related(
+    tmp_path: Path, seed: int
+) -> None:
+    """Catalogs of few capabilities and categories and sparse matches, so that many entries
+    have fewer related entries than the cap among those the policy allows (where the pick
+    cannot come from the closeness order alone)."""
+    rng = random.Random(seed)
+    caps, cats = (
+        [f"c{i}" for i in range(rng.choice([2, 5, 30]))],
+        ["k0", "k1", "k2"][: seed % 3 + 1],
+    )
+    slugs = [f"e{i:02d}" for i in range(12 + seed * 2)]
+    models = tmp_path / "models"
+    models.mkdir()
+    (tmp_path / "capabilities.yaml").write_text("".join(f"{c}:\n  name: {c}\n" for c in caps))
+    (tmp_path / "categories.yaml").write_text("".join(f"{c}:\n  name: {c}\n" for c in cats))
+    for slug in slugs:
+        listed = "".join(f"  - {{id: {c}, summary: x}}\n" for c in rng.sample(caps, 1))
+        (models / f"{slug}.yaml").write_text(
+            f"name: {slug}\nkind: model\nsummary: x\npricing: {{plan: free}}\n"
+            f"categories: [{', '.join(rng.sample(cats, rng.randint(1, len(cats))))}]\n"
+            f"capabilities:\n{listed}"
+        )
+    pairs = sorted({tuple(sorted(rng.sample(slugs, 2))) for _ in range(len(slugs))})
+    (tmp_path / "matches.yaml").write_text(
+        "".join(f"- {{pair: [{a}, {b}], count: {rng.choice([0, 1, 5])}}}\n" for a, b in pairs)
+    )
+    catalog = load_and_validate(tmp_path)
+    for policy in ("same-category", "matched"):
+        for cap in (1, 3, 9):
+            _check_pair_slugs(catalog, policy, cap)
+
+
+def _check_pair_slugs(catalog: Catalog, policy: str, cap: int | None) -> list[tuple[str, str]]:
+    """Assert that pair_slugs gives `catalog` under `policy` and `cap` the pairs their
+    definition does, and return them."""
+    catalog = dataclasses.replace(catalog, site=catalog.site._replace(pairs=policy, max_rivals=cap))
     listed = {tuple(sorted(match.pair)) for match in catalog.matches}
 
     def allowed(a: str, b: str) -> bool:
@@ -99,12 +140,12 @@ def test_pair_slugs_follows_the_policy_and_the_cap(policy: str, cap: int | None)
         for a, b in itertools.combinations(sorted(catalog.entries), 2)
         if allowed(a, b) and (cap is None or b in near[a] or a in near[b])
     ]
-    assert pair_slugs(catalog) == expected
-    assert 0 < len(expected) < 52 * 51 // 2 or (policy, cap) == ("all", None)
+    assert pair_slugs(catalog) == expected, (policy, cap)
     if policy != "all":  # an entry the policy allows a page gets one, whatever the cap
         paged = {slug for pair in expected for slug in pair}
         for a in catalog.entries:
             assert a in paged or not any(allowed(a, b) for b in catalog.entries if b != a), a
+    return expected
 
 
 def test_the_site_reads_no_further_than_closeness_keeps() -> None:

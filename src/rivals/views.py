@@ -443,10 +443,18 @@ def _closest_allowed(catalog: Catalog, cap: int) -> list[tuple[str, str]]:
             if a in entries and b in entries:
                 partners[a].add(b)
                 partners[b].add(a)
-    sides = _Sides(catalog)
+    # Most often the closeness order (kept from the previous build, or needed anyway for the
+    # related links) holds them: its first `cap` allowed partners are the closest allowed,
+    # since any other partner comes after its last one. Else a scan of every allowed partner.
+    near, sides = closeness(catalog), None
     pairs = set()
     for slug in entries:
-        for other in sides.closest(slug, sides.of(partners[slug]), cap, unrelated=True):
+        allowed = partners[slug]
+        found = [other for other in near[slug] if other in allowed][:cap]
+        if len(found) < cap and len(found) < len(allowed - {slug}):
+            sides = sides or _Sides(catalog)
+            found = sides.closest(slug, sides.of(allowed), cap, unrelated=True)
+        for other in found:
             pairs.add((slug, other) if slug < other else (other, slug))
     return sorted(pairs)
 
