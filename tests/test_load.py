@@ -75,6 +75,11 @@ def test_unsafe_tags_are_refused(text: str, message: str) -> None:
             2,
             "invalid YAML: character U+0000: control characters are not allowed",
         ),
+        (  # after multi-byte characters: the line is not counted from a byte offset
+            "a: " + "é" * 300 + "\nb: 2\n\nc: x\x1b\n",
+            4,
+            "invalid YAML: character U+001B: control characters are not allowed",
+        ),
         (b"a: 1\nb: \xff\n", 2, "not valid UTF-8 (byte 0xff)"),
         (b"a: &a [*a]\n", 1, "recursive alias"),
         (
@@ -91,7 +96,7 @@ def test_unsafe_tags_are_refused(text: str, message: str) -> None:
         ),
     ],
 )
-def test_broken_files_give_one_clear_error(data: bytes, line: int, message: str) -> None:
+def test_broken_files_give_one_clear_error(data: bytes | str, line: int, message: str) -> None:
     with pytest.raises(YamlError) as caught:
         parse(data)
     assert (caught.value.line, caught.value.message) == (line, message)
@@ -252,3 +257,28 @@ def test_a_child_nobody_waits_for_is_stopped(tmp_path: Path) -> None:
     with pytest.raises(ChildProcessError):
         os.waitpid(ahead.child.pid, os.WNOHANG)
     assert ahead.take() == {}
+
+
+def test_a_regular_file_with_nothing_to_read_yet_is_a_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel file such as /proc/kmsg is a regular file whose non-blocking read returns
+    None (nothing yet); that was hashed, a TypeError with a traceback."""
+    (tmp_path / "waiting.yaml").write_text("a: 1\n")
+
+    class Waiting:
+        def __init__(self, fd: int, mode: str) -> None:
+            os.close(fd)
+
+        def __enter__(self) -> Waiting:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def read(self, size: int = -1) -> None:
+            return None
+
+    monkeypatch.setattr(rivals.load.os, "fdopen", Waiting)
+    with pytest.raises(OSError, match="it would wait for data"):
+        rivals.load.read_file(tmp_path / "waiting.yaml")

@@ -54,7 +54,10 @@ def read_file(path: Path) -> bytes:
         os.close(fd)
         raise
     with os.fdopen(fd, "rb") as handle:
-        return handle.read(MAX_FILE_BYTES + 1)
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if data is None:  # a file of the kernel's that has nothing yet (/proc/kmsg): it would block
+        raise OSError(errno.EAGAIN, "not a file that can be read now (it would wait for data)")
+    return data
 
 
 @dataclass

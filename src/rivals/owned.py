@@ -58,6 +58,8 @@ def read_own(
             if limit is not None and info.st_size > limit:
                 return None
             data = handle.read() if limit is None else handle.read(limit + 1)
+            if data is None:  # nothing to read without waiting (not a file a build wrote)
+                return None
             stale = touch_after is not None and info.st_mtime < time.time() - touch_after
             if stale and os.utime in os.supports_fd:
                 with contextlib.suppress(OSError):  # a read-only cache is still read

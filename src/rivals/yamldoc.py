@@ -90,8 +90,10 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
             what += " (a tab: YAML indents with spaces only)"
         raise YamlError(line, (), f"invalid YAML: {what}") from None
     except yaml.reader.ReaderError as err:  # a character YAML does not allow, such as NUL
-        where = _line_at(text, err.position) if isinstance(err.position, int) else 1
         char = err.character
+        # The first one in the text: libyaml's position counts bytes of UTF-8, not characters.
+        index = text.find(chr(char)) if isinstance(char, int) else -1
+        where = _line_at(text, index) if index >= 0 else 1
         shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
         raise YamlError(where, (), f"invalid YAML: character {shown}: {err.reason}") from None
     except yaml.YAMLError as err:
