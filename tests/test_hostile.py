@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import problems_of
 from rivals.cli import cli
 from rivals.load import MAX_FILE_BYTES
+from rivals.problems import SUGGESTIONS
 from rivals.yamldoc import YamlError, parse_document
 
 DELTA = "models/delta-api.yaml"
@@ -113,6 +114,27 @@ def test_a_match_reports_its_slugs_and_its_count_together(catalog: Path) -> None
         "matches.yaml:6: [2].pair[0]: unknown slug 'nope'",
         "matches.yaml:7: [2].count: Input should be greater than or equal to 0, got '-1'",
     ]
+
+
+def test_did_you_mean_hints_stop_after_a_budget_each_validation(catalog: Path) -> None:
+    """A hint compares the word with every choice: 20,000 unknown slugs took 48 s."""
+    count = SUGGESTIONS + 50
+    append(
+        catalog / "matches.yaml",
+        "".join(f"- pair: [alpha-vison-{i}, beta-paint]\n  count: 1\n" for i in range(count)),
+    )
+    for _ in range(2):  # the budget is each validation's (serve validates again and again)
+        found = [p for p in problems_of(catalog) if "unknown slug" in p]
+        assert len(found) == count
+        hinted = [p for p in found if p.endswith("(did you mean 'alpha-vision'?)")]
+        assert hinted == found[: len(hinted)] and len(hinted) == SUGGESTIONS
+
+
+def test_a_long_unknown_key_is_shown_cut(catalog: Path) -> None:
+    key = "k" * 100_000
+    append(catalog / "models/beta-paint.yaml", f"? {key}\n: 1\n")  # (a plain key: 1,024 at most)
+    [problem] = problems_of(catalog)
+    assert len(problem) < 250 and problem.endswith(f"{'k' * 59}…: unknown field '{'k' * 59}…'")
 
 
 def test_weights_are_summed_even_when_another_setting_is_wrong(catalog: Path) -> None:

@@ -6,6 +6,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 
 @dataclass(frozen=True, order=True)
@@ -36,12 +37,27 @@ def _problem_order(problem: Problem) -> tuple[str, int, str, str]:
     return (problem.path, problem.line, problem.field, problem.message)
 
 
+# How many did-you-mean hints one validation gives: each compares the word with every
+# choice, and a hostile file of 20,000 unknown slugs took 48 s for hints nobody reads.
+SUGGESTIONS: Final = 200
+_suggestions_left = [SUGGESTIONS]
+
+
+def suggest_again() -> None:
+    """Give did_you_mean its full budget of hints again (at the start of a validation)."""
+    _suggestions_left[0] = SUGGESTIONS
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """Return ` (did you mean 'x'?)` for the closest choice, or an empty string.
+    """Return ` (did you mean 'x'?)` for the closest choice, or an empty string; also an
+    empty string once SUGGESTIONS hints were given since suggest_again.
 
     A choice that `word` abbreviates comes first (`visual-qa` or `vqa` for
     `visual-question-answering`), then the closest spelling.
     """
+    if _suggestions_left[0] <= 0:
+        return ""
+    _suggestions_left[0] -= 1
     close = closest(word, choices)
     return f" (did you mean '{close}'?)" if close is not None else ""
 
@@ -89,8 +105,14 @@ def field_path(loc: Iterable[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            part = clip(str(part))  # a key may be as long as the file
+            out += f".{part}" if out else part
     return out or "(document)"
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """Return `text`, cut to `limit` characters with "…" if it is longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _one_line(text: str) -> str:

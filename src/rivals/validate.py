@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rivals.load import Document, Loc, RawCatalog
-from rivals.problems import CatalogError, Problem, counted, did_you_mean
+from rivals.problems import CatalogError, Problem, clip, counted, did_you_mean, suggest_again
 from rivals.records import (
     SUB_SCORES,
     Benchmark,
@@ -43,6 +43,7 @@ def validate_catalog(
 
     `base_url` (from --base-url) replaces site.yaml's once the catalog is valid.
     """
+    suggest_again()
     found = list(problems)
     site = _site(raw.files.get("site"), found)
     categories, category_ids = _table(raw.files.get("categories"), "Category", found, True)
@@ -333,7 +334,7 @@ def _matches(doc: Document | None, slugs: set[str] | None, found: list[Problem])
         a, b = pair
         bad = [] if slugs is None else [(i, s) for i, s in enumerate(pair) if s not in slugs]
         for i, slug in bad:
-            message = f"unknown slug '{slug}'{did_you_mean(slug, slugs or set())}"
+            message = f"unknown slug '{clip(slug)}'{did_you_mean(slug, slugs or set())}"
             found.append(doc.problem((index, "pair", i), message))
         if a == b:
             found.append(doc.problem((index, "pair"), f"a pair needs two different slugs: '{a}'"))
@@ -377,7 +378,7 @@ def _entry_references(doc: Document, ids: dict[str, set[str] | None]) -> Iterato
     if isinstance(benches, dict) and known is not None:
         for key in benches:
             if key not in known and not id_problem(key):
-                message = f"unknown benchmark '{key}'{did_you_mean(key, known)}"
+                message = f"unknown benchmark '{clip(key)}'{did_you_mean(key, known)}"
                 yield doc.problem(("signals", "benchmarks", key), message)
 
 
@@ -396,11 +397,11 @@ def _id_refs(
         where = (*loc, index, *tail)
         if value in first:
             also = f"{loc[-1]}[{first[value]}]"
-            yield doc.problem(where, f"{what} '{value}' is listed twice (also {also})")
+            yield doc.problem(where, f"{what} '{clip(value)}' is listed twice (also {also})")
             continue
         first[value] = index
         if known is not None and value not in known:
-            yield doc.problem(where, f"unknown {what} '{value}'{did_you_mean(value, known)}")
+            yield doc.problem(where, f"unknown {what} '{clip(value)}'{did_you_mean(value, known)}")
 
 
 def _message(error: Any, model: type[BaseModel], loc: Loc) -> str:
@@ -408,7 +409,7 @@ def _message(error: Any, model: type[BaseModel], loc: Loc) -> str:
     kind, value = error["type"], error.get("input")
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else ""
-        return f"unknown field '{key}'{did_you_mean(key, _fields_at(model, loc[:-1]))}"
+        return f"unknown field '{clip(key)}'{did_you_mean(key, _fields_at(model, loc[:-1]))}"
     if kind == "missing":
         return "required field is missing"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
@@ -423,7 +424,7 @@ def _message(error: Any, model: type[BaseModel], loc: Loc) -> str:
         return "must list at least one item"
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind != "value_error" and isinstance(value, str):
-        message += f", got '{_clip(value)}'"
+        message += f", got '{clip(value)}'"
     return message
 
 
@@ -461,8 +462,4 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"'{_clip(str(value))}'"
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"'{clip(str(value))}'"
