@@ -593,6 +593,11 @@ def test_a_catalog_without_comparable_evidence_ranks_nobody(
     said = verdict_of(out, "first-vs-second")
     assert said.startswith("Neither First nor Second can be ranked: no entry of the catalog")
     assert "level" not in said
+    assert "missing" not in said  # left out for every entry: nothing is missing for one
+    page = (out / "models/first/index.html").read_text()
+    assert "Rank 50/100, the midpoint: no entry of the catalog has comparable evidence" in page
+    assert "with complete evidence" not in page and ">nothing<" not in page
+    assert page.count("n/a: left out of the rank") == 4
 
 
 def test_a_rank_unmoved_by_missing_evidence_is_not_called_complete(catalog: Path) -> None:

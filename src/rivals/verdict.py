@@ -72,7 +72,8 @@ def compare(
         sentences += _sub_score_sentences(names, a, b, weights, apart, partly)
     free = {a.slug: side_a.free, b.slug: side_b.free}
     sentences += _free_tier(names, a, b, free)
-    sentences += _uncertainty(names, a, b, weights)
+    if weights:  # (else the lead says why neither can be ranked; no evidence is "missing")
+        sentences += _uncertainty(names, a, b, weights)
     if not shared and not side_a.categories & side_b.categories:
         sentences.append(
             f"{names[a.slug]} does a different job from {names[b.slug]}: the two share no "
