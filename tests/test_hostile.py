@@ -239,6 +239,23 @@ def test_a_file_too_large_is_refused_after_reading_only_its_limit(catalog: Path)
     assert MAX_FILE_BYTES == 8 * 1024 * 1024
 
 
+@pytest.mark.parametrize("value", ["yes", "on", "1", "Y"])
+def test_a_flag_is_true_or_false_only(value: str, catalog: Path) -> None:
+    """As `draft` is: YAML 1.1's yes/on and a number are not read as booleans."""
+    path = catalog / "benchmarks.yaml"
+    path.write_text(
+        path.read_text().replace("higher_is_better: true", f"higher_is_better: {value}")
+    )
+    model = catalog / "models/alpha-vision.yaml"
+    model.write_text(
+        model.read_text().replace("  plan: free\n", f"  plan: free\n  free_tier: {value}\n")
+    )
+    assert problems_of(catalog) == [
+        f"benchmarks.yaml:3: scienceqa.higher_is_better: expected true or false, got '{value}'",
+        f"models/alpha-vision.yaml:7: pricing.free_tier: expected true or false, got '{value}'",
+    ]
+
+
 def test_a_quoted_date_may_have_spaces_around_it(catalog: Path) -> None:
     append(catalog / DELTA, "released: ' 2023-04-17 '\n")
     assert problems_of(catalog) == []

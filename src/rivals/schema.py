@@ -111,6 +111,8 @@ Name = Annotated[
     AfterValidator(_one_line),
 ]
 Count = Annotated[int, Field(ge=0, le=MAX_FIGURE)]
+# true or false as YAML writes them (the loader keeps both as text); not yes, on or 1.
+Flag = Annotated[bool, BeforeValidator(records.true_or_false)]
 Number = Annotated[float, AfterValidator(_check_finite)]
 
 
@@ -140,7 +142,7 @@ class Defaults(Record):
 
 class Pricing(Record):
     plan: Literal["free", "freemium", "paid", "usage-based"]
-    free_tier: bool | None = None
+    free_tier: Flag | None = None
     note: Text | None = None
 
 
@@ -208,7 +210,7 @@ class Entry(Defaults):
     capabilities: list[CapabilityClaim] = Field(min_length=1)
     sources: list[Source] = Field(default_factory=list)
     # Not published while true (`rivals new` writes a draft): see validate.validate_catalog.
-    draft: Annotated[bool, BeforeValidator(records.true_or_false)] = False
+    draft: Flag = False
 
 
 class Category(Record):
@@ -224,7 +226,7 @@ class CapabilityDef(Record):
 
 class Benchmark(Record):
     name: Name
-    higher_is_better: bool
+    higher_is_better: Flag
     unit: Annotated[str, StringConstraints(max_length=200)] | None = None
     url: Url | None = None
 
