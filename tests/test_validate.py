@@ -207,9 +207,14 @@ def test_vs_with_vs_vs_is_one_pair_not_two(catalog: Path) -> None:
     [
         ("Zed\\u202e", "a name must not contain the bidi control character U+202E: it reorders"),
         ("Zed\\u2067x", "a name must not contain the bidi control character U+2067: it reorders"),
+        ("\\u200b", "must not be empty: a name of invisible characters only shows nothing"),
+        ("\\ufeff \\u2800", "must not be empty: a name of invisible characters only shows nothing"),
+        (" \\u0301", "must not be empty: a name of invisible characters only shows nothing"),
     ],
 )
-def test_a_bidi_control_in_a_name_is_refused(name: str, message: str, catalog: Path) -> None:
+def test_a_bidi_control_or_only_invisible_characters_in_a_name_is_refused(
+    name: str, message: str, catalog: Path
+) -> None:
     path = catalog / "models" / "gamma-studio.yaml"
     path.write_text(path.read_text().replace("name: Gamma Studio", f'name: "{name}"'))
     found = problems_of(catalog)

@@ -98,6 +98,8 @@ def _one_line(name: str) -> str:
     control = next((c for c in name if _is_control(c) and c not in "\t\n\r"), None)
     if control is not None:
         raise ValueError(f"a name must not contain the control character U+{ord(control):04X}")
+    if not records.reads_as(name).strip():  # zero-width spaces, a byte order mark, a filler
+        raise ValueError("must not be empty: a name of invisible characters only shows nothing")
     return " ".join(name.split())
 
 
