@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,18 @@ def test_a_special_file_is_refused_without_reading_it(catalog: Path) -> None:
         "benchmarks.yaml:1: (file): cannot read file: not a regular file",
         "site.yaml:1: (file): cannot read file: not a regular file",
     ]
+
+
+@pytest.mark.parametrize("thing", ["file", "fifo", None])
+def test_a_models_path_that_is_not_a_folder_is_named_so(thing: str | None, catalog: Path) -> None:
+    models = catalog / "models"
+    shutil.rmtree(models)
+    if thing == "file":
+        models.write_text("name: x\n")
+    elif thing == "fifo":
+        os.mkfifo(models)
+    said = "is not a folder" if thing else "models folder not found"
+    assert problems_of(catalog) == [f"models:1: (folder): {said}"]
 
 
 def test_a_file_too_large_is_refused_after_reading_only_its_limit(catalog: Path) -> None:

@@ -144,7 +144,9 @@ def load_catalog(
     models = root / "models"
     try:
         if not _is_folder(models):
-            problems.append(Problem(str(models), 1, "(folder)", "models folder not found"))
+            found = os.path.lexists(models)  # a file, a FIFO, a link that leads nowhere
+            message = "is not a folder" if found else "models folder not found"
+            problems.append(Problem(str(models), 1, "(folder)", message))
             return raw, problems
         paths = list(_model_files(models, problems))
     except OSError as err:  # a folder this user may not look at or list
