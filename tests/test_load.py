@@ -81,6 +81,17 @@ def test_unsafe_tags_are_refused(text: str, message: str) -> None:
             "invalid YAML: character U+001B: control characters are not allowed",
         ),
         (b"a: 1\nb: \xff\n", 2, "not valid UTF-8 (byte 0xff)"),
+        (  # where the unclosed list starts, and where the parser found out
+            b"name: x\ncategories: [vision\nkind: model\n",
+            3,
+            "invalid YAML: while parsing a flow sequence that starts on line 2 did not find"
+            " expected ',' or ']'",
+        ),
+        (
+            b"x: [\n",
+            1,
+            "invalid YAML: while parsing a flow node did not find expected node content",
+        ),
         (b"a: &a [*a]\n", 1, "recursive alias"),
         (
             b"a: 1\n---\nb: 2\n",

@@ -83,9 +83,22 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as err:
+        end = len(text.rstrip("\r\n"))  # a mark at the end of the file is on its last line
+
+        def where(mark: Any) -> int:
+            return line_of(mark) if mark.index < end else min(line_of(mark), _line_at(text, end))
+
         mark = err.problem_mark or err.context_mark
-        line = line_of(mark) if mark is not None else 1
-        what = " ".join(part for part in (err.context, err.problem) if part)
+        line = where(mark) if mark is not None else 1
+        context, opened = err.context, err.context_mark
+        if (
+            context
+            and context.startswith("while ")
+            and opened is not None
+            and where(opened) != line
+        ):
+            context += f" that starts on line {where(opened)}"
+        what = " ".join(part for part in (context, err.problem) if part)
         if mark is not None and text[mark.index : mark.index + 1] == "\t":
             what += " (a tab: YAML indents with spaces only)"
         raise YamlError(line, (), f"invalid YAML: {what}") from None
@@ -93,9 +106,9 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
         char = err.character
         # The first one in the text: libyaml's position counts bytes of UTF-8, not characters.
         index = text.find(chr(char)) if isinstance(char, int) else -1
-        where = _line_at(text, index) if index >= 0 else 1
+        found = _line_at(text, index) if index >= 0 else 1
         shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
-        raise YamlError(where, (), f"invalid YAML: character {shown}: {err.reason}") from None
+        raise YamlError(found, (), f"invalid YAML: character {shown}: {err.reason}") from None
     except yaml.YAMLError as err:
         raise YamlError(1, (), f"invalid YAML: {err}") from None
     if node is None:  # nothing but comments, or nothing at all (validation says if that is fine)
