@@ -13,7 +13,7 @@ from conftest import problems_of
 from rivals.cli import cli
 from rivals.load import MAX_FILE_BYTES
 from rivals.problems import SUGGESTIONS
-from rivals.yamldoc import YamlError, parse_document
+from rivals.yamldoc import MAX_ITEMS, YamlError, parse_document
 
 DELTA = "models/delta-api.yaml"
 
@@ -266,6 +266,16 @@ def test_a_flag_is_true_or_false_only(value: str, catalog: Path) -> None:
     assert problems_of(catalog) == [
         f"benchmarks.yaml:3: scienceqa.higher_is_better: expected true or false, got '{value}'",
         f"models/alpha-vision.yaml:7: pricing.free_tier: expected true or false, got '{value}'",
+    ]
+
+
+def test_a_file_of_too_many_items_is_refused_before_parsing(catalog: Path) -> None:
+    """8 MB of `[a,a,a,...]` took 2.4 GB to parse: a file has at most MAX_ITEMS lines and
+    commas."""
+    items = ",".join(["ollama"] * MAX_ITEMS)
+    append(catalog / DELTA, f"signals:\n  integrations: [{items}]\n")
+    assert problems_of(catalog) == [
+        f"{DELTA}:1: (document): file has more than {MAX_ITEMS:,} lines and commas in all"
     ]
 
 

@@ -24,6 +24,10 @@ from rivals.load import MAX_FILE_BYTES, PLACEHOLDER, Document, Loc
 from rivals.problems import Problem, field_path
 
 MAX_DEPTH = 64
+# Lines and commas a file may hold: a bound on its nodes, each of which takes hundreds of
+# bytes while it is parsed (8 MB of `[a,a,a,...]` took 2.4 GB). 200,000 is a matches.yaml of
+# 66,000 pairs (about 320 MB at its peak); a 2,000-entry benchmark catalog's has 18,000.
+MAX_ITEMS = 200_000
 MAX_ALIAS_REUSE = 10_000
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STD = "tag:yaml.org,2002:"
@@ -74,6 +78,8 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
     """
     if len(data) > MAX_FILE_BYTES:
         raise YamlError(1, (), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    if data.count(b"\n") + data.count(b",") > MAX_ITEMS:
+        raise YamlError(1, (), f"file has more than {MAX_ITEMS:,} lines and commas in all")
     text = _decode(data)
     line_of = _line_counter(text)
     try:
