@@ -227,13 +227,16 @@ capabilities:
 """,
     "hebrew": """name: מודל חזותי
 kind: model
-summary: מודל שעונה על שאלות על תמונות.
+summary: מודל שעונה על שאלות על תמונות, עם 7B פרמטרים.
 categories: [vision]
 pricing:
   plan: paid
+  note: חינם לשימוש אישי 100%.
 capabilities:
   - id: visual-question-answering
-    summary: עונה על שאלות.
+    summary: עונה על שאלות 123 ABC.
+    unique: רץ על מחשב נייד עם 8GB.
+    vs_alternatives: מהיר יותר מ-LLaVA.
 """,
     "arabic": """name: نموذج الرؤية
 kind: model
@@ -292,6 +295,28 @@ def test_long_words_and_right_to_left_names_fit_the_page(
     finally:
         context.close()
     assert not failures, "\n".join(failures)
+
+
+def test_right_to_left_texts_are_laid_out_right_to_left(browser: Browser, stress_site: str) -> None:
+    """A summary, a capability's texts and a pricing note in Hebrew take their direction from
+    their own text: in a left-to-right paragraph, "7B" was split to both ends of the line."""
+    page = browser.new_page()
+    try:
+        for path in ("models/hebrew/", "compare/arabic-vs-hebrew/"):
+            page.goto(stress_site + path, wait_until="load")
+            found = page.evaluate(
+                """() => [...document.querySelectorAll('main [dir], main bdi')]
+                .filter(e => /^[\\u0590-\\u06ff]/.test(e.textContent.trim()))
+                .map(e => [e.textContent.trim().slice(0, 12), getComputedStyle(e).direction])"""
+            )
+            texts = [text for text, _ in found]
+            assert any(t.startswith("מודל שעונה") for t in texts) or "compare" in path, texts
+            assert any(t.startswith("רץ על") for t in texts) and any(
+                t.startswith("עונה על") for t in texts
+            ), texts
+            assert [t for t, direction in found if direction != "rtl"] == [], (path, found)
+    finally:
+        page.close()
 
 
 def watch(page: Page, server: str) -> list[str]:
