@@ -278,7 +278,7 @@ def test_a_date_of_reading_after_today_is_noted(catalog: Path, runner: CliRunner
     raw, problems = load_catalog(catalog)
     found = validate_catalog(raw, problems)
     assert future_dates(found, catalog, dt.date(2999, 1, 2)) == []  # that day is fine
-    noted = f"{catalog}/models/gamma-studio.yaml: signals.as_of: 2999-01-02 is after today"
+    noted = f"{catalog}/models/gamma-studio.yaml:10: signals.as_of: 2999-01-02 is after today"
     assert future_dates(found, catalog, dt.date(2999, 1, 1)) == [noted]
     result = runner.invoke(cli, ["check", "--data", str(catalog)])
     assert result.exit_code == 0  # a note, not a problem

@@ -16,7 +16,15 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rivals.load import Document, Loc, RawCatalog
-from rivals.problems import CatalogError, Problem, clip, counted, did_you_mean, suggest_again
+from rivals.problems import (
+    CatalogError,
+    Problem,
+    clip,
+    counted,
+    did_you_mean,
+    field_path,
+    suggest_again,
+)
 from rivals.records import (
     SUB_SCORES,
     Benchmark,
@@ -92,7 +100,7 @@ def validate_catalog(
         matches = [m for m in matches if drafts.keys().isdisjoint(m.pair)]
     if base_url is not None:
         site = _with_base_url(site, base_url)
-    return Catalog(
+    catalog = Catalog(
         site=site,
         categories=_names_apart(categories),
         capabilities=_names_apart(capabilities),
@@ -102,6 +110,9 @@ def validate_catalog(
         paths={slug: raw.models[slug].path for slug in entries},
         drafts=drafts,
     )
+    # Where each entry's fields are, for notes such as future_dates' (kept with the catalog).
+    catalog.__dict__["_line_of"] = {slug: raw.models[slug].line_of for slug in entries}
+    return catalog
 
 
 def _draft(data: Any) -> bool | None:
@@ -148,13 +159,18 @@ def future_dates(catalog: Catalog, data: os.PathLike[str] | str, today: dt.date)
     `today`: a typo, most likely, and pages would say the figures were read then. A note, not
     a problem: the catalog stays valid whatever day it is built on."""
     lines = []
+    line_of = catalog.__dict__.get("_line_of", {})
     for slug, entry in catalog.entries.items():
-        dates = [("signals.as_of", entry.signals.as_of if entry.signals else None)]
-        dates += [(f"sources[{i}].retrieved", s.retrieved) for i, s in enumerate(entry.sources)]
-        for field, day in dates:
+        dates: list[tuple[Loc, dt.date | None]] = [
+            (("signals", "as_of"), entry.signals.as_of if entry.signals else None)
+        ]
+        dates += [(("sources", i, "retrieved"), s.retrieved) for i, s in enumerate(entry.sources)]
+        for loc, day in dates:
             if day is not None and day > today:
-                where = f"{os.fspath(data)}/models/{slug}.yaml"
-                lines.append(f"{where}: {field}: {day.isoformat()} is after today")
+                where = catalog.paths.get(slug) or f"{os.fspath(data)}/models/{slug}.yaml"
+                if slug in line_of:
+                    where += f":{line_of[slug](loc)}"
+                lines.append(f"{where}: {field_path(loc)}: {day.isoformat()} is after today")
     return lines
 
 
