@@ -190,6 +190,7 @@ def build(
     "--host",
     default="127.0.0.1",
     show_default=True,
+    callback=lambda ctx, param, value: _some_host(value),
     help="Address to bind; loopback unless you say otherwise.",
 )
 def serve(data: Path, templates: Path, port: int, host: str) -> None:
@@ -216,6 +217,13 @@ def new(slug: str, name: str | None, data: Path) -> None:
         f"Wrote {path}, a draft: fill in every TODO (`rivals check --data {data}` lists them),"
         " then remove its `draft: true` line to publish it."
     )
+
+
+def _some_host(value: str) -> str:
+    """An empty --host (an unset variable in a script) would bind every address: wrong usage."""
+    if not value.strip():
+        raise click.BadParameter("must name an address, such as 127.0.0.1 or ::1")
+    return value.strip()
 
 
 def _title(ctx: click.Context, param: click.Parameter, value: str) -> str:

@@ -103,9 +103,10 @@ def hurry(ask: int) -> None:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM (kill, a service manager, a CI timeout) as Ctrl-C in the block, so that
-    what a KeyboardInterrupt cleans up (a build's staging folder, its render workers, the
-    server of `rivals serve`) is cleaned up; only in the main thread, where Python can."""
+    """Treat SIGTERM (kill, a service manager, a CI timeout) and SIGHUP (the terminal closed;
+    not when nohup ignores it) as Ctrl-C in the block, so that what a KeyboardInterrupt
+    cleans up (a build's staging folder, its render workers, the server of `rivals serve` and
+    its temporary site) is cleaned up; only in the main thread, where Python can."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -113,16 +114,20 @@ def sigterm_as_interrupt() -> Iterator[None]:
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
+    if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, stop)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager
 def interrupts_held() -> Iterator[list[int]]:
-    """Hold Ctrl-C and SIGTERM back until the block is done; yield the list of those that came.
+    """Hold Ctrl-C, SIGTERM and SIGHUP back until the block is done; yield the list of those
+    that came.
 
     For a step that must not stop half-way (moving a build's pages into --out): the caller
     looks at the list once the block is done. Only in the main thread, where Python can set
@@ -136,7 +141,10 @@ def interrupts_held() -> Iterator[list[int]]:
     def hold(signum: int, frame: object) -> None:
         came.append(signum)
 
-    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    held = [signal.SIGINT, signal.SIGTERM]
+    if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:  # (nohup: it stays ignored)
+        held.append(signal.SIGHUP)
+    previous = {sig: signal.signal(sig, hold) for sig in held}
     try:
         yield came
     finally:

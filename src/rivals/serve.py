@@ -8,10 +8,13 @@ an overlay listing the problems; fixing the file recovers without a restart.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import queue
 import shutil
+import signal
+import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -68,6 +71,7 @@ def overlay(problems: list[str], headline: str = "The catalog has problems") -> 
 
 class _Handler(SimpleHTTPRequestHandler):
     state: LiveState
+    _caching_said = False
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # the terminal shows builds, not every request
@@ -76,12 +80,31 @@ class _Handler(SimpleHTTPRequestHandler):
         if self.path.split("?")[0] == EVENTS:
             self._events()
             return
+        self._fresh()
         if not self._page():
             super().do_GET()
 
     def do_HEAD(self) -> None:
+        self._fresh()
         if not self._page(head=True):
             super().do_HEAD()
+
+    def _fresh(self) -> None:
+        """Never answer "not modified": two saves within a second have one Last-Modified."""
+        del self.headers["If-Modified-Since"]
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self._caching_said = False
+        super().send_response(code, message)
+
+    def send_header(self, keyword: str, value: str) -> None:
+        self._caching_said = self._caching_said or keyword.lower() == "cache-control"
+        super().send_header(keyword, value)
+
+    def end_headers(self) -> None:
+        if not self._caching_said:  # assets too: they change as you edit
+            self.send_header("Cache-Control", "no-store")
+        super().end_headers()
 
     def translate_path(self, path: str) -> str:
         """Serve the site under the path of its base URL as well as at /: the 404 page links
@@ -99,16 +122,22 @@ class _Handler(SimpleHTTPRequestHandler):
     def _page(self, head: bool = False) -> bool:
         """Answer for an HTML page, the problems or a missing file; False to leave it to the
         stock handler (assets)."""
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            if not self.path.split("?")[0].endswith("/"):
-                return False  # the stock handler redirects to the address with a slash
-            path = path / "index.html"
-        if path.suffix == ".html" and path.is_file():
-            self._html(path.read_bytes(), head=head)
-            return True
-        if path.exists():
-            return False
+        bare = self.path.split("?", 1)[0].split("#", 1)[0]
+        try:
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                if not bare.endswith("/"):
+                    return False  # the stock handler redirects to the address with a slash
+                path = path / "index.html"
+            elif bare.endswith("/"):  # a file's name with a slash: no such page on a host
+                path = Path(self.directory) / "no such page/"
+            if path.suffix == ".html" and path.is_file():
+                self._html(path.read_bytes(), head=head)
+                return True
+            if path.exists():
+                return False
+        except OSError:  # a name too long for the file system, say: no such page
+            pass
         if not self.state.built:  # no good build yet: a page to show the problems on
             page = b"<!doctype html><html lang='en'><title>Problems</title><body></body></html>"
             self._html(page, head=head)
@@ -123,12 +152,15 @@ class _Handler(SimpleHTTPRequestHandler):
         extra = RELOAD_SCRIPT
         if self.state.problems:
             extra = overlay(self.state.problems, self.state.headline) + extra
-        text = body.decode("utf-8")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:  # an asset of the user's in another encoding: as it is
+            text, extra = "", ""
         cut = text.rfind("</body>")
         text = text[:cut] + extra + text[cut:] if cut >= 0 else text + extra
-        data = text.encode("utf-8")
+        data = text.encode("utf-8") if text else body
         self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", "text/html; charset=utf-8" if text else "text/html")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
@@ -160,6 +192,26 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.state.listeners.remove(listener)
 
 
+class _Server(ThreadingHTTPServer):
+    """The server of `rivals serve`: IPv6 for an IPv6 address; a page that went away while it
+    loaded (a reload, a click) is no error to print."""
+
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int, handler: Callable[..., object]) -> None:
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), handler)  # type: ignore[arg-type]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        print(f"error: answering a request: {type(error).__name__}: {error}", file=sys.stderr)
+
+
 def serve(
     options: BuildOptions,
     host: str,
@@ -181,14 +233,30 @@ def serve(
     out = workdir / "site"
     try:
         try:
-            server = ThreadingHTTPServer((host, port), partial(handler, directory=str(out)))
+            server = _Server(host, port, partial(handler, directory=str(out)))
         except OSError as err:  # in use, not ours to bind, or not an address (gaierror)
             reason = err.strerror or str(err)
             raise BuildError(f"cannot serve on {host}:{port}: {reason}", untouched=False) from None
         with sigterm_as_interrupt():
             _serve(server, options, out, state, host, say, changes)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        with _stopping():  # a second Ctrl-C while the temporary site goes: it goes all the same
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _stopping() -> Iterator[None]:
+    """Ignore Ctrl-C, SIGTERM and SIGHUP in the block (in the main thread, where Python can)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _serve(
@@ -204,31 +272,64 @@ def _serve(
         options.data, options.templates, out, options.base_url, options.jobs, False, False
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
+    watched = [p for p in (options.data, options.templates) if p is not None]
+    # Changes are watched from before the first build: a save while it runs is a change.
+    batches: queue.Queue[object] = queue.Queue()
+    stop, started = threading.Event(), threading.Event()
+
+    def watch() -> None:
+        try:
+            source = changes(watched) if changes else _watch(watched, stop, started)
+            for batch in source:
+                batches.put(batch)
+        finally:
+            started.set()
+            batches.put(None)  # no more
+
+    watcher = threading.Thread(target=watch, daemon=True)
     try:
+        watcher.start()
+        started.wait(timeout=10)  # the watcher has seen the files as the build will
         _rebuild(options, state, say)
         if not out.exists():
             out.mkdir(parents=True)
-        server.daemon_threads = True
         thread.start()
-        address = f"http://{host}:{server.server_address[1]}/"
+        shown = f"[{host}]" if ":" in host else host
+        address = f"http://{shown}:{server.server_address[1]}/"
         say(f"Serving {options.data}/ on {address} (Ctrl-C to stop)")
-        watched = [p for p in (options.data, options.templates) if p is not None]
-        for _ in (changes or _watch)(watched):
-            _rebuild(
-                BuildOptions(
-                    options.data, options.templates, out, options.base_url, 1, False, False
-                ),
-                state,
-                say,
-            )
+        again = BuildOptions(
+            options.data, options.templates, out, options.base_url, 1, False, False
+        )
+        while _next_changes(batches):
+            _rebuild(again, state, say)
             state.announce("reload")
     except KeyboardInterrupt:
         pass
     finally:
-        if thread.is_alive():  # shutdown() waits for serve_forever, which must have started
-            server.shutdown()
-        server.server_close()
-        say("Stopped.")
+        with _stopping():
+            stop.set()
+            if thread.is_alive():  # shutdown() waits for serve_forever, which must have started
+                server.shutdown()
+            server.server_close()
+            say("Stopped.")
+
+
+def _next_changes(batches: queue.Queue[object]) -> bool:
+    """Wait for changes; take every batch that came meanwhile (one rebuild for them all).
+    Return False when the watcher stopped."""
+    while True:
+        try:  # (a timeout, so that Ctrl-C is seen at once wherever Python runs)
+            batch = batches.get(timeout=0.5)
+            break
+        except queue.Empty:
+            continue
+    if batch is None:
+        return False
+    while not batches.empty():
+        if batches.get_nowait() is None:
+            batches.put(None)  # the end, after this rebuild
+            break
+    return True
 
 
 def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]) -> None:
@@ -269,16 +370,24 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
             say(f"note: {line}")
 
 
-def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[object]:
+def _watch(
+    paths: list[Path], stop: threading.Event | None = None, started: threading.Event | None = None
+) -> Iterator[object]:
     """Yield after each batch of changes to the files under `paths`, until `stop` is set.
 
     Each folder is watched on its own, found by a walk that never follows a link (a link to
     / inside models/ would have the watcher walk the whole disk, and fail on /proc) and stops
-    at WATCH_DEPTH levels and WATCH_FOLDERS folders; a folder made or removed inside means a
-    new walk. A path that does not exist yet (a catalog or templates folder made after serve
+    at WATCH_DEPTH levels and WATCH_FOLDERS folders; a link to a folder is watched itself, one
+    level deep, as the catalog's loader reads it. A folder made or removed inside, or one
+    replaced by another of its name (`mv data data.old`, then a new `data/`), means a new
+    walk. A path that does not exist yet (a catalog or templates folder made after serve
     started, or deleted and made again) is looked for every half second; when it appears,
     that is a change, and it is watched from then on (its parent is not watched instead: it
     may be a whole home folder).
+
+    What changes between two watches (the first starts while serve builds for the first time)
+    is found by comparing the files as they were before with the files once the new watch is
+    up; `started` is set once they were seen before the first.
     """
     from watchfiles import Change, DefaultFilter, watch
 
@@ -290,37 +399,85 @@ def _watch(paths: list[Path], stop: threading.Event | None = None) -> Iterator[o
         return default(change, path) and os.path.basename(path) != SCHEMA_FILE
 
     seen: set[Path] | None = None
-    while not stop.is_set():
-        present = [p for p in paths if p.exists()]
-        if seen is not None and set(present) != seen:
-            # A folder appeared or went between two watches, which the watcher may not have
-            # reported (it watched only what was there): a change either way.
-            yield {"appeared"} if set(present) - seen else {"gone"}
-        seen = set(present)
-        if not present:
-            if stop.wait(0.5):
+    try:
+        while not stop.is_set():
+            present = [p for p in paths if p.exists()]
+            if seen is not None and set(present) != seen:
+                # A folder appeared or went between two watches, which the watcher may not
+                # have reported (it watched only what was there): a change either way.
+                yield {"appeared"} if set(present) - seen else {"gone"}
+            seen = set(present)
+            if not present:
+                if started is not None:
+                    started.set()
+                if stop.wait(0.5):
+                    return
+                continue
+            folders = _folders(present)
+            identities = _identities(folders)
+            before = _files(folders, relevant)
+            if started is not None:
+                started.set()
+            up = False
+            for changes in watch(
+                *folders,
+                watch_filter=relevant,
+                debounce=200,
+                step=50,
+                stop_event=stop,
+                rust_timeout=500,
+                yield_on_timeout=True,
+                recursive=False,
+                ignore_permission_denied=True,
+            ):
+                if changes:
+                    yield changes
+                if not up:  # the watch is up: what changed before it did is a change too
+                    up = True
+                    if not changes and _files(folders, relevant) != before:
+                        yield {"changed before the watch was up"}
+                if any(p.exists() != (p in seen) for p in paths):
+                    break  # one appeared or went: watch again (see above)
+                if _identities(folders) != identities:
+                    yield {"replaced"}
+                    break  # a folder moved away, another in its place: walk again
+                if changes and _folders(present) != folders:
+                    break  # a folder made or removed inside: walk again
+            else:
                 return
+    finally:
+        if started is not None:
+            started.set()
+
+
+def _identities(folders: list[Path]) -> list[tuple[int, int] | None]:
+    """Return what tells each folder from another of its name (device and inode)."""
+    found: list[tuple[int, int] | None] = []
+    for folder in folders:
+        try:
+            info = os.stat(folder)
+            found.append((info.st_dev, info.st_ino))
+        except OSError:
+            found.append(None)
+    return found
+
+
+def _files(folders: list[Path], relevant: Callable[..., bool]) -> dict[str, tuple[int, int, int]]:
+    """Return the files of `folders` that a change to is relevant, with their inode, size and
+    modification time."""
+    from watchfiles import Change
+
+    found: dict[str, tuple[int, int, int]] = {}
+    for folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_file() and relevant(Change.modified, entry.path):
+                        info = entry.stat()
+                        found[entry.path] = (info.st_ino, info.st_size, info.st_mtime_ns)
+        except OSError:
             continue
-        folders = _folders(present)
-        for changes in watch(
-            *folders,
-            watch_filter=relevant,
-            debounce=200,
-            step=50,
-            stop_event=stop,
-            rust_timeout=500,
-            yield_on_timeout=True,
-            recursive=False,
-            ignore_permission_denied=True,
-        ):
-            if changes:
-                yield changes
-            if any(p.exists() != (p in seen) for p in paths):
-                break  # one appeared or went: watch again (see above)
-            if changes and _folders(present) != folders:
-                break  # a folder made or removed inside: walk again
-        else:
-            return
+    return found
 
 
 WATCH_DEPTH = 4  # levels below a watched folder (templates/compare/..., models/_archive/...)
@@ -343,6 +500,11 @@ def _folders(paths: list[Path]) -> list[Path]:
                 return found
             if len(here.parts) - base >= WATCH_DEPTH:
                 dirs[:] = []
-            else:
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ignored)
+                continue
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ignored)
+            # A link to a folder is watched itself (one level deep, as the loader reads it),
+            # never walked.
+            linked = [d for d in dirs if os.path.islink(here / d)]
+            found += [here / d for d in linked][: WATCH_FOLDERS - len(found)]
+            dirs[:] = [d for d in dirs if d not in linked]
     return found
