@@ -835,6 +835,8 @@ def test_serve_stopped_by_a_hangup_removes_its_temporary_site(
     catalog: Path, tmp_path: Path
 ) -> None:
     """Closing the terminal (SIGHUP) left the temporary site of 2,900 files behind."""
+    if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:  # under nohup: serve inherits it
+        pytest.skip("SIGHUP is ignored in this process")
     temp = tmp_path / "tmp"
     temp.mkdir()
     seen, code = serve_until_serving(
@@ -912,3 +914,18 @@ def test_serve_binds_an_ipv6_address(catalog: Path, tmp_path: Path) -> None:
         assert server.socket.family == socket.AF_INET6
     finally:
         server.server_close()
+
+
+def test_serve_that_cannot_watch_says_so(catalog: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A watcher that fails (the system's limit of watches reached) ended serve as if the user
+    had stopped it: "Stopped." and exit 0."""
+    import rivals.serve
+    from rivals.build import BuildError, BuildOptions
+
+    def failing(*args: object) -> Iterator[object]:
+        raise OSError("OS file watch limit reached")
+        yield  # (a generator, as _watch is)
+
+    monkeypatch.setattr(rivals.serve, "_watch", failing)
+    with pytest.raises(BuildError, match=r"cannot watch .* for changes: OS file watch limit"):
+        rivals.serve.serve(BuildOptions(data=catalog), "127.0.0.1", 0, lambda line: None)

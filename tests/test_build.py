@@ -429,7 +429,10 @@ def test_the_methodology_page_lists_the_benchmarks_and_capabilities(
         in page
     )
     assert "<td>lower</td><td>%</td>" in page
-    assert '<th scope="row">Styles</th><td>art</td><td><bdi>Paints in <em>many</em> styles.</bdi></td>' in page
+    assert (
+        '<th scope="row">Styles</th><td>art</td><td><bdi>Paints in <em>many</em> styles.</bdi></td>'
+        in page
+    )
 
 
 def test_a_template_for_an_entry_or_pair_that_no_page_uses_is_noted(

@@ -279,6 +279,13 @@ def test_a_file_of_too_many_items_is_refused_before_parsing(catalog: Path) -> No
     ]
 
 
+@pytest.mark.parametrize("newline", ["\r", "\x85", "\u2028"])
+def test_every_kind_of_line_break_counts_toward_the_bound(newline: str) -> None:
+    """A lone CR or NEL breaks lines in YAML too: 5 MB of `- a<CR>` took 833 MB to parse."""
+    with pytest.raises(YamlError, match="more than 200,000 lines and commas"):
+        parse_document("x.yaml", ("- a" + newline).encode() * (MAX_ITEMS + 1))
+
+
 def test_a_quoted_date_may_have_spaces_around_it(catalog: Path) -> None:
     append(catalog / DELTA, "released: ' 2023-04-17 '\n")
     assert problems_of(catalog) == []

@@ -768,6 +768,7 @@ def _start_worker() -> None:
     gc.enable()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops its workers with it
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # (a closed terminal: the parent stops them)
 
 
 class _Clock:

@@ -101,6 +101,10 @@ def hurry(ask: int) -> None:
         os.close(ask)
 
 
+def _as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Treat SIGTERM (kill, a service manager, a CI timeout) and SIGHUP (the terminal closed;
@@ -111,12 +115,9 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
         return
 
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _as_interrupt)}
     if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
-        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, stop)
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _as_interrupt)
     try:
         yield
     finally:
@@ -142,7 +143,7 @@ def interrupts_held() -> Iterator[list[int]]:
         came.append(signum)
 
     held = [signal.SIGINT, signal.SIGTERM]
-    if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:  # (nohup: it stays ignored)
+    if signal.getsignal(signal.SIGHUP) in (signal.SIG_DFL, _as_interrupt):  # (not nohup's)
         held.append(signal.SIGHUP)
     previous = {sig: signal.signal(sig, hold) for sig in held}
     try:

@@ -17,11 +17,12 @@ import signal
 import socket
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from rivals.build import BuildError, BuildInterrupted, BuildOptions, build_site
 from rivals.forked import sigterm_as_interrupt
@@ -123,6 +124,7 @@ class _Handler(SimpleHTTPRequestHandler):
         """Answer for an HTML page, the problems or a missing file; False to leave it to the
         stock handler (assets)."""
         bare = self.path.split("?", 1)[0].split("#", 1)[0]
+        page = None
         try:
             path = Path(self.translate_path(self.path))
             if path.is_dir():
@@ -132,12 +134,14 @@ class _Handler(SimpleHTTPRequestHandler):
             elif bare.endswith("/"):  # a file's name with a slash: no such page on a host
                 path = Path(self.directory) / "no such page/"
             if path.suffix == ".html" and path.is_file():
-                self._html(path.read_bytes(), head=head)
-                return True
-            if path.exists():
+                page = path.read_bytes()
+            elif path.exists():
                 return False
         except OSError:  # a name too long for the file system, say: no such page
             pass
+        if page is not None:
+            self._html(page, head=head)
+            return True
         if not self.state.built:  # no good build yet: a page to show the problems on
             page = b"<!doctype html><html lang='en'><title>Problems</title><body></body></html>"
             self._html(page, head=head)
@@ -273,26 +277,30 @@ def _serve(
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     watched = [p for p in (options.data, options.templates) if p is not None]
-    # Changes are watched from before the first build: a save while it runs is a change.
     batches: queue.Queue[object] = queue.Queue()
-    stop, started = threading.Event(), threading.Event()
+    stop = threading.Event()
+    failed: list[BaseException] = []
+    seen: list[_Seen | None] = [None]
 
     def watch() -> None:
         try:
-            source = changes(watched) if changes else _watch(watched, stop, started)
-            for batch in source:
+            for batch in changes(watched) if changes else _watch(watched, stop, seen[0]):
                 batches.put(batch)
+        except Exception as err:  # the system's watch limit, say: serve cannot go on
+            failed.append(err)
         finally:
-            started.set()
             batches.put(None)  # no more
 
     watcher = threading.Thread(target=watch, daemon=True)
     try:
-        watcher.start()
-        started.wait(timeout=10)  # the watcher has seen the files as the build will
+        # The files as the first build will read them, looked at before it (and in this
+        # thread: the build forks its workers only when it is the one thread): what changes
+        # while it runs is found when the watch is up, and built next.
+        seen[0] = None if changes else _look(watched)
         _rebuild(options, state, say)
         if not out.exists():
             out.mkdir(parents=True)
+        watcher.start()
         thread.start()
         shown = f"[{host}]" if ":" in host else host
         address = f"http://{shown}:{server.server_address[1]}/"
@@ -303,6 +311,9 @@ def _serve(
         while _next_changes(batches):
             _rebuild(again, state, say)
             state.announce("reload")
+        if failed:
+            message = f"cannot watch {options.data}/ for changes: {failed[0]}"
+            raise BuildError(message, untouched=False)
     except KeyboardInterrupt:
         pass
     finally:
@@ -311,6 +322,8 @@ def _serve(
             if thread.is_alive():  # shutdown() waits for serve_forever, which must have started
                 server.shutdown()
             server.server_close()
+            if watcher.is_alive():
+                watcher.join(timeout=2)
             say("Stopped.")
 
 
@@ -370,8 +383,41 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
             say(f"note: {line}")
 
 
+class _Seen(NamedTuple):
+    """What the watched paths held at one time: the paths there, the folders to watch (and of
+    them, those whose replacement is looked for at every tick: the paths and links), what tells
+    each folder from another of its name, and the files a change to is relevant."""
+
+    present: tuple[Path, ...]
+    folders: tuple[Path, ...]
+    anchors: tuple[Path, ...]
+    identities: tuple[tuple[int, int] | None, ...]
+    files: dict[str, tuple[int, int, int]]
+
+
+def _look(paths: list[Path]) -> _Seen:
+    """Return what `paths` hold now (see _Seen)."""
+    present = tuple(p for p in paths if p.exists())
+    folders = tuple(_folders(list(present)))
+    anchors = tuple(f for f in folders if f in present or f.is_symlink())
+    return _Seen(present, folders, anchors, _identities(folders), _files(folders))
+
+
+_FILTER: list[Any] = []
+
+
+def _relevant(change: Any, path: str) -> bool:
+    """True for a change a rebuild should follow: the watcher's default filter (no editor
+    swap files, no .git), and not the editor schema `rivals new` writes beside models/."""
+    if not _FILTER:
+        from watchfiles import DefaultFilter
+
+        _FILTER.append(DefaultFilter())
+    return bool(_FILTER[0](change, path)) and os.path.basename(path) != SCHEMA_FILE
+
+
 def _watch(
-    paths: list[Path], stop: threading.Event | None = None, started: threading.Event | None = None
+    paths: list[Path], stop: threading.Event | None = None, seen: _Seen | None = None
 ) -> Iterator[object]:
     """Yield after each batch of changes to the files under `paths`, until `stop` is set.
 
@@ -385,72 +431,73 @@ def _watch(
     that is a change, and it is watched from then on (its parent is not watched instead: it
     may be a whole home folder).
 
-    What changes between two watches (the first starts while serve builds for the first time)
-    is found by comparing the files as they were before with the files once the new watch is
-    up; `started` is set once they were seen before the first.
+    Between two watches nothing is watched: what the paths hold is looked at (`seen`; for the
+    first watch, by the caller before its first build) before a batch that ends a watch is
+    handed on, and again once the new watch is up; if the two differ, that is a change too.
     """
-    from watchfiles import Change, DefaultFilter, watch
+    from watchfiles import watch
 
-    default = DefaultFilter()
     stop = stop or threading.Event()
-
-    def relevant(change: Change, path: str) -> bool:
-        # The editor schema `rivals new` writes beside models/ is not read by a build.
-        return default(change, path) and os.path.basename(path) != SCHEMA_FILE
-
-    seen: set[Path] | None = None
-    try:
-        while not stop.is_set():
-            present = [p for p in paths if p.exists()]
-            if seen is not None and set(present) != seen:
-                # A folder appeared or went between two watches, which the watcher may not
-                # have reported (it watched only what was there): a change either way.
-                yield {"appeared"} if set(present) - seen else {"gone"}
-            seen = set(present)
-            if not present:
-                if started is not None:
-                    started.set()
-                if stop.wait(0.5):
-                    return
-                continue
-            folders = _folders(present)
-            identities = _identities(folders)
-            before = _files(folders, relevant)
-            if started is not None:
-                started.set()
-            up = False
-            for changes in watch(
-                *folders,
-                watch_filter=relevant,
-                debounce=200,
-                step=50,
-                stop_event=stop,
-                rust_timeout=500,
-                yield_on_timeout=True,
-                recursive=False,
-                ignore_permission_denied=True,
-            ):
-                if changes:
-                    yield changes
-                if not up:  # the watch is up: what changed before it did is a change too
-                    up = True
-                    if not changes and _files(folders, relevant) != before:
-                        yield {"changed before the watch was up"}
-                if any(p.exists() != (p in seen) for p in paths):
-                    break  # one appeared or went: watch again (see above)
-                if _identities(folders) != identities:
-                    yield {"replaced"}
-                    break  # a folder moved away, another in its place: walk again
-                if changes and _folders(present) != folders:
-                    break  # a folder made or removed inside: walk again
-            else:
+    seen = seen or _look(paths)
+    pending: object = None
+    while not stop.is_set():
+        if pending is not None:
+            yield pending
+            pending = None
+        if not seen.present:
+            if stop.wait(0.5):
                 return
-    finally:
-        if started is not None:
-            started.set()
+            now = _look(paths)
+            if now.present:
+                seen, pending = now, {"appeared"}
+            continue
+        up = False
+        for changes in watch(
+            *seen.folders,
+            watch_filter=_relevant,
+            debounce=200,
+            step=50,
+            stop_event=stop,
+            rust_timeout=500,
+            yield_on_timeout=True,
+            recursive=False,
+            ignore_permission_denied=True,
+        ):
+            if not up:  # the watch is up: what changed before it was is a change too
+                up = True
+                now = _look(paths)
+                if now != seen:
+                    walk = now[:4] != seen[:4]  # another folder to watch
+                    found = _what_changed(seen, now, "changed before the watch was up")
+                    seen, pending = now, changes or found
+                    if walk:
+                        break
+                    yield pending
+                    pending = None
+                    continue
+            anchors = [seen.identities[seen.folders.index(a)] for a in seen.anchors]
+            moved = any(p.exists() != (p in seen.present) for p in paths)
+            moved = moved or list(_identities(seen.anchors)) != anchors
+            if moved or (changes and _look(paths)[:4] != seen[:4]):
+                # A path appeared or went, was replaced, or a folder was made or removed
+                # inside: look again before handing the change on, then watch anew.
+                now = _look(paths)
+                seen, pending = now, changes or _what_changed(seen, now, "replaced")
+                break
+            if changes:
+                yield changes
+        else:
+            return
 
 
-def _identities(folders: list[Path]) -> list[tuple[int, int] | None]:
+def _what_changed(before: _Seen, now: _Seen, otherwise: str) -> set[str]:
+    """Say what a change that no watch reported was: a path appeared, went, or `otherwise`."""
+    if len(now.present) != len(before.present):
+        return {"appeared"} if len(now.present) > len(before.present) else {"gone"}
+    return {otherwise}
+
+
+def _identities(folders: Iterable[Path]) -> tuple[tuple[int, int] | None, ...]:
     """Return what tells each folder from another of its name (device and inode)."""
     found: list[tuple[int, int] | None] = []
     for folder in folders:
@@ -459,10 +506,10 @@ def _identities(folders: list[Path]) -> list[tuple[int, int] | None]:
             found.append((info.st_dev, info.st_ino))
         except OSError:
             found.append(None)
-    return found
+    return tuple(found)
 
 
-def _files(folders: list[Path], relevant: Callable[..., bool]) -> dict[str, tuple[int, int, int]]:
+def _files(folders: Iterable[Path]) -> dict[str, tuple[int, int, int]]:
     """Return the files of `folders` that a change to is relevant, with their inode, size and
     modification time."""
     from watchfiles import Change
@@ -472,7 +519,7 @@ def _files(folders: list[Path], relevant: Callable[..., bool]) -> dict[str, tupl
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    if entry.is_file() and relevant(Change.modified, entry.path):
+                    if entry.is_file() and _relevant(Change.modified, entry.path):
                         info = entry.stat()
                         found[entry.path] = (info.st_ino, info.st_size, info.st_mtime_ns)
         except OSError:

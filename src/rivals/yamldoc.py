@@ -78,7 +78,11 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
     """
     if len(data) > MAX_FILE_BYTES:
         raise YamlError(1, (), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    if data.count(b"\n") + data.count(b",") > MAX_ITEMS:
+    # (YAML also breaks lines at a lone CR, NEL, LINE and PARAGRAPH SEPARATOR.)
+    breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    breaks += data.count("\x85".encode()) + data.count("\u2028".encode())
+    breaks += data.count("\u2029".encode())
+    if breaks + data.count(b",") > MAX_ITEMS:
         raise YamlError(1, (), f"file has more than {MAX_ITEMS:,} lines and commas in all")
     text = _decode(data)
     line_of = _line_counter(text)
