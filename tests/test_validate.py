@@ -277,9 +277,9 @@ def test_a_date_of_reading_after_today_is_noted(catalog: Path, runner: CliRunner
     path.write_text(path.read_text().replace("as_of: 2026-09-15", "as_of: 2999-01-02"))
     raw, problems = load_catalog(catalog)
     found = validate_catalog(raw, problems)
-    assert future_dates(found, catalog, dt.date(2999, 1, 2)) == []  # that day is fine
+    assert future_dates(found, dt.date(2999, 1, 2)) == []  # that day is fine
     noted = f"{catalog}/models/gamma-studio.yaml:10: signals.as_of: 2999-01-02 is after today"
-    assert future_dates(found, catalog, dt.date(2999, 1, 1)) == [noted]
+    assert future_dates(found, dt.date(2999, 1, 1)) == [noted]
     result = runner.invoke(cli, ["check", "--data", str(catalog)])
     assert result.exit_code == 0  # a note, not a problem
     assert f"note: {noted}" in result.stderr.splitlines()

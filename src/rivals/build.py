@@ -393,7 +393,7 @@ def _render_and_commit(
         _drop_search(out)
     report.seconds = sum(report.stages.values())
     report.drafts = draft_notes(site.catalog.drafts)
-    report.notes += future_dates(site.catalog, options.data, datetime.date.today())
+    report.notes += future_dates(site.catalog, datetime.date.today())
     base_url = site.catalog.site.base_url
     report.base_path = urllib.parse.urlsplit(base_url).path.rstrip("/") if base_url else ""
     if base_url is None:

@@ -349,7 +349,7 @@ def check(data: Path) -> None:
 
     for line in draft_notes(catalog.drafts, listed=True):
         click.echo(line, err=True)
-    for line in future_dates(catalog, data, dt.date.today()):
+    for line in future_dates(catalog, dt.date.today()):
         click.echo(f"note: {line}", err=True)
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import NamedTuple
@@ -283,6 +283,10 @@ class Catalog:
     entries: dict[str, Entry]
     paths: dict[str, str]
     drafts: dict[str, Draft] = field(default_factory=dict)  # by slug; none of them in entries
+    # The line of a field in each entry's file, by slug: line_of[slug](("signals", "as_of")).
+    line_of: dict[str, Callable[[tuple[str | int, ...]], int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def pair_count(self, a: str, b: str) -> int:
         """Return how often `a` and `b` were matched together (0 when never)."""

@@ -15,11 +15,12 @@ import queue
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -132,12 +133,12 @@ class _Handler(SimpleHTTPRequestHandler):
                     return False  # the stock handler redirects to the address with a slash
                 path = path / "index.html"
             elif bare.endswith("/"):  # a file's name with a slash: no such page on a host
-                path = Path(self.directory) / "no such page/"
+                raise FileNotFoundError(path)
             if path.suffix == ".html" and path.is_file():
                 page = path.read_bytes()
             elif path.exists():
                 return False
-        except OSError:  # a name too long for the file system, say: no such page
+        except OSError:  # that, or a name too long for the file system: no such page
             pass
         if page is not None:
             self._html(page, head=head)
@@ -208,8 +209,6 @@ class _Server(ThreadingHTTPServer):
         super().__init__((host, port), handler)  # type: ignore[arg-type]
 
     def handle_error(self, request: object, client_address: object) -> None:
-        import sys
-
         error = sys.exc_info()[1]
         if isinstance(error, (ConnectionError, TimeoutError)):
             return
@@ -280,11 +279,11 @@ def _serve(
     batches: queue.Queue[object] = queue.Queue()
     stop = threading.Event()
     failed: list[BaseException] = []
-    seen: list[_Seen | None] = [None]
+    first: _Seen | None = None  # the files as the first build reads them (see below)
 
     def watch() -> None:
         try:
-            for batch in changes(watched) if changes else _watch(watched, stop, seen[0]):
+            for batch in changes(watched) if changes else _watch(watched, stop, first):
                 batches.put(batch)
         except Exception as err:  # the system's watch limit, say: serve cannot go on
             failed.append(err)
@@ -296,7 +295,7 @@ def _serve(
         # The files as the first build will read them, looked at before it (and in this
         # thread: the build forks its workers only when it is the one thread): what changes
         # while it runs is found when the watch is up, and built next.
-        seen[0] = None if changes else _look(watched)
+        first = None if changes else _look(watched)
         _rebuild(options, state, say)
         if not out.exists():
             out.mkdir(parents=True)
@@ -403,17 +402,17 @@ def _look(paths: list[Path]) -> _Seen:
     return _Seen(present, folders, anchors, _identities(folders), _files(folders))
 
 
-_FILTER: list[Any] = []
-
-
 def _relevant(change: Any, path: str) -> bool:
     """True for a change a rebuild should follow: the watcher's default filter (no editor
     swap files, no .git), and not the editor schema `rivals new` writes beside models/."""
-    if not _FILTER:
-        from watchfiles import DefaultFilter
+    return bool(_default_filter()(change, path)) and os.path.basename(path) != SCHEMA_FILE
 
-        _FILTER.append(DefaultFilter())
-    return bool(_FILTER[0](change, path)) and os.path.basename(path) != SCHEMA_FILE
+
+@cache
+def _default_filter() -> Any:
+    from watchfiles import DefaultFilter
+
+    return DefaultFilter()
 
 
 def _watch(
@@ -452,6 +451,7 @@ def _watch(
                 seen, pending = now, {"appeared"}
             continue
         up = False
+        anchored = tuple(seen.identities[seen.folders.index(a)] for a in seen.anchors)
         for changes in watch(
             *seen.folders,
             watch_filter=_relevant,
@@ -475,10 +475,9 @@ def _watch(
                     yield pending
                     pending = None
                     continue
-            anchors = [seen.identities[seen.folders.index(a)] for a in seen.anchors]
             moved = any(p.exists() != (p in seen.present) for p in paths)
-            moved = moved or list(_identities(seen.anchors)) != anchors
-            if moved or (changes and _look(paths)[:4] != seen[:4]):
+            moved = moved or _identities(seen.anchors) != anchored
+            if moved or (changes and _layout_changed(seen)):
                 # A path appeared or went, was replaced, or a folder was made or removed
                 # inside: look again before handing the change on, then watch anew.
                 now = _look(paths)
@@ -488,6 +487,13 @@ def _watch(
                 yield changes
         else:
             return
+
+
+def _layout_changed(seen: _Seen) -> bool:
+    """True when the folders to watch are no longer those of `seen` (one made, removed or put
+    in place of another)."""
+    folders = _folders(list(seen.present))
+    return tuple(folders) != seen.folders or _identities(folders) != seen.identities
 
 
 def _what_changed(before: _Seen, now: _Seen, otherwise: str) -> set[str]:

@@ -100,7 +100,7 @@ def validate_catalog(
         matches = [m for m in matches if drafts.keys().isdisjoint(m.pair)]
     if base_url is not None:
         site = _with_base_url(site, base_url)
-    catalog = Catalog(
+    return Catalog(
         site=site,
         categories=_names_apart(categories),
         capabilities=_names_apart(capabilities),
@@ -109,10 +109,8 @@ def validate_catalog(
         entries=entries,
         paths={slug: raw.models[slug].path for slug in entries},
         drafts=drafts,
+        line_of={slug: raw.models[slug].line_of for slug in entries},
     )
-    # Where each entry's fields are, for notes such as future_dates' (kept with the catalog).
-    catalog.__dict__["_line_of"] = {slug: raw.models[slug].line_of for slug in entries}
-    return catalog
 
 
 def _draft(data: Any) -> bool | None:
@@ -154,12 +152,11 @@ def draft_notes(drafts: Mapping[str, Draft], listed: bool = False) -> list[str]:
     return lines
 
 
-def future_dates(catalog: Catalog, data: os.PathLike[str] | str, today: dt.date) -> list[str]:
+def future_dates(catalog: Catalog, today: dt.date) -> list[str]:
     """Return a line for each date of reading (signals.as_of, sources[].retrieved) after
     `today`: a typo, most likely, and pages would say the figures were read then. A note, not
     a problem: the catalog stays valid whatever day it is built on."""
     lines = []
-    line_of = catalog.__dict__.get("_line_of", {})
     for slug, entry in catalog.entries.items():
         dates: list[tuple[Loc, dt.date | None]] = [
             (("signals", "as_of"), entry.signals.as_of if entry.signals else None)
@@ -167,9 +164,7 @@ def future_dates(catalog: Catalog, data: os.PathLike[str] | str, today: dt.date)
         dates += [(("sources", i, "retrieved"), s.retrieved) for i, s in enumerate(entry.sources)]
         for loc, day in dates:
             if day is not None and day > today:
-                where = catalog.paths.get(slug) or f"{os.fspath(data)}/models/{slug}.yaml"
-                if slug in line_of:
-                    where += f":{line_of[slug](loc)}"
+                where = f"{catalog.paths[slug]}:{catalog.line_of[slug](loc)}"
                 lines.append(f"{where}: {field_path(loc)}: {day.isoformat()} is after today")
     return lines
 
