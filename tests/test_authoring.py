@@ -242,6 +242,9 @@ def test_rank_prints_the_leaderboard_and_json(runner: CliRunner, catalog: Path) 
     table = runner.invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": "160"})
     assert table.exit_code == 0, table.output
     assert "Alpha Vision" in table.stdout and "Match Graph" in table.stdout
+    # Pricing in the words of the pages: the free tier of a usage-based plan is said.
+    delta = next(line for line in table.stdout.splitlines() if "delta-api" in line)
+    assert delta.rstrip().endswith("Usage-based (free tier)"), delta
     rows = json.loads(runner.invoke(cli, ["rank", "--json", "--data", str(catalog)]).stdout)
     assert [r["position"] for r in rows] == sorted(r["position"] for r in rows)
     assert rows[0]["slug"] == "alpha-vision" and rows[0]["rank"] == 100
@@ -300,8 +303,8 @@ def test_rank_fits_the_terminal_and_says_what_it_left_out(runner: CliRunner, cat
     assert "Not shown at this width: sub-scores, pricing, range (" in said
     assert "Match Graph" not in narrow.stdout
     # Wider: the sub-scores go first, all four together; pricing and range stay.
-    middle = runner.invoke(cli, args, env={"COLUMNS": "60"}).stdout
-    assert "Pricing" in middle and "usage-based" in middle and "10–62" in middle
+    middle = runner.invoke(cli, args, env={"COLUMNS": "72"}).stdout
+    assert "Pricing" in middle and "Usage-based (free tier)" in middle and "10–62" in middle
     assert "Not shown at this width: sub-scores (" in middle and "Quality" not in middle
     # Not a terminal and no COLUMNS (a pipe): the whole table, however wide.
     piped = runner.invoke(cli, args, env={"COLUMNS": None})

@@ -65,7 +65,9 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
         subs = [row["sub_scores"][name] for row in rows]
         cells = ["—" if value is None else str(value) for value in subs]
         columns.append(("sub-scores", SUB_LABELS[name], cells))
-    columns.append(("pricing", "Pricing", [row["pricing"]["plan"] for row in rows]))
+    # The words every page uses: "Usage-based (free tier)", not the JSON's bare plan.
+    pricing = [site.entries[row["slug"]].pricing for row in rows]
+    columns.append(("pricing", "Pricing", pricing))
     widths = [max(map(cell_len, [header, *cells])) for _, header, cells in columns]
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(file=console.file, width=sum(widths) + GAP * (len(widths) - 1))
