@@ -305,3 +305,20 @@ def test_capabilities_shown_0_puts_them_all_behind_more(catalog: Path, tmp_path:
     page = (out / "compare" / "alpha-vision-vs-gamma-studio" / "index.html").read_text()
     assert "<summary>+4 more capabilities</summary>" in page
     assert not re.search(r"<ul class=\"caps\">\s*</ul>", page)  # no empty list before it
+
+
+def test_a_sub_score_without_evidence_names_what_is_missing(catalog: Path, tmp_path: Path) -> None:
+    """Gamma Studio reports no benchmark: its quality is counted at the median and widens its
+    range, so its model page must not say that nothing is missing."""
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=False))
+    page = (out / "models" / "gamma-studio" / "index.html").read_text()
+    breakdown = page.split('class="breakdown"')[1]
+    row = re.search(r'<th scope="row">Quality</th>.*?</tr>', breakdown, re.S)
+    assert row and "any comparable figure" in row.group(0) and "nothing" not in row.group(0)
+    assert "could be anywhere from" in page  # the range that missing quality opens
+    full = (out / "models" / "alpha-vision" / "index.html").read_text()
+    row = re.search(
+        r'<th scope="row">Quality</th>.*?</tr>', full.split('class="breakdown"')[1], re.S
+    )
+    assert row and "any comparable figure" not in row.group(0)
