@@ -704,3 +704,26 @@ def test_the_json_twin_carries_the_notes_of_the_sub_score_cells(default_site: Pa
                     assert re.fullmatch(r"\d+/100( higher)?", cell), cell
                 else:
                     assert cell.endswith(notes[name]), (cell, notes[name])
+
+
+def test_no_sub_score_compared_head_to_head_is_not_called_even(catalog: Path) -> None:
+    """Aa has no benchmark (quality at the median) and leads on ecosystem from a figure Bb does
+    not report (platforms): nothing is compared head to head, and the verdict had said the two
+    "come out even" on it."""
+    out = entries_only(
+        catalog,
+        "{adoption: 0, quality: 0.5, ecosystem: 0.5, match_graph: 0}",
+        {
+            "aa": {"integrations": ["p", "q", "r", "s"], "platforms": ["linux", "mac"]},
+            "bb": {"integrations": ["p"], "benchmarks": {"scienceqa": 10}},
+            "cc": {
+                "integrations": ["p", "q"],
+                "platforms": ["linux"],
+                "benchmarks": {"scienceqa": 90},
+            },
+        },
+    )
+    said = verdict_of(out, "aa-vs-bb")
+    assert "Aa ranks higher" in said, said
+    assert "come out even" not in said and "comes out ahead" not in said
+    assert "no sub-score that counts is compared head to head here." in said

@@ -170,18 +170,27 @@ def _basis(shared: int, unique: int, together: int) -> str:
 _LOWER_LABELS = {name: label.lower() for name, label in SUB_LABELS.items()}
 
 
-def _margin(hi: Score, lo: Score, weights: Mapping[str, float], apart: set[str]) -> float:
-    """Return what `hi` makes against `lo` of the sub-scores compared head to head (both have
-    evidence from the same figures: none in `apart`), weighted as the rank weighs them: 0 or
-    less means its rank comes from the rest. Sums of float weights that are 0 on paper come
-    out a hair off (0.1 x -3 + 0.3 x 1): within 1e-9 of 0 is 0."""
-    margin = sum(
-        weight * (hi.subs[name].used - lo.subs[name].used)
+def _head_to_head(a: Score, b: Score, weights: Mapping[str, float], apart: set[str]) -> list[str]:
+    """Return the sub-scores that count and that the two get from the same figures (both have
+    evidence, none of it in `apart`)."""
+    return [
+        name
         for name, weight in weights.items()
         if weight > 0
         and name not in apart
-        and hi.subs[name].value is not None
-        and lo.subs[name].value is not None
+        and a.subs[name].value is not None
+        and b.subs[name].value is not None
+    ]
+
+
+def _margin(hi: Score, lo: Score, weights: Mapping[str, float], apart: set[str]) -> float:
+    """Return what `hi` makes against `lo` of the sub-scores compared head to head (see
+    _head_to_head), weighted as the rank weighs them: 0 or less means its rank comes from the
+    rest. Sums of float weights that are 0 on paper come out a hair off (0.1 x -3 + 0.3 x 1):
+    within 1e-9 of 0 is 0."""
+    margin = sum(
+        weights[name] * (hi.subs[name].used - lo.subs[name].used)
+        for name in _head_to_head(hi, lo, weights, apart)
     )
     return 0.0 if abs(margin) < 1e-9 else margin
 
@@ -267,11 +276,16 @@ def _sub_score_sentences(
         and (unknown or led_hi & (apart | partly))
         and (margin := _margin(hi_side, lo_side, weights, apart | partly)) <= 0
     ):
-        ahead = f"{names[lo_side.slug]} comes out ahead" if margin < 0 else "the two come out even"
+        if not _head_to_head(a, b, weights, apart | partly):  # "even" on nothing says nothing
+            after = "; no sub-score that counts is compared head to head here"
+        elif margin < 0:
+            after = f": on those that are, weighted as the rank weighs them, {names[lo_side.slug]}"
+            after += " comes out ahead"
+        else:
+            after = ": on those that are, weighted as the rank weighs them, the two come out even"
         out.append(
             f"{names[hi_side.slug]} ranks higher through the sub-scores that are not compared"
-            f" head to head{elsewhere}: on those that are, weighted as the rank weighs them,"
-            f" {ahead}."
+            f" head to head{elsewhere}{after}."
         )
     for label, va, vb in weightless:
         who = name_a if va > vb else name_b
