@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from conftest import REPO
 from rivals.build import BuildOptions, build_site
+from rivals.cli import cli
 
 
 class FeatureTable(HTMLParser):
@@ -598,6 +600,15 @@ def test_a_catalog_without_comparable_evidence_ranks_nobody(
     assert "Rank 50/100, the midpoint: no entry of the catalog has comparable evidence" in page
     assert "with complete evidence" not in page and ">nothing<" not in page
     assert page.count("n/a: left out of the rank") == 4
+    # No range and no order anywhere: the tables, the leaderboard and `rivals rank` say so.
+    assert "could be" not in page and "position 1 on the leaderboard" not in page
+    assert "rank 50/100, the midpoint: no entry can be ranked</caption>" in page
+    pair = (out / "compare/first-vs-second/index.html").read_text()
+    assert "could be" not in pair and pair.count("the midpoint: no entry can be ranked") == 2
+    home = (out / "index.html").read_text()
+    assert home.count('<span class="note">unranked</span>') == 2 and "0–100</span>" not in home
+    table = CliRunner().invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": "100"})
+    assert table.stdout.count("unranked") == 2 and "0–100" not in table.stdout
 
 
 def test_a_rank_unmoved_by_missing_evidence_is_not_called_complete(catalog: Path) -> None:

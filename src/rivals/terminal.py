@@ -60,6 +60,8 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
         ("rank", "Rank", [str(row["rank"]) for row in rows]),
         ("range", "Range", [_interval(row["interval"]) for row in rows]),
     ]
+    if not site.board.effective:  # no comparable evidence anywhere: the midpoint, no range
+        columns[-1] = ("range", "Range", ["unranked"] * len(rows))
     shown_subs = [name for name in SUB_SCORES if name in site.board.effective]
     for name in shown_subs:  # one that no entry has evidence for is left out: see _legend
         subs = [row["sub_scores"][name] for row in rows]
@@ -79,7 +81,11 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
         name_width = max(console.width - sum(kept_widths[:1] + kept_widths[2:]) - 2 * GAP, 8)
     shown = [group for group in dropped if group != "slug"]
     caption = []
-    if "range" not in dropped and any(_interval(row["interval"]) for row in rows):
+    if (
+        "range" not in dropped
+        and site.board.effective
+        and any(_interval(r["interval"]) for r in rows)
+    ):
         caption.append("Range: how far missing evidence could move a rank (blank: not at all).")
     if "sub-scores" not in dropped:
         caption += _legend(site, rows, shown_subs)

@@ -99,6 +99,12 @@ class EntryView:
         """True when the rank rests on complete evidence."""
         return self.low == self.high
 
+    @property
+    def ranked(self) -> bool:
+        """False when no sub-score is in force (no entry of the catalog has comparable
+        evidence for any): every rank is then the midpoint, with no range and no order."""
+        return any(s.in_force for s in self.subs)
+
     def sub(self, name: str) -> SubView:
         """Return one sub-score view by name."""
         return next(s for s in self.subs if s.name == name)
@@ -653,6 +659,8 @@ def sub_score_note(sub: SubView) -> str | None:
 
 
 def _interval(e: EntryView) -> str | None:
+    if not e.ranked:
+        return "the midpoint: no entry can be ranked"
     return None if e.complete else f"could be {e.low}–{e.high}"
 
 
