@@ -561,3 +561,21 @@ def test_a_parent_folder_that_cannot_be_written_in_is_explained(
         " rendered beside --out, then moved in; build into a folder whose parent folder you can"
         " write in"
     )
+
+
+def test_a_stop_just_after_the_staging_folder_is_made_leaves_nothing(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM (an interrupt) that lands after the staging folder is made but before the
+    build holds its name left the empty folder behind (3 times in 65 stopped builds)."""
+    import rivals.build
+    from rivals.write import new_staging
+
+    def made_then_stopped(out: Path) -> Path:
+        new_staging(out)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rivals.build, "new_staging", made_then_stopped)
+    with pytest.raises(KeyboardInterrupt):
+        build_site(BuildOptions(data=catalog, out=tmp_path / "site", search=False))
+    assert not list(tmp_path.glob(".site.staging-*")) and not (tmp_path / "site").exists()

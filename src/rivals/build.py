@@ -89,6 +89,7 @@ from rivals.write import (
     save_closeness,
     save_memo,
     save_rows,
+    staging_path,
 )
 
 CHUNK = 400
@@ -299,15 +300,17 @@ def _render_and_commit(
     previous = load_manifest(out, check)
     if options.leave is not None:
         options.leave.append(previous)
+    # Named before it is made: a Ctrl-C or SIGTERM just after the folder is made must find it.
+    staging = staging_path(out)
     try:
-        staging = new_staging(out)
-    except OSError as err:
-        raise BuildError(
-            f"cannot make a staging folder beside --out {out} ({err.strerror or err}): pages"
-            " are rendered beside --out, then moved in; build into a folder whose parent"
-            " folder you can write in"
-        ) from None
-    try:
+        try:
+            new_staging(out)
+        except OSError as err:
+            raise BuildError(
+                f"cannot make a staging folder beside --out {out} ({err.strerror or err}):"
+                " pages are rendered beside --out, then moved in; build into a folder whose"
+                " parent folder you can write in"
+            ) from None
         make_cache(out)  # raises UnsafePath: before anything is moved into --out
         start = file_time(staging)
         reuse = Manifest() if options.clean else previous

@@ -538,11 +538,18 @@ def new_staging(out: Path) -> Path:
             pid = stale.name[len(prefix) :]
             if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
                 shutil.rmtree(stale, ignore_errors=True)
-    staging = parent / f".{name}.staging-{os.getpid()}"
+    staging = staging_path(out)
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir()
     return staging
+
+
+def staging_path(out: Path) -> Path:
+    """Return the staging folder new_staging makes for `out` in this process (known before it
+    exists, so that a build stopped while it is made can remove it)."""
+    resolved = real_path(out)
+    return resolved.parent / f".{resolved.name}.staging-{os.getpid()}"
 
 
 def _running(pid: int) -> bool:
