@@ -234,7 +234,7 @@ def test_a_sub_score_is_the_mean_of_the_whole_points_its_inputs_show() -> None:
             if sub.value is not None:
                 assert sub.value == round_half_up(sum(shown) / len(shown))
                 checked += 1
-    assert checked > 100
+    assert checked > 50
 
 
 def test_matches_of_count_0_only_are_no_match_graph_evidence(catalog: Path) -> None:

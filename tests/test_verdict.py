@@ -127,10 +127,14 @@ def check_page(html: str) -> None:
     if " is level with " in text:
         assert rank[0] == rank[1]
     # "in the match graph the two were matched 3 times" / "the two were never matched together"
+    # / "the catalog records no match graph" (then every entry's Times Matched is 0)
     together = page.rows["Matched together"][0]
     said = re.search(r"the two were matched ([\d,]+) times?", page.lead)
     if said:
         assert together.startswith(f"{said.group(1)} time")
+    elif "the catalog records no match graph" in page.lead:
+        assert together.startswith("0 times") and together.endswith("records no match graph")
+        assert page.rows["Times Matched"] == ["0", "0"]
     else:
         assert "the two were never matched together" in page.lead and together.startswith("0 times")
     gap = re.search(r"(\d+) points? ahead", page.lead)
@@ -738,3 +742,20 @@ def test_no_sub_score_compared_head_to_head_is_not_called_even(catalog: Path) ->
     assert "Aa ranks higher" in said, said
     assert "come out even" not in said and "comes out ahead" not in said
     assert "no sub-score that counts is compared head to head here." in said
+
+
+def test_a_catalog_without_a_match_graph_is_not_said_to_have_one(catalog: Path) -> None:
+    """Without a pair matched (no matches.yaml, or counts of 0 only), "the two were never
+    matched together" spoke of counts nobody recorded."""
+    out = catalog.parent / "site"
+    build_site(BuildOptions(data=catalog, out=out, jobs=1, search=False))
+    said = verdict_of(out, "beta-paint-vs-delta-api")
+    assert "in the match graph the two were never matched together." in said
+    (catalog / "matches.yaml").write_text("- pair: [alpha-vision, beta-paint]\n  count: 0\n")
+    build_site(BuildOptions(data=catalog, out=out, jobs=1, search=False))
+    for pair in ("beta-paint-vs-delta-api", "alpha-vision-vs-beta-paint"):
+        said = verdict_of(out, pair)
+        assert "; the catalog records no match graph." in said and "never" not in said
+    assert "the catalog records no match graph" in CliRunner().invoke(
+        cli, ["compare", "alpha-vision", "beta-paint", "--data", str(catalog)]
+    ).stdout.replace("\n", " ")

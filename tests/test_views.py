@@ -14,7 +14,7 @@ from conftest import REPO, VALID, tree
 from rivals.build import BuildOptions, build_site, load_and_validate
 from rivals.forked import Child
 from rivals.rank import rank
-from rivals.records import Catalog
+from rivals.records import Catalog, Match
 from rivals.views import CLOSEST, Site, closeness, closest_kept, pair_slugs
 
 
@@ -56,6 +56,8 @@ def reference_closeness(catalog: Catalog) -> dict[str, list[str]]:
 )
 def test_closeness_follows_its_definition(data: Path, max_rivals: int | None) -> None:
     catalog = load_and_validate(data)
+    if data != VALID:
+        catalog = with_matches(catalog)
     if max_rivals is not None:
         catalog = dataclasses.replace(catalog, site=catalog.site._replace(max_rivals=max_rivals))
     found = closeness(catalog)
@@ -66,10 +68,27 @@ def test_closeness_follows_its_definition(data: Path, max_rivals: int | None) ->
     assert max(map(len, found.values())) == (keep if data != VALID else 3)  # VALID has 4 entries
 
 
+def with_matches(catalog: Catalog) -> Catalog:
+    """Return `catalog` with a made-up match graph (the default catalog records none): each
+    entry matched with the next two of its first category, counts 0 to 3."""
+    by_category: dict[str, list[str]] = {}
+    for slug in sorted(catalog.entries):
+        by_category.setdefault(catalog.entries[slug].categories[0], []).append(slug)
+    pairs = {
+        (members[i], members[j])
+        for members in by_category.values()
+        for i in range(len(members))
+        for j in range(i + 1, min(i + 3, len(members)))
+    }
+    matches = tuple(Match(pair, n % 4) for n, pair in enumerate(sorted(pairs)))
+    assert len(matches) > 20
+    return dataclasses.replace(catalog, matches=matches)
+
+
 @pytest.mark.parametrize("policy", ["all", "same-category", "matched"])
 @pytest.mark.parametrize("cap", [None, 1, 4])
 def test_pair_slugs_follows_the_policy_and_the_cap(policy: str, cap: int | None) -> None:
-    catalog = load_and_validate(REPO / "data")
+    catalog = with_matches(load_and_validate(REPO / "data"))
     expected = _check_pair_slugs(catalog, policy, cap)
     assert 0 < len(expected) < 52 * 51 // 2 or (policy, cap) == ("all", None)
 

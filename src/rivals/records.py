@@ -292,6 +292,12 @@ class Catalog:
         """Return how often `a` and `b` were matched together (0 when never)."""
         return self._pair_counts.get((a, b) if a < b else (b, a), 0)
 
+    @cached_property
+    def has_match_graph(self) -> bool:
+        """True when some pair was matched (a count above 0): else there is no match graph to
+        speak of."""
+        return any(match.count for match in self.matches)
+
     def match_counts(self) -> dict[tuple[str, str], int]:
         """Return {(a, b): how often they were matched} for the pairs ever matched, a < b."""
         return dict(self._pair_counts)

@@ -192,7 +192,8 @@ def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
         features.add_row(label, *map(escape, shown))
     together = cmp.times_matched_together
     times = f"{together:,} time{'' if together == 1 else 's'}"
-    features.caption = f"Matched together: {times} in the match graph"  # of the pair, not a side
+    graph = "in the match graph" if cmp.graph else "(the catalog records no match graph)"
+    features.caption = f"Matched together: {times} {graph}"  # of the pair, not a side
     features.caption_justify = "left"
     console.print(features)
     caps = Table(title="Capabilities", title_justify="left")

@@ -30,6 +30,7 @@ class Comparison(NamedTuple):
     only_a: tuple[str, ...]
     only_b: tuple[str, ...]
     times_matched_together: int
+    graph: bool  # False when the catalog has no match graph (no pair with a count above 0)
 
 
 def compare(
@@ -54,6 +55,7 @@ def compare(
     shared, only_a = tuple(both), tuple(mine)
     only_b = tuple([cap for cap in caps_b if cap not in set_a])
     together = catalog.pair_count(a.slug, b.slug)
+    graph = catalog.has_match_graph
     name_a, name_b = pair_names(a.slug, side_a.name, b.slug, side_b.name)
     names = {a.slug: name_a, b.slug: name_b}
     if not weights:  # no sub-score has evidence anywhere in the catalog
@@ -84,12 +86,13 @@ def compare(
         a.slug,
         b.slug,
         lead,
-        _basis(len(shared), len(only_a) + len(only_b), together),
+        _basis(len(shared), len(only_a) + len(only_b), together, graph),
         tuple(sentences),
         shared,
         only_a,
         only_b,
         together,
+        graph,
     )
 
 
@@ -156,12 +159,14 @@ def _headline(names: dict[str, str], a: Score, b: Score, verb: str) -> str:
     )
 
 
-def _basis(shared: int, unique: int, together: int) -> str:
+def _basis(shared: int, unique: int, together: int, graph: bool) -> str:
     some = counted(shared, "shared capability", "shared capabilities") if shared else None
     caps = f"{some or 'no shared capability'} and {unique} that only one side lists"
+    if not graph:  # "never matched together" would speak of counts nobody recorded
+        return f"The comparison rests on {caps}; the catalog records no match graph."
     if together:
-        graph = f"the two were matched {together:,} time{'s' if together != 1 else ''}"
-        return f"The comparison rests on {caps}; in the match graph {graph}."
+        times = f"{together:,} time{'s' if together != 1 else ''}"
+        return f"The comparison rests on {caps}; in the match graph the two were matched {times}."
     return (
         f"The comparison rests on {caps}; in the match graph the two were never matched together."
     )
