@@ -932,3 +932,33 @@ def test_serve_that_cannot_watch_says_so(catalog: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(rivals.serve, "_watch", failing)
     with pytest.raises(BuildError, match=r"cannot watch .* for changes: OS file watch limit"):
         rivals.serve.serve(BuildOptions(data=catalog), "127.0.0.1", 0, lambda line: None)
+
+
+def test_serve_prints_only_its_build_reports_on_stdout(catalog: Path, tmp_path: Path) -> None:
+    """Lines were sent to standard output when they began with "B" (for "Built"): so were
+    the problem lines of a catalog in a folder named "Bcat"."""
+    data = catalog.rename(tmp_path / "Bcat")
+    entry = data / "models" / "alpha-vision.yaml"
+    entry.write_text(entry.read_text().replace("kind: model", "kind: spaceship"))
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rivals", "serve", "--data", "Bcat", "--port", "0"],
+            cwd=tmp_path,
+            stdout=stdout,
+            stderr=stderr,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while "Serving" not in err.read_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            entry.write_text(entry.read_text().replace("kind: spaceship", "kind: model"))
+            while "Built" not in out.read_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+    said, problems = out.read_text(), err.read_text()
+    assert "Bcat/models/alpha-vision.yaml:2: kind:" in problems
+    assert said.startswith("Built ") and said.count("\n") == 1 and "Bcat" not in said, said

@@ -196,12 +196,14 @@ def build(
 def serve(data: Path, templates: Path, port: int, host: str) -> None:
     """Build, serve on 127.0.0.1, rebuild on change, reload the open page."""
     from rivals.build import BuildOptions
+    from rivals.serve import Report
     from rivals.serve import serve as run_server
 
+    def say(line: str) -> None:
+        click.echo(line, err=not isinstance(line, Report))
+
     options = BuildOptions(data, templates, Path("site"), None, None, False, False)
-    _run(
-        lambda: run_server(options, host, port, lambda line: click.echo(line, err=line[:1] != "B"))
-    )
+    _run(lambda: run_server(options, host, port, say))
 
 
 @cli.command()

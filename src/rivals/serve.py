@@ -215,6 +215,14 @@ class _Server(ThreadingHTTPServer):
         print(f"error: answering a request: {type(error).__name__}: {error}", file=sys.stderr)
 
 
+class Report(str):
+    """A line of what serve says that belongs on standard output (a build's report, as
+    `rivals build` prints it); every other line (problems, notes, errors) is for standard
+    error."""
+
+    __slots__ = ()
+
+
 def serve(
     options: BuildOptions,
     host: str,
@@ -222,7 +230,8 @@ def serve(
     say: Callable[[str], None],
     changes: Callable[[list[Path]], Iterator[object]] | None = None,
 ) -> None:
-    """Build, then serve and rebuild on every change until interrupted (Ctrl-C or SIGTERM).
+    """Build, then serve and rebuild on every change until interrupted (Ctrl-C or SIGTERM),
+    telling `say` what happens (a Report for standard output, else for standard error).
 
     The address is taken first: a port in use or a host that does not resolve fails at once
     with a BuildError, before a build. The temporary output folder is removed on the way out.
@@ -373,7 +382,8 @@ def _rebuild(options: BuildOptions, state: LiveState, say: Callable[[str], None]
     state.problems = []
     state.built = True
     state.base_path = report.base_path
-    say(f"Built {report.pages:,} pages ({report.rendered:,} rendered) in {report.seconds:.2f} s.")
+    pages, rendered = f"{report.pages:,} pages", f"{report.rendered:,} rendered"
+    say(Report(f"Built {pages} ({rendered}) in {report.seconds:.2f} s."))
     for line in report.drafts:
         say(f"note: {line}")
     if report.notes != state.notes:  # (not the same notes after every save)
