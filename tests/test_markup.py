@@ -28,6 +28,9 @@ def test_the_quick_markdown_test_agrees_with_the_expression() -> None:
         assert _may_be_markdown(text) == bool(_MARKDOWN_HINT.search(text)), repr(text)
 
 
+LINK = '<a href="{}" rel="nofollow noopener noreferrer">{}</a>'
+
+
 @pytest.mark.parametrize(
     ("text", "html"),
     [
@@ -38,7 +41,17 @@ def test_the_quick_markdown_test_agrees_with_the_expression() -> None:
         ("First.\n\nSecond *x*.", "First.\nSecond <em>x</em>."),
         ("<b>raw</b> beside *x*", "&lt;b&gt;raw&lt;/b&gt; beside <em>x</em>"),
         ("`<b>` in code", "<code>&lt;b&gt;</code> in code"),
-        ("[x](javascript:alert(1))", '<a rel="nofollow noopener noreferrer">x</a>'),
+        # A target that is not an absolute http(s) URL: the text alone (an <a> needs an href).
+        ("[x](javascript:alert(1))", "x"),
+        ("See [the docs](docs/setup.md) or [mail](mailto:a@b.c).", "See the docs or mail."),
+        ("[home](https://example.org/a b) *x*", "home <em>x</em>"),  # as `links` would refuse
+        ("[x](https://ok.example/ onclick=alert(7))", "x"),
+        ("[u](https://user@evil.example/)", "u"),
+        (
+            '**[b](x.md "T")** [c](https://c.org)',
+            "<strong>b</strong> " + LINK.format("https://c.org", "c"),
+        ),
+        ("[x](HTTPS://EXAMPLE.ORG/)", LINK.format("HTTPS://EXAMPLE.ORG/", "x")),
         # An image is its alt text: no <img>, no tracker's address, the author's words kept.
         ("and ![a <b> pic](https://t.example/p.png) *x*", "and a &lt;b&gt; pic <em>x</em>"),
         ("![r][ref] *x*\n\n[ref]: https://t.example/i.png", "r <em>x</em>"),

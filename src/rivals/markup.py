@@ -11,6 +11,8 @@ from typing import Any
 import nh3
 from markupsafe import Markup, escape
 
+from rivals.records import check_url
+
 # Inline tags only: every markdown field is shown inside a <p> or a table cell.
 ALLOWED_TAGS = {"a", "code", "em", "strong", "br", "del"}
 # What can start inline markdown: emphasis, code, links, escapes and autolinks. Text without
@@ -80,7 +82,13 @@ def inline_markdown(text: str) -> Markup:
         attribute_filter=_only_absolute_links,
         link_rel="nofollow noopener noreferrer",
     ).strip()
+    if "<a" in cleaned:  # a link whose target was refused is its text: <a> needs an href
+        cleaned = _HREFLESS_LINK.sub(r"\1", cleaned)
     return Markup(cleaned)
+
+
+# An <a> the cleaner left without an href (it keeps the tag and adds rel); links do not nest.
+_HREFLESS_LINK = re.compile(r"<a(?![^>]*\shref=)[^>]*>(.*?)</a>", re.S)
 
 
 # Python-Markdown's time grows with a text's length times its brackets: 20,000 characters of
@@ -98,8 +106,12 @@ def _may_be_markdown(text: str) -> bool:
 
 
 def _only_absolute_links(element: str, attribute: str, value: str) -> str | None:
+    """Keep a link's target only if it is a URL the catalog's own `links` would take."""
     if element == "a" and attribute == "href":
-        return value if value.startswith(("http://", "https://")) else None
+        try:
+            return check_url(value)
+        except ValueError:
+            return None
     return value
 
 
