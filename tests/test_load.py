@@ -125,6 +125,26 @@ def test_a_control_character_written_as_an_escape_is_a_problem(escape: str, code
     assert (tabbed.data, problems) == ({"name": "tab\there, a\nline, \r"}, [])
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ('"a\\uFFFE"', 0xFFFE),
+        ('"\\U0010FFFF"', 0x10FFFF),
+        ("a\ufdd0b", 0xFDD0),
+        ("\U0001fffe", 0x1FFFE),
+    ],
+)
+def test_a_noncharacter_is_a_problem(text: str, code: int) -> None:
+    """U+FFFE and kin are errors in an HTML page (and some in the XML sitemap): written as an
+    escape or, where YAML takes them, as they are."""
+    _, problems = parse(f"name: ok\nsummary: {text}\n")
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (2, "summary", f"noncharacter U+{code:04X} is not allowed")
+    ]
+    _, problems = parse("name: ok\nsummary: \ufdcf \ufdf0 \ufffd\n")  # their neighbours are fine
+    assert problems == []
+
+
 def test_a_merge_key_is_a_problem_that_says_so() -> None:
     doc, problems = parse("base: &b {a: 1}\nthing:\n  <<: *b\n  c: 2\n'<<': quoted\n")
     assert [(p.line, p.field, p.message) for p in problems] == [

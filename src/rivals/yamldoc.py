@@ -125,7 +125,8 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
         return Document(shown, None, {(): 1}, placeholders=False), []
     doc = Document(shown, None, {(): line_of(node.start_mark)})
     doc.placeholders = PLACEHOLDER in text or "\\" in text
-    builder = _Builder(doc.lines, line_of, escapes="\\" in text)
+    escapes = "\\" in text or _NONCHARACTER.search(text) is not None
+    builder = _Builder(doc.lines, line_of, escapes=escapes)
     doc.data = builder.build(node, (), 0)
     doc.refused = frozenset(builder.refused)
     return doc, [Problem(shown, line, field_path(loc), msg) for line, loc, msg in builder.problems]
@@ -154,8 +155,14 @@ def _line_counter(text: str) -> Callable[[Any], int]:
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")
-# What no page may hold (HTML and XML refuse them): C0 controls but tab, LF and CR; DEL; C1.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What no page may hold (HTML and XML refuse them): C0 controls but tab, LF and CR; DEL; C1;
+# and the noncharacters (U+FDD0-U+FDEF, and the last two code points of every plane).
+_NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
+    f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0x10000, 0x110000, 0x10000)
+)
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_NONCHARACTERS}]")
+# A noncharacter written as it is (YAML takes most of them): its scalars are searched too.
+_NONCHARACTER = re.compile(f"[{_NONCHARACTERS}]")
 
 
 def _line_at(text: str, index: int) -> int:
@@ -211,7 +218,10 @@ class _Builder:
             control = _CONTROL.search(value) if self.escapes else None
             if control is not None:  # YAML refuses them as they are, not written as escapes
                 code = ord(control.group())
-                message = f"control character U+{code:04X} is not allowed"
+                what = (
+                    "noncharacter" if _NONCHARACTER.match(control.group()) else "control character"
+                )
+                message = f"{what} U+{code:04X} is not allowed"
                 self.problems.append((self.line_of(node.start_mark), loc, message))
                 self.refused.add(loc)  # reported: what the schema says of it would repeat it
             return value
