@@ -293,3 +293,13 @@ def test_integrations_alike_to_a_reader_count_once() -> None:
         "ol-lama",
         "vllm",
     ]
+
+
+def test_a_bad_key_is_named_by_its_path_alone(catalog: Path) -> None:
+    """pydantic marks a mapping's key that fails with "[key]": it showed in the field."""
+    path = catalog / "models" / "alpha-vision.yaml"
+    path.write_text(path.read_text().replace("    scienceqa: 92.53", "    MMLU: 5"))
+    found = problems_of(catalog)
+    assert len(found) == 1 and found[0].startswith(
+        "models/alpha-vision.yaml:17: signals.benchmarks.MMLU: must be lowercase"
+    ), found

@@ -221,7 +221,8 @@ def _validate(doc: Document, loc: Loc, data: Any, name: str) -> tuple[Any, list[
         return schema.to_record(record, schema.texts_of(data)), found
     except ValidationError as err:
         for error in err.errors(include_url=False):
-            where = (*loc, *error["loc"])
+            # A mapping's key that is wrong: pydantic adds "[key]" to the key's place.
+            where = (*loc, *(part for part in error["loc"] if part != "[key]"))
             if error["type"] != "extra_forbidden" and any(
                 where[: len(bad)] == bad for bad in doc.refused
             ):
