@@ -303,3 +303,21 @@ def test_a_bad_key_is_named_by_its_path_alone(catalog: Path) -> None:
     assert len(found) == 1 and found[0].startswith(
         "models/alpha-vision.yaml:17: signals.benchmarks.MMLU: must be lowercase"
     ), found
+
+
+def test_numbers_dates_and_yes_or_no_get_plain_messages(catalog: Path) -> None:
+    path = catalog / "models" / "alpha-vision.yaml"
+    text = path.read_text().replace("released: 2023-04-17", "released: 2023-02-30")
+    text = text.replace("github_stars: 24000", "github_stars: lots")
+    path.write_text(text.replace("monthly_downloads: 350000", "monthly_downloads: 1.5"))
+    benchmarks = catalog / "benchmarks.yaml"
+    benchmarks.write_text(
+        benchmarks.read_text().replace("higher_is_better: true", "higher_is_better:", 1)
+    )
+    assert problems_of(catalog) == [
+        "benchmarks.yaml:3: scienceqa.higher_is_better: expected true or false, got nothing",
+        "models/alpha-vision.yaml:8: released: not a real date (day value is outside expected"
+        " range), got '2023-02-30'",
+        "models/alpha-vision.yaml:14: signals.github_stars: expected a whole number, got 'lots'",
+        "models/alpha-vision.yaml:15: signals.monthly_downloads: expected a whole number, got '1.5'",
+    ]

@@ -72,7 +72,9 @@ def true_or_false(value: object) -> bool:
         return value
     text = value.strip().lower() if isinstance(value, str) else None
     if text not in ("true", "false"):
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise ValueError(
+            f"expected true or false, got {'nothing' if value is None else repr(value)}"
+        )
     return text == "true"
 
 

@@ -434,6 +434,13 @@ def _message(error: Any, model: type[BaseModel], loc: Loc) -> str:
         return "must not be empty"
     if kind == "too_short":
         return "must list at least one item"
+    if kind in ("int_parsing", "int_from_float"):
+        return f"expected a whole number, got '{clip(str(value))}'"
+    if kind == "float_parsing":
+        return f"expected a number, got '{clip(str(value))}'"
+    if kind.startswith(("date_", "datetime_")):  # the format is checked before: a day that is not
+        reason = (error.get("ctx") or {}).get("error")
+        return f"not a real date{f' ({reason})' if reason else ''}, got '{clip(str(value))}'"
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind != "value_error" and isinstance(value, str):
         message += f", got '{clip(value)}'"
