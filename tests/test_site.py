@@ -8,6 +8,7 @@ from collections import deque
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from conftest import REPO
@@ -221,6 +222,8 @@ def test_json_twins_carry_the_page_numbers(default_site: Path) -> None:
     )
     model = json.loads((default_site / "api/models/llava.json").read_text())
     assert model["sources"] and model["evidence"]["quality"]["inputs"]
+    catalog = yaml.safe_load((REPO / "data/models/llava.yaml").read_text())
+    assert model["links"] == catalog["links"]  # keyed as the catalog keys them
 
 
 def test_no_external_requests(default_site: Path) -> None:

@@ -15,6 +15,7 @@ from rivals.rank import METHOD, SUB_LABELS
 from rivals.records import SUB_SCORES, Catalog
 from rivals.verdict import Comparison, pair_names
 from rivals.views import (
+    LINK_FIELDS,
     CapabilityRow,
     EntryView,
     Site,
@@ -412,7 +413,8 @@ def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
             }
             for c in e.capabilities
         ]
-        record["links"] = dict(e.links)
+        # Keyed as the catalog keys them (homepage, repository, ...), not by the pages' labels.
+        record["links"] = {LINK_FIELDS[label]: url for label, url in e.links}
         record["as_of"] = e.as_of.isoformat() if e.as_of else None
         record["evidence"] = {
             s.name: {"inputs": [list(i) for i in s.inputs], "missing": list(s.missing)}

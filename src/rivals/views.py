@@ -30,6 +30,7 @@ KIND_LABELS = {
 }
 PLAN_LABELS = {"free": "Free", "freemium": "Freemium", "paid": "Paid", "usage-based": "Usage-based"}
 LINK_LABELS = {"homepage": "Homepage", "repository": "Repository", "paper": "Paper", "docs": "Docs"}
+LINK_FIELDS = {label: field for field, label in LINK_LABELS.items()}
 
 
 @dataclass(frozen=True)
