@@ -321,3 +321,15 @@ def test_numbers_dates_and_yes_or_no_get_plain_messages(catalog: Path) -> None:
         "models/alpha-vision.yaml:14: signals.github_stars: expected a whole number, got 'lots'",
         "models/alpha-vision.yaml:15: signals.monthly_downloads: expected a whole number, got '1.5'",
     ]
+
+
+def test_an_id_in_the_wrong_case_gets_the_id_it_reads_as(catalog: Path) -> None:
+    path = catalog / "matches.yaml"
+    path.write_text(
+        path.read_text().replace("[alpha-vision, beta-paint]", "[Alpha-Vision, beta-paint]")
+    )
+    found = problems_of(catalog)
+    assert found == [
+        "matches.yaml:2: [0].pair[0]: must be lowercase letters and digits in words joined by"
+        " single hyphens: 'Alpha-Vision' (did you mean 'alpha-vision'?)"
+    ], found

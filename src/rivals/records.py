@@ -93,6 +93,21 @@ def id_problem(value: str) -> str | None:
     return None
 
 
+def slug_of(text: str) -> str:
+    """Return `text` as a slug could spell it: "My Model 2.0" -> "my-model-2-0"."""
+    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).lower())
+    return "-".join(words).replace("-vs-", "-versus-")
+
+
+def id_hint(value: str) -> str:
+    """Return " (did you mean 'alpha-vision'?)" for an id spelled "Alpha_Vision", or "" when
+    no valid id reads like it."""
+    fixed = slug_of(value)
+    if not fixed or fixed == value or id_problem(fixed):
+        return ""
+    return f" (did you mean '{fixed}'?)"
+
+
 @lru_cache(maxsize=4096)
 def folded_name(name: str) -> str:
     """Return `name` as a reader sees it: letter case, compatibility forms (full-width

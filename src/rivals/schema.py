@@ -31,7 +31,7 @@ __all__ = ["ID_MAX", "ID_PATTERN", "KINDS", "PAIR_POLICIES", "PLANS", "SUB_SCORE
 def _check_id(value: str) -> str:
     problem = id_problem(value)
     if problem:
-        raise ValueError(f"{problem}: '{value}'")
+        raise ValueError(f"{problem}: '{value}'{records.id_hint(value)}")
     return value
 
 

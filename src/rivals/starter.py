@@ -6,13 +6,12 @@ import contextlib
 import json
 import os
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 from rivals.load import PLACEHOLDER, load_catalog
 from rivals.problems import CatalogError, Problem
-from rivals.records import id_problem
+from rivals.records import id_hint, id_problem
 from rivals.write import write_new_file, write_text
 
 SCHEMA_FILE = "model.schema.json"
@@ -69,12 +68,6 @@ def starter(slug: str, name: str | None, category: str, capability: str) -> str:
     )
 
 
-def slug_of(text: str) -> str:
-    """Return `text` as a slug could spell it: "My Model 2.0" -> "my-model-2-0"."""
-    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).lower())
-    return "-".join(words).replace("-vs-", "-versus-")
-
-
 def create_entry(data: Path, slug: str, name: str | None) -> Path:
     """Write a starter `models/<slug>.yaml` (and the editor schema beside the models folder).
 
@@ -83,9 +76,7 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
     path = data / "models" / f"{slug}.yaml"
     problem = id_problem(slug)
     if problem:
-        fixed = slug_of(slug)
-        hint = f" (did you mean '{fixed}'?)" if fixed and not id_problem(fixed) else ""
-        message = f"slug {problem}: '{slug}'{hint}"
+        message = f"slug {problem}: '{slug}'{id_hint(slug)}"
         raise CatalogError([Problem(str(path), 1, "(file name)", message)])
     if os.path.lexists(path):
         raise CatalogError([Problem(str(path), 1, "(file)", "already exists; not overwritten")])

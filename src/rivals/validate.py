@@ -34,6 +34,7 @@ from rivals.records import (
     Draft,
     Match,
     SiteSettings,
+    id_hint,
     id_problem,
     told_apart,
     true_or_false,
@@ -75,7 +76,8 @@ def validate_catalog(
     for slug, doc in sorted(raw.models.items()):
         problem = id_problem(slug)
         if problem:
-            found.append(Problem(doc.path, 1, "(file name)", f"slug {problem}: '{slug}'"))
+            message = f"slug {problem}: '{slug}'{id_hint(slug)}"
+            found.append(Problem(doc.path, 1, "(file name)", message))
         found.extend(_entry_references(doc, ids))
         todo = dict(_placeholders(doc.data, ())) if doc.placeholders else {}
         todo.pop(("draft",), None)  # `draft: TODO` is a wrong value, not a text to fill in
@@ -315,7 +317,7 @@ def _table(
     for key, value in doc.data.items():
         problem = id_problem(key)
         if problem:
-            found.append(doc.problem((key,), f"id {problem}"))
+            found.append(doc.problem((key,), f"id {problem}{id_hint(key)}"))
             _record(doc, (key,), value, model, found)  # its fields' problems too, in one run
             continue
         defined.add(key)
