@@ -47,6 +47,7 @@ LINK = '<a href="{}" rel="nofollow noopener noreferrer">{}</a>'
         ("[home](https://example.org/a b) *x*", "home <em>x</em>"),  # as `links` would refuse
         ("[x](https://ok.example/ onclick=alert(7))", "x"),
         ("[u](https://user@evil.example/)", "u"),
+        ('See [setup](docs/setup.md "where href= is set").', "See setup."),  # not the title's
         (
             '**[b](x.md "T")** [c](https://c.org)',
             "<strong>b</strong> " + LINK.format("https://c.org", "c"),

@@ -296,12 +296,18 @@ def test_integrations_alike_to_a_reader_count_once() -> None:
 
 
 def test_a_bad_key_is_named_by_its_path_alone(catalog: Path) -> None:
-    """pydantic marks a mapping's key that fails with "[key]": it showed in the field."""
+    """pydantic marks a mapping's key that fails with "[key]": it showed in the field. A key
+    a catalog names "[key]" keeps its name."""
     path = catalog / "models" / "alpha-vision.yaml"
     path.write_text(path.read_text().replace("    scienceqa: 92.53", "    MMLU: 5"))
     found = problems_of(catalog)
     assert len(found) == 1 and found[0].startswith(
         "models/alpha-vision.yaml:17: signals.benchmarks.MMLU: must be lowercase"
+    ), found
+    path.write_text(path.read_text().replace("    MMLU: 5", '    "[key]": 5'))
+    found = problems_of(catalog)
+    assert len(found) == 1 and found[0].startswith(
+        "models/alpha-vision.yaml:17: signals.benchmarks.[key]: must be lowercase"
     ), found
 
 
@@ -321,6 +327,10 @@ def test_numbers_dates_and_yes_or_no_get_plain_messages(catalog: Path) -> None:
         "models/alpha-vision.yaml:14: signals.github_stars: expected a whole number, got 'lots'",
         "models/alpha-vision.yaml:15: signals.monthly_downloads: expected a whole number, got '1.5'",
     ]
+    path.write_text(path.read_text().replace("released: 2023-02-30", "released: [2023-04-17]"))
+    assert "models/alpha-vision.yaml:8: released: expected a date as YYYY-MM-DD, got a list" in (
+        problems_of(catalog)
+    )
 
 
 def test_an_id_in_the_wrong_case_gets_the_id_it_reads_as(catalog: Path) -> None:

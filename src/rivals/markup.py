@@ -83,12 +83,20 @@ def inline_markdown(text: str) -> Markup:
         link_rel="nofollow noopener noreferrer",
     ).strip()
     if "<a" in cleaned:  # a link whose target was refused is its text: <a> needs an href
-        cleaned = _HREFLESS_LINK.sub(r"\1", cleaned)
+        cleaned = _LINK.sub(_text_unless_href, cleaned)
     return Markup(cleaned)
 
 
-# An <a> the cleaner left without an href (it keeps the tag and adds rel); links do not nest.
-_HREFLESS_LINK = re.compile(r"<a(?![^>]*\shref=)[^>]*>(.*?)</a>", re.S)
+# A link as the cleaner writes it: lowercase names, each value quoted with " (a " inside one is
+# &quot;), never nested.
+_LINK = re.compile(r'<a((?:\s+[a-z-]+="[^"]*")*)\s*>(.*?)</a>', re.S)
+_ATTRIBUTE_NAME = re.compile(r'\s+([a-z-]+)="[^"]*"')
+
+
+def _text_unless_href(link: re.Match[str]) -> str:
+    """Return a link as it is if it has an href, else its text alone."""
+    names = _ATTRIBUTE_NAME.findall(link.group(1))
+    return link.group() if "href" in names else link.group(2)
 
 
 # Python-Markdown's time grows with a text's length times its brackets: 20,000 characters of

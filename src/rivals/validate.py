@@ -223,8 +223,9 @@ def _validate(doc: Document, loc: Loc, data: Any, name: str) -> tuple[Any, list[
         return schema.to_record(record, schema.texts_of(data)), found
     except ValidationError as err:
         for error in err.errors(include_url=False):
-            # A mapping's key that is wrong: pydantic adds "[key]" to the key's place.
-            where = (*loc, *(part for part in error["loc"] if part != "[key]"))
+            # A mapping's key that is wrong: pydantic adds "[key]" after the key's place.
+            place = error["loc"][:-1] if error["loc"][-1:] == ("[key]",) else error["loc"]
+            where = (*loc, *place)
             if error["type"] != "extra_forbidden" and any(
                 where[: len(bad)] == bad for bad in doc.refused
             ):
@@ -440,7 +441,9 @@ def _message(error: Any, model: type[BaseModel], loc: Loc) -> str:
         return f"expected a whole number, got '{clip(str(value))}'"
     if kind == "float_parsing":
         return f"expected a number, got '{clip(str(value))}'"
-    if kind.startswith(("date_", "datetime_")):  # the format is checked before: a day that is not
+    if kind == "date_type":  # a list or a mapping (text is checked for YYYY-MM-DD before)
+        return f"expected a date as YYYY-MM-DD, got {_kind(value)}"
+    if kind.startswith(("date_", "datetime_")):  # YYYY-MM-DD, but no such day
         reason = (error.get("ctx") or {}).get("error")
         return f"not a real date{f' ({reason})' if reason else ''}, got '{clip(str(value))}'"
     message = str(error["msg"]).removeprefix("Value error, ")

@@ -125,7 +125,7 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
         return Document(shown, None, {(): 1}, placeholders=False), []
     doc = Document(shown, None, {(): line_of(node.start_mark)})
     doc.placeholders = PLACEHOLDER in text or "\\" in text
-    escapes = "\\" in text or _NONCHARACTER.search(text) is not None
+    escapes = "\\" in text or (not text.isascii() and _NONCHARACTER.search(text) is not None)
     builder = _Builder(doc.lines, line_of, escapes=escapes)
     doc.data = builder.build(node, (), 0)
     doc.refused = frozenset(builder.refused)
