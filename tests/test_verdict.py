@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from html.parser import HTMLParser
@@ -127,13 +128,13 @@ def check_page(html: str) -> None:
     if " is level with " in text:
         assert rank[0] == rank[1]
     # "in the match graph the two were matched 3 times" / "the two were never matched together"
-    # / "the catalog records no match graph" (then every entry's Times Matched is 0)
+    # / "no two entries of the catalog were ever matched" (then every Times Matched is 0)
     together = page.rows["Matched together"][0]
     said = re.search(r"the two were matched ([\d,]+) times?", page.lead)
     if said:
         assert together.startswith(f"{said.group(1)} time")
-    elif "the catalog records no match graph" in page.lead:
-        assert together.startswith("0 times") and together.endswith("records no match graph")
+    elif "no two entries of the catalog were ever matched" in page.lead:
+        assert together.startswith("0 times") and together.endswith("were ever matched")
         assert page.rows["Times Matched"] == ["0", "0"]
     else:
         assert "the two were never matched together" in page.lead and together.startswith("0 times")
@@ -611,8 +612,11 @@ def test_a_catalog_without_comparable_evidence_ranks_nobody(
     assert "could be" not in pair and pair.count("the midpoint: no entry can be ranked") == 2
     home = (out / "index.html").read_text()
     assert home.count('<span class="note">unranked</span>') == 2 and "0–100</span>" not in home
+    assert "entries, unranked: no entry has comparable evidence for any sub-score" in home
     table = CliRunner().invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": "100"})
     assert table.stdout.count("unranked") == 2 and "0–100" not in table.stdout
+    rows = json.loads(CliRunner().invoke(cli, ["rank", "--json", "--data", str(catalog)]).stdout)
+    assert [row["ranked"] for row in rows] == [False, False]
 
 
 def test_a_rank_unmoved_by_missing_evidence_is_not_called_complete(catalog: Path) -> None:
@@ -755,7 +759,10 @@ def test_a_catalog_without_a_match_graph_is_not_said_to_have_one(catalog: Path) 
     build_site(BuildOptions(data=catalog, out=out, jobs=1, search=False))
     for pair in ("beta-paint-vs-delta-api", "alpha-vision-vs-beta-paint"):
         said = verdict_of(out, pair)
-        assert "; the catalog records no match graph." in said and "never" not in said
-    assert "the catalog records no match graph" in CliRunner().invoke(
+        assert (
+            "; in the match graph, no two entries of the catalog were ever matched." in said
+            and "never" not in said
+        )
+    assert "no two entries of the catalog were ever matched" in CliRunner().invoke(
         cli, ["compare", "alpha-vision", "beta-paint", "--data", str(catalog)]
     ).stdout.replace("\n", " ")

@@ -389,6 +389,7 @@ def entry_record(site: Site, slug: str, full: bool = False) -> dict[str, Any]:
         "position": e.position,
         "rank": e.rank,
         "interval": [e.low, e.high],
+        "ranked": e.ranked,  # false when no entry has comparable evidence: all at the midpoint
         "sub_scores": {s.name: s.value for s in e.subs},
         # what the page's cells say beside each: the figures it comes from or lacks, or the
         # median a missing one is counted at ("from MMLU", "missing: Platforms")

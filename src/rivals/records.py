@@ -311,8 +311,8 @@ class Catalog:
 
     @cached_property
     def has_match_graph(self) -> bool:
-        """True when some pair was matched (a count above 0): else there is no match graph to
-        speak of."""
+        """True when some pair was matched (a count above 0): else no two entries ever were,
+        whether matches.yaml lists none or only counts of 0."""
         return any(match.count for match in self.matches)
 
     def match_counts(self) -> dict[tuple[str, str], int]:

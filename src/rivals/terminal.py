@@ -192,7 +192,9 @@ def print_comparison(console: Console, site: Site, a: str, b: str) -> None:
         features.add_row(label, *map(escape, shown))
     together = cmp.times_matched_together
     times = f"{together:,} time{'' if together == 1 else 's'}"
-    graph = "in the match graph" if cmp.graph else "(the catalog records no match graph)"
+    graph = (
+        "in the match graph" if cmp.graph else "(no two entries of the catalog were ever matched)"
+    )
     features.caption = f"Matched together: {times} {graph}"  # of the pair, not a side
     features.caption_justify = "left"
     console.print(features)

@@ -30,7 +30,7 @@ class Comparison(NamedTuple):
     only_a: tuple[str, ...]
     only_b: tuple[str, ...]
     times_matched_together: int
-    graph: bool  # False when the catalog has no match graph (no pair with a count above 0)
+    graph: bool  # False when no two entries were ever matched (no count above 0)
 
 
 def compare(
@@ -162,8 +162,9 @@ def _headline(names: dict[str, str], a: Score, b: Score, verb: str) -> str:
 def _basis(shared: int, unique: int, together: int, graph: bool) -> str:
     some = counted(shared, "shared capability", "shared capabilities") if shared else None
     caps = f"{some or 'no shared capability'} and {unique} that only one side lists"
-    if not graph:  # "never matched together" would speak of counts nobody recorded
-        return f"The comparison rests on {caps}; the catalog records no match graph."
+    if not graph:  # "these two were never matched" would single out a pair: none ever was
+        never = "no two entries of the catalog were ever matched"
+        return f"The comparison rests on {caps}; in the match graph, {never}."
     if together:
         times = f"{together:,} time{'s' if together != 1 else ''}"
         return f"The comparison rests on {caps}; in the match graph the two were matched {times}."
