@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -325,3 +326,33 @@ def test_a_sub_score_without_evidence_names_what_is_missing(catalog: Path, tmp_p
         r'<th scope="row">Quality</th>.*?</tr>', full.split('class="breakdown"')[1], re.S
     )
     assert row and "any comparable figure" not in row.group(0)
+
+
+def test_leaderboards_say_what_their_dashes_and_idle_columns_mean(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """As `rivals rank` does: a column of weight 0 is shown but not counted, and a "—" is
+    counted at the catalog median (Gamma's rank of 50 came from it, unexplained)."""
+    for path in (catalog / "models").iterdir():
+        path.unlink()
+    (catalog / "matches.yaml").unlink()
+    site = catalog / "site.yaml"
+    old = "{adoption: 0.35, quality: 0.35, ecosystem: 0.2, match_graph: 0.1}"
+    site.write_text(site.read_text().replace(old, "{adoption: 1}"))
+    for slug, signals in (
+        ("alpha", "github_stars: 100, integrations: [x, y]"),
+        ("beta", "github_stars: 10, integrations: []"),
+        ("gamma", "monthly_downloads: 500"),
+    ):
+        (catalog / "models" / f"{slug}.yaml").write_text(
+            f"name: {slug.title()}\nkind: model\nsummary: S.\ncategories: [vision]\n"
+            f"pricing: {{plan: free}}\nsignals: {{{signals}}}\n"
+            "capabilities: [{id: text-to-image, summary: X.}]\n"
+        )
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, templates=REPO / "templates", out=out, search=False))
+    for page in ("index.html", "categories/vision/index.html"):
+        html = unescape((out / page).read_text())
+        assert "Weight 0 in the site's settings, shown but not counted: Ecosystem." in html, page
+        assert "— no comparable evidence: counted at the catalog median (Adoption 50)." in html
+        assert 'title="no evidence"' not in html  # Gamma reports a figure, compared with none

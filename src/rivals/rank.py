@@ -22,8 +22,9 @@ The formula, which the methodology page prints from `METHOD` below:
   evidence for a sub-score is counted at the catalog median of that sub-score (rounded half
   up), which its pages show.
 * Coverage interval: the lowest and highest rank the entry could have if each missing
-  component were at the catalog's minimum (0) or maximum (100). Complete evidence gives an
-  interval of one point: the rank.
+  component were at the catalog's minimum (0) or maximum (100). A component other than a
+  benchmark is missing for an entry that does not report it when any other entry does, even
+  one entry alone. Complete evidence gives an interval of one point: the rank.
 
 Scores are rounded here, once; every page shows these numbers.
 """
@@ -239,9 +240,10 @@ def _sub_score(name: str, slug: str, comps: list[_Component]) -> SubScore:
     inputs, missing, scores = [], [], []
     for comp in comps:
         if slug not in comp.raw:
-            # Unreported benchmarks are not "missing" (see the README), nor is a figure that
-            # only one entry reports (it is compared with nothing: see below).
-            if name != "quality" and len(comp.raw) > 1:
+            # Unreported benchmarks are not "missing" (see the README). Another figure is, as
+            # soon as some entry reports it: even one that only one entry reports (compared
+            # with nothing, see below) would count once this entry reported it too.
+            if name != "quality" and comp.raw:
                 missing.append(comp.label)
             continue
         comparable = len(comp.raw) > 1  # a figure nobody else reports compares with nothing

@@ -13,10 +13,10 @@ from rich.table import Table
 
 from rivals.pages import entry_record
 from rivals.problems import counted
-from rivals.rank import SUB_LABELS, figure
+from rivals.rank import SUB_LABELS
 from rivals.records import SUB_SCORES
 from rivals.verdict import pair_names
-from rivals.views import Site, feature_rows
+from rivals.views import Site, board_legend, feature_rows
 
 
 def leaderboard_rows(site: Site, category: str | None = None) -> list[dict[str, Any]]:
@@ -63,7 +63,7 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
     if not site.board.effective:  # no comparable evidence anywhere: the midpoint, no range
         columns[-1] = ("range", "Range", ["unranked"] * len(rows))
     shown_subs = [name for name in SUB_SCORES if name in site.board.effective]
-    for name in shown_subs:  # one that no entry has evidence for is left out: see _legend
+    for name in shown_subs:  # one that no entry has evidence for is left out: see board_legend
         subs = [row["sub_scores"][name] for row in rows]
         cells = ["—" if value is None else str(value) for value in subs]
         columns.append(("sub-scores", SUB_LABELS[name], cells))
@@ -88,7 +88,7 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
     ):
         caption.append("Range: how far missing evidence could move a rank (blank: not at all).")
     if "sub-scores" not in dropped:
-        caption += _legend(site, rows, shown_subs)
+        caption += board_legend(site, [row["slug"] for row in rows])
     if dropped:
         caption.append(
             f"Not shown at this width: {', '.join(shown)} (rivals rank --json has them)."
@@ -126,27 +126,6 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
             cells[1] = f"{escape(name)}\n[dim]{escape(slugs[index])}[/dim]"
         table.add_row(*cells)
     console.print(table, highlight=False)
-
-
-def _legend(site: Site, rows: list[dict[str, Any]], shown: list[str]) -> list[str]:
-    """Return what the sub-score columns need said: those left out of the rank (no column),
-    those of weight 0, and what a "—" counts."""
-    board = site.board
-    said = list(board.notes)
-    idle = [SUB_LABELS[n] for n in shown if board.effective[n] == 0]
-    if idle:
-        said.append(f"Weight 0 in the site's settings, shown but not counted: {', '.join(idle)}.")
-    medians = []
-    for name in shown:
-        if board.effective[name] == 0 or all(row["sub_scores"][name] is not None for row in rows):
-            continue
-        subs = (score.subs[name] for score in board.scores.values())
-        median = next(sub.used for sub in subs if sub.value is None)
-        medians.append(f"{SUB_LABELS[name]} {figure(median)}")
-    if medians:
-        counted = ", ".join(medians)
-        said.append(f"— no comparable evidence: counted at the catalog median ({counted}).")
-    return said
 
 
 def _interval(interval: list[int]) -> str:

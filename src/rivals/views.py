@@ -16,7 +16,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from rivals.rank import SUB_LABELS, Leaderboard, Score, round_half_up
+from rivals.rank import SUB_LABELS, Leaderboard, Score, figure, round_half_up
 from rivals.records import SUB_SCORES, Catalog, Entry
 from rivals.verdict import Comparison, compare, labels
 
@@ -671,3 +671,25 @@ def _pricing(e: EntryView) -> str:
     if not e.free_tier and e.pricing_label in ("Free", "Freemium"):
         return f"{e.pricing_label} (no free tier)"  # what the verdict goes by: see verdict.py
     return e.pricing_label
+
+
+def board_legend(site: Site, slugs: Iterable[str]) -> list[str]:
+    """Return what a leaderboard of `slugs` needs said under it: the sub-scores left out of
+    the rank, those of weight 0 (shown, not counted), and what a "—" is counted at."""
+    board = site.board
+    said = list(board.notes)
+    shown = [name for name in SUB_SCORES if name in board.effective]
+    idle = [SUB_LABELS[name] for name in shown if board.effective[name] == 0]
+    if idle:
+        said.append(f"Weight 0 in the site's settings, shown but not counted: {', '.join(idle)}.")
+    scores = [board.scores[slug] for slug in slugs]
+    medians = []
+    for name in shown:
+        if board.effective[name] == 0 or all(s.subs[name].value is not None for s in scores):
+            continue
+        median = next(s.subs[name].used for s in scores if s.subs[name].value is None)
+        medians.append(f"{SUB_LABELS[name]} {figure(median)}")
+    if medians:
+        counted = ", ".join(medians)
+        said.append(f"— no comparable evidence: counted at the catalog median ({counted}).")
+    return said
