@@ -766,3 +766,18 @@ def test_a_catalog_without_a_match_graph_is_not_said_to_have_one(catalog: Path) 
     assert "no two entries of the catalog were ever matched" in CliRunner().invoke(
         cli, ["compare", "alpha-vision", "beta-paint", "--data", str(catalog)]
     ).stdout.replace("\n", " ")
+
+
+def test_a_name_made_like_another_entrys_label_does_not_pass_for_it(catalog: Path) -> None:
+    """ "LLaVA (llava)", an entry other than llava, beside llava's "LLaVA": its pages read as if
+    llava had its rank."""
+    out = entries_only(
+        catalog,
+        "{adoption: 1, quality: 0, ecosystem: 0, match_graph: 0}",
+        {"llava": {"github_stars": 10}, "impostor": {"github_stars": 100}},
+        {"llava": "LLaVA", "impostor": "LLaVA (llava)"},
+    )
+    said = verdict_of(out, "impostor-vs-llava")
+    assert said.startswith("LLaVA (llava) (impostor) ranks higher at 100/100 vs LLaVA (llava) at")
+    home = (out / "index.html").read_text()
+    assert ">LLaVA (llava) (impostor)</a>" in home and ">LLaVA (llava)</a>" in home

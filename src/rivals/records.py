@@ -151,13 +151,22 @@ def _as_seen(char: str) -> str:
 
 def told_apart(names: Mapping[str, str]) -> dict[str, str]:
     """Return `names` (key -> name) with each name that a reader could not tell from another
-    followed by its key, "LLaVA (llava)", until no two can be mixed up (a name may read as
-    another's name with its key: "LLaVA (llava)" beside two LLaVAs)."""
+    followed by its key, "LLaVA (llava)", until no two can be mixed up. A name that reads as
+    another's name with its key ("LLaVA (llava)", not llava, beside llava's "LLaVA") would pass
+    for that one: both get their keys."""
     found = dict(names)
+    keyed = {folded_name(f"{name} ({k})"): k for k, name in names.items()}
     while True:
         seen = Counter(map(folded_name, found.values()))
-        alike = (k for k, label in found.items() if seen[folded_name(label)] > 1)
-        plain = [k for k in alike if found[k] == names[k]]  # a key added settles it
+        alike = set()
+        for k, label in found.items():
+            read = folded_name(label)
+            if seen[read] > 1:
+                alike.add(k)
+            mimicked = keyed.get(read, k)
+            if mimicked != k:  # "LLaVA (llava)", not llava: it would pass for llava's label
+                alike.update((k, mimicked))
+        plain = sorted(k for k in alike if found[k] == names[k])  # a key added settles it
         if not plain:
             return found
         found.update({k: f"{names[k]} ({k})" for k in plain})
