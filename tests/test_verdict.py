@@ -604,7 +604,9 @@ def test_a_catalog_without_comparable_evidence_ranks_nobody(
     page = (out / "models/first/index.html").read_text()
     assert "Rank 50/100, the midpoint: no entry of the catalog has comparable evidence" in page
     assert "with complete evidence" not in page and ">nothing<" not in page
-    assert page.count("n/a: left out of the rank") == 4
+    # Each Missing cell says so (beside what the entry lacks, where another entry reports it).
+    left_out = ("n/a: left out of the rank", "(the sub-score is left out of the rank)")
+    assert sum(page.count(said) for said in left_out) == 4
     # No range and no order anywhere: the tables, the leaderboard and `rivals rank` say so.
     assert "could be" not in page and "position 1 on the leaderboard" not in page
     assert "rank 50/100, the midpoint: no entry can be ranked</caption>" in page
@@ -781,3 +783,22 @@ def test_a_name_made_like_another_entrys_label_does_not_pass_for_it(catalog: Pat
     assert said.startswith("LLaVA (llava) (impostor) ranks higher at 100/100 vs LLaVA (llava) at")
     home = (out / "index.html").read_text()
     assert ">LLaVA (llava) (impostor)</a>" in home and ">LLaVA (llava)</a>" in home
+
+
+def test_a_figure_missing_from_a_sub_score_left_out_is_not_complete_evidence(
+    catalog: Path,
+) -> None:
+    """Only Aa reports stars, so adoption is left out of the rank; Bb lacks them, and with them
+    adoption would come in: Bb does not 'stay at N with complete evidence'."""
+    out = entries_only(
+        catalog,
+        "{adoption: 0.5, quality: 0, ecosystem: 0.5, match_graph: 0}",
+        {
+            "aa": {"github_stars": 10, "integrations": ["x"]},
+            "bb": {"integrations": ["x", "y"]},
+            "cc": None,
+        },
+    )
+    said = verdict_of(out, "bb-vs-cc")
+    assert "Bb stays at 100 whatever its missing evidence shows" in said, said
+    assert "with complete evidence" not in said

@@ -355,8 +355,9 @@ def _uncertainty(
         if not score.complete:
             return f"{name} could be anywhere from {score.low} to {score.high}"
         subs = score.subs
-        if any(subs[n].value is None or subs[n].missing for n in weights):
-            # (what is missing has too little weight to move the rank a whole point)
+        if any(subs[n].value is None for n in weights) or any(s.missing for s in subs.values()):
+            # (what is missing has too little weight to move the rank a whole point, or is in a
+            # sub-score left out of the rank: reported, it could bring that one in)
             return f"{name} stays at {score.rank} whatever its missing evidence shows"
         return f"{name} stays at {score.rank} with complete evidence"
 

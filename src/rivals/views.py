@@ -651,8 +651,9 @@ def sub_score_note(sub: SubView) -> str | None:
         if sub.missing:
             notes.append(f"missing: {', '.join(sub.missing)}")
         return "; ".join(notes) or None
-    if not sub.in_force:
-        return "left out of the rank: no entry has comparable evidence"
+    if not sub.in_force:  # what it lacks would matter all the same: it could bring it in
+        missing = f"; missing: {', '.join(sub.missing)}" if sub.missing else ""
+        return f"left out of the rank: no entry has comparable evidence{missing}"
     what = "not comparable" if sub.inputs else "no evidence"
     if not sub.counted:
         return f"{what}; not counted: its weight is 0"
