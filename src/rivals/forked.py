@@ -12,7 +12,7 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 
@@ -106,23 +106,31 @@ def _as_interrupt(signum: int, frame: object) -> None:
 
 
 @contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM (kill, a service manager, a CI timeout) and SIGHUP (the terminal closed;
-    not when nohup ignores it) as Ctrl-C in the block, so that what a KeyboardInterrupt
-    cleans up (a build's staging folder, its render workers, the server of `rivals serve` and
-    its temporary site) is cleaned up; only in the main thread, where Python can."""
+def _handled(handlers: Mapping[signal.Signals, Any]) -> Iterator[None]:
+    """Set `handlers` (signal -> handler) for the block, then put back what was there; only in
+    the main thread, where Python can set handlers (elsewhere signals act as usual)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _as_interrupt)}
-    if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
-        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _as_interrupt)
+    previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
     try:
         yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (kill, a service manager, a CI timeout) and SIGHUP (the terminal closed;
+    not when nohup ignores it) as Ctrl-C in the block, so that what a KeyboardInterrupt
+    cleans up (a build's staging folder, its render workers, the server of `rivals serve` and
+    its temporary site) is cleaned up; only in the main thread, where Python can."""
+    handlers = {signal.SIGTERM: _as_interrupt}
+    if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
+        handlers[signal.SIGHUP] = _as_interrupt
+    with _handled(handlers):
+        yield
 
 
 @contextlib.contextmanager
@@ -135,9 +143,6 @@ def interrupts_held() -> Iterator[list[int]]:
     handlers; elsewhere the list stays empty and signals act as usual.
     """
     came: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield came
-        return
 
     def hold(signum: int, frame: object) -> None:
         came.append(signum)
@@ -145,9 +150,11 @@ def interrupts_held() -> Iterator[list[int]]:
     held = [signal.SIGINT, signal.SIGTERM]
     if signal.getsignal(signal.SIGHUP) in (signal.SIG_DFL, _as_interrupt):  # (not nohup's)
         held.append(signal.SIGHUP)
-    previous = {sig: signal.signal(sig, hold) for sig in held}
-    try:
+    with _handled(dict.fromkeys(held, hold)):
         yield came
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+
+
+def interrupts_ignored() -> contextlib.AbstractContextManager[None]:
+    """Ignore Ctrl-C, SIGTERM and SIGHUP in the block (in the main thread, where Python can):
+    for clean-up that a second Ctrl-C must not cut short."""
+    return _handled(dict.fromkeys((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), signal.SIG_IGN))

@@ -8,12 +8,10 @@ an overlay listing the problems; fixing the file recovers without a restart.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import os
 import queue
 import shutil
-import signal
 import socket
 import sys
 import tempfile
@@ -26,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from rivals.build import BuildError, BuildInterrupted, BuildOptions, build_site
-from rivals.forked import sigterm_as_interrupt
+from rivals.forked import interrupts_ignored, sigterm_as_interrupt
 from rivals.problems import CatalogError, counted
 from rivals.starter import SCHEMA_FILE
 
@@ -252,23 +250,9 @@ def serve(
         with sigterm_as_interrupt():
             _serve(server, options, out, state, host, say, changes)
     finally:
-        with _stopping():  # a second Ctrl-C while the temporary site goes: it goes all the same
+        # A second Ctrl-C while the temporary site goes: it goes all the same.
+        with interrupts_ignored():
             shutil.rmtree(workdir, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def _stopping() -> Iterator[None]:
-    """Ignore Ctrl-C, SIGTERM and SIGHUP in the block (in the main thread, where Python can)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in signals}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _serve(
@@ -325,7 +309,7 @@ def _serve(
     except KeyboardInterrupt:
         pass
     finally:
-        with _stopping():
+        with interrupts_ignored():
             stop.set()
             if thread.is_alive():  # shutdown() waits for serve_forever, which must have started
                 server.shutdown()
