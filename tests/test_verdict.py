@@ -605,7 +605,7 @@ def test_a_catalog_without_comparable_evidence_ranks_nobody(
     assert "Rank 50/100, the midpoint: no entry of the catalog has comparable evidence" in page
     assert "with complete evidence" not in page and ">nothing<" not in page
     # Each Missing cell says so (beside what the entry lacks, where another entry reports it).
-    left_out = ("n/a: left out of the rank", "(the sub-score is left out of the rank)")
+    left_out = ("n/a: left out of the rank", "(the sub-score is left out of the rank;")
     assert sum(page.count(said) for said in left_out) == 4
     # No range and no order anywhere: the tables, the leaderboard and `rivals rank` say so.
     assert "could be" not in page and "position 1 on the leaderboard" not in page
@@ -785,14 +785,34 @@ def test_a_name_made_like_another_entrys_label_does_not_pass_for_it(catalog: Pat
     assert ">LLaVA (llava) (impostor)</a>" in home and ">LLaVA (llava)</a>" in home
 
 
-def test_a_figure_missing_from_a_sub_score_left_out_is_not_complete_evidence(
-    catalog: Path,
-) -> None:
+def test_a_figure_missing_from_a_sub_score_left_out_widens_the_range(catalog: Path) -> None:
     """Only Aa reports stars, so adoption is left out of the rank; Bb lacks them, and with them
-    adoption would come in: Bb does not 'stay at N with complete evidence'."""
+    adoption would come in at 0 to 100 (weighted 0.5 of 1): Bb could be 50 to 100, not 'stays
+    at 100' (with stars of 5 beside Aa's 10 it would rank 50)."""
     out = entries_only(
         catalog,
         "{adoption: 0.5, quality: 0, ecosystem: 0.5, match_graph: 0}",
+        {
+            "aa": {"github_stars": 10, "integrations": ["x"]},
+            "bb": {"integrations": ["x", "y"]},
+            "cc": None,
+        },
+    )
+    said = verdict_of(out, "bb-vs-cc")
+    assert "Bb could be anywhere from 50 to 100" in said, said
+    assert "stays at" not in said
+    page = (out / "models" / "bb" / "index.html").read_text()
+    assert "could be 50–100" in page, page
+
+
+def test_a_figure_missing_from_a_sub_score_left_out_of_weight_0_moves_nothing(
+    catalog: Path,
+) -> None:
+    """The same, with adoption of weight 0: brought in, it would not count, so Bb stays at 100,
+    but not 'with complete evidence'."""
+    out = entries_only(
+        catalog,
+        "{adoption: 0, quality: 0, ecosystem: 1, match_graph: 0}",
         {
             "aa": {"github_stars": 10, "integrations": ["x"]},
             "bb": {"integrations": ["x", "y"]},

@@ -24,13 +24,16 @@ The formula, which the methodology page prints from `METHOD` below:
 * Coverage interval: the lowest and highest rank the entry could have if each missing
   component were at the catalog's minimum (0) or maximum (100). A component other than a
   benchmark is missing for an entry that does not report it when any other entry does, even
-  one entry alone. Complete evidence gives an interval of one point: the rank.
+  one entry alone. Such a figure in a sub-score left out of the rank would bring that
+  sub-score in, with the entry anywhere from 0 to 100 in it: the interval covers that too.
+  Complete evidence gives an interval of one point: the rank.
 
 Scores are rounded here, once; every page shows these numbers.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -184,7 +187,7 @@ def rank(catalog: Catalog) -> Leaderboard:
             f"The sub-scores that have evidence ({shown}) all have weight 0 in the site's"
             " settings, so they are weighted equally.",
         )
-    scores = {s: _score(s, raw_subs, counted) for s in slugs}
+    scores = {s: _score(s, raw_subs, counted, weights) for s in slugs}
     return Leaderboard(_positions(scores), weights, effective, notes)
 
 
@@ -261,8 +264,13 @@ def _sub_score(name: str, slug: str, comps: list[_Component]) -> SubScore:
     return SubScore(name, value, value, low, high, tuple(inputs), tuple(missing))
 
 
-def _score(slug: str, subs: dict[str, dict[str, SubScore]], weights: dict[str, float]) -> Score:
-    exact = low = high = 0.0
+def _score(
+    slug: str,
+    subs: dict[str, dict[str, SubScore]],
+    weights: dict[str, float],
+    given: dict[str, float],
+) -> Score:
+    exact = 0.0
     mine: dict[str, SubScore] = {}
     for name in SUB_SCORES:
         sub = subs[name][slug]
@@ -271,14 +279,39 @@ def _score(slug: str, subs: dict[str, dict[str, SubScore]], weights: dict[str, f
             median = round_half_up(_median(known))
             sub = SubScore(name, None, median, 0.0, 100.0, sub.inputs, sub.missing)
         mine[name] = sub
-        w = weights.get(name, 0.0)
-        exact, low, high = exact + w * sub.used, low + w * sub.low, high + w * sub.high
+        exact += weights.get(name, 0.0) * sub.used
     total = sum(weights.values())
-    if total > 0:
-        exact, low, high = exact / total, low / total, high / total
-    else:  # no sub-score in force (no comparable evidence anywhere): the midpoint, unranked
-        exact, low, high = 50.0, 0.0, 100.0
+    if total <= 0:  # no sub-score in force (no comparable evidence anywhere): unranked
+        return Score(slug, 50, 0, 100, 50.0, mine)
+    exact /= total
+    low, high = _interval(mine, weights, given)
     return Score(slug, round_half_up(exact), round_half_up(low), round_half_up(high), exact, mine)
+
+
+def _interval(
+    mine: dict[str, SubScore], weights: dict[str, float], given: dict[str, float]
+) -> tuple[float, float]:
+    """Return the lowest and highest rank the entry's missing inputs allow.
+
+    A sub-score in force counts from its low to its high. One left out of the rank in which
+    the entry lacks a figure that another entry reports is brought in by that figure: reported,
+    it compares with the other's, and puts the entry anywhere from 0 to 100 there, under the
+    weights the rank would then use (see rank()). Every choice of such sub-scores is tried:
+    there are at most three.
+    """
+    extra = [n for n in SUB_SCORES if n not in weights and mine[n].missing]
+    lows, highs = [], []
+    for size in range(len(extra) + 1):
+        for brought in itertools.combinations(extra, size):
+            names = [n for n in SUB_SCORES if n in weights or n in brought]
+            total = sum(given[n] for n in names)
+            w = {n: given[n] if total > 0 else 1.0 for n in names}
+            whole = sum(w.values())
+            lows.append(sum(w[n] * (0.0 if n in brought else mine[n].low) for n in names) / whole)
+            highs.append(
+                sum(w[n] * (100.0 if n in brought else mine[n].high) for n in names) / whole
+            )
+    return min(lows), max(highs)
 
 
 def _positions(scores: dict[str, Score]) -> dict[str, Score]:

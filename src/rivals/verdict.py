@@ -356,8 +356,8 @@ def _uncertainty(
             return f"{name} could be anywhere from {score.low} to {score.high}"
         subs = score.subs
         if any(subs[n].value is None for n in weights) or any(s.missing for s in subs.values()):
-            # (what is missing has too little weight to move the rank a whole point, or is in a
-            # sub-score left out of the rank: reported, it could bring that one in)
+            # (what is missing has too little weight to move the rank a whole point: a weight
+            # of 0, even in a sub-score left out of the rank that it would bring in)
             return f"{name} stays at {score.rank} whatever its missing evidence shows"
         return f"{name} stays at {score.rank} with complete evidence"
 
