@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -489,6 +490,39 @@ def test_right_to_left_names_are_isolated_in_the_running_text_of_a_pair_page(
     assert f'<span aria-current="page">{a} vs {b}</span>' in html
     related = (out / "compare" / "alpha-vision-vs-gamma-studio" / "index.html").read_text()
     assert "<bdi>&#1606;&#1605;" in related  # the related link (ASCII, as it is kept)
+
+
+def test_right_to_left_catalog_texts_beside_figures_or_in_lists_are_isolated(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """A bare Hebrew benchmark name before ": 92.53% → 100" turned the line around ("100 → 92.53%
+    :..."); a category name took the count after it to its other side; two names in a list
+    swapped places."""
+    benchmarks = catalog / "benchmarks.yaml"
+    benchmarks.write_text(benchmarks.read_text().replace("ScienceQA", "מבחן מדע"))
+    benchmarks.write_text(
+        benchmarks.read_text() + "arabic:\n  name: اختبار\n  higher_is_better: true\n"
+    )
+    categories = catalog / "categories.yaml"
+    categories.write_text(categories.read_text().replace("Vision models", "מודלים של ראייה"))
+    for slug, score in (("alpha-vision", 70), ("beta-paint", 20)):
+        path = catalog / "models" / f"{slug}.yaml"
+        text = re.sub(
+            r"^(    scienceqa: .*)$", rf"\1\n    arabic: {score}", path.read_text(), flags=re.M
+        )
+        path.write_text(text.replace("[ollama, transformers", "[אולמה, ترانسفورمر, ollama"))
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, out=out, search=False))
+    model = (out / "models" / "alpha-vision" / "index.html").read_text()
+    assert "<li><bdi>מבחן מדע</bdi>: <bdi>92.53%</bdi> → 100</li>" in model
+    assert "<li><bdi>اختبار</bdi>: <bdi>70</bdi> → 100</li>" in model
+    assert "Integrations: <bdi>אולמה</bdi>, <bdi>ترانسفورمر</bdi>, <bdi>ollama</bdi>," in model
+    home = (out / "index.html").read_text()
+    assert '/"><bdi>מודלים של ראייה</bdi></a> <span class="note">' in home
+    # (An entry's cells are kept as ASCII, with character references: see render.py.)
+    pair = html.unescape((out / "compare/alpha-vision-vs-beta-paint/index.html").read_text())
+    assert '<span class="note">from <bdi>اختبار</bdi>, <bdi>מבחן מדע</bdi></span>' in pair
+    assert "<td><bdi>מודלים של ראייה</bdi></td>" in pair
 
 
 def test_a_right_to_left_label_is_isolated_on_its_model_page(catalog: Path, tmp_path: Path) -> None:

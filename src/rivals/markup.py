@@ -158,6 +158,23 @@ def isolated(text: str, *names: str) -> Markup:
     return Markup(re.sub(pattern, lambda m: f"<bdi>{m.group()}</bdi>", escaped))
 
 
+# A run of right-to-left text: from a right-to-left letter to the last one before a comma,
+# semicolon, bracket or markup (the scripts' blocks: Hebrew to Arabic Extended-A, their
+# presentation forms, and the historic scripts of the supplementary planes).
+_RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff"
+_RTL_RUN = re.compile(f"[{_RTL}](?:[^,;()<>&]*[{_RTL}])?")
+
+
+def isolated_runs(text: str) -> Markup:
+    """Return `text` as HTML, each run of right-to-left text in it isolated in <bdi>: a cell
+    that lists names ("from MMLU, <Hebrew>, <Arabic>") would otherwise show two of them in
+    swapped order, or a figure beside one on its other side."""
+    escaped = escape(text)
+    if not _RTL_RUN.search(escaped):
+        return escaped
+    return Markup(_RTL_RUN.sub(lambda m: f"<bdi>{m.group()}</bdi>", escaped))
+
+
 class ScriptJson(str):
     """JSON text with <, >, & and ' escaped: it can go into a <script> as it is."""
 
