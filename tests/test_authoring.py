@@ -317,7 +317,8 @@ def test_rank_in_a_very_narrow_terminal_keeps_every_rank_and_slug_whole(
 ) -> None:
     args = ["rank", "--data", str(REPO / "data")]
     rows = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
-    for columns in (44, 36):
+    longest = max(len(row["slug"]) for row in rows)  # 31
+    for columns in (44, 36, longest):
         narrow = runner.invoke(cli, args, env={"COLUMNS": str(columns)}).stdout
         lines = narrow.splitlines()
         assert max(map(len, lines)) <= columns
@@ -329,15 +330,22 @@ def test_rank_in_a_very_narrow_terminal_keeps_every_rank_and_slug_whole(
                 if re.match(rf" *{row['position']} ", line)
             )
             assert lines[at].rstrip().endswith(f" {row['rank']}"), lines[at]
-            below = ""
-            for line in lines[at + 1 :]:
-                if line[:5].strip() or not line.strip():  # the next row, or the end
-                    break
-                below += line.strip()
-            assert below == row["slug"], (row["slug"], below)
+            # Whole on its own line (at 40 columns, one of 31 letters was folded in two).
+            assert lines[at + 1].strip() == row["slug"], (row["slug"], lines[at + 1])
         said = " ".join(narrow.split())
         assert "Not shown at this width: sub-scores, pricing, range (" in said
         assert "Each slug is under its entry's name." in said
+
+
+def test_a_columns_of_0_counts_as_unset(runner: CliRunner, catalog: Path) -> None:
+    """COLUMNS=0 made rich print nothing at all, and rank and compare exit 0."""
+    ranked = runner.invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": "0"})
+    assert ranked.exit_code == 0 and "Match Graph" in ranked.stdout, ranked.output
+    assert "Not shown" not in ranked.stdout  # not a terminal: the whole table
+    compared = runner.invoke(
+        cli, ["compare", "alpha-vision", "beta-paint", "--data", str(catalog)], env={"COLUMNS": "0"}
+    )
+    assert compared.exit_code == 0 and "Verdict" in compared.stdout, compared.output
 
 
 def test_terminal_output_prints_brackets_in_names_as_they_are(

@@ -293,15 +293,14 @@ def rank_command(data: Path, as_json: bool, category: str | None) -> None:
     if category is not None and category not in site.catalog.categories:
         hint = did_you_mean(category, site.catalog.categories)
         _fail(f"unknown category '{category}'{hint}")
-    from rich.console import Console
 
-    from rivals.terminal import leaderboard_rows, print_leaderboard
+    from rivals.terminal import leaderboard_rows, print_leaderboard, stdout_console
 
     rows = leaderboard_rows(site, category)
     if as_json:  # \u escapes where stdout cannot hold every character: the same JSON
         click.echo(json.dumps(rows, indent=2, ensure_ascii=not _utf8(sys.stdout)))
     else:
-        print_leaderboard(Console(), site, rows)
+        print_leaderboard(stdout_console(), site, rows)
 
 
 @cli.command(name="compare")
@@ -319,11 +318,10 @@ def compare_command(a: str, b: str, data: Path) -> None:
             _fail(f"unknown slug '{slug}'{did_you_mean(slug, site.entries)}")
     if a == b:
         raise click.UsageError("give two different slugs")
-    from rich.console import Console
 
-    from rivals.terminal import print_comparison
+    from rivals.terminal import print_comparison, stdout_console
 
-    print_comparison(Console(), site, a, b)
+    print_comparison(stdout_console(), site, a, b)
 
 
 @cli.command()
@@ -416,9 +414,11 @@ def main() -> None:
         if getattr(sys, stream) is None:
             setattr(sys, stream, open(os.devnull, "w"))  # noqa: SIM115 - lives as the process
     if not _utf8(sys.stdout) and hasattr(sys.stdout, "reconfigure"):
-        # A terminal or pipe in ASCII or Latin-1 (LC_ALL=C, PYTHONIOENCODING): a name or a
-        # table's en dash it cannot hold is shown as "?" rather than stopping with a traceback.
-        sys.stdout.reconfigure(errors="replace")
+        # A terminal or pipe in ASCII or Latin-1 (PYTHONIOENCODING, a Latin-1 locale): what
+        # it cannot hold is shown as "?" (the tables' dashes as "-") rather than stopping with
+        # a traceback.
+        codecs.register_error("rivals-stand-in", _stand_in)
+        sys.stdout.reconfigure(errors="rivals-stand-in")
     try:
         cli(prog_name="rivals")
     except SystemExit as leaving:
@@ -437,6 +437,18 @@ def main() -> None:
     with contextlib.suppress(OSError):
         sys.stderr.flush()
     os._exit(code or 0)
+
+
+# ASCII for the characters rivals' own output uses: a range must not read "51?88".
+_STAND_INS = {"–": "-", "—": "-", "─": "-", "…": "...", "▲": "^", "✓": "v", "·": "-", "→": "->"}
+
+
+def _stand_in(err: UnicodeError) -> tuple[str, int]:
+    """Return what stands in for the characters an encoding cannot hold (a codec error handler)."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    text = err.object[err.start : err.end]
+    return "".join(_STAND_INS.get(char, "?") for char in text), err.end
 
 
 def _utf8(stream: object) -> bool:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from rich import box
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -17,6 +18,24 @@ from rivals.rank import SUB_LABELS
 from rivals.records import SUB_SCORES
 from rivals.verdict import pair_names
 from rivals.views import Site, board_legend, feature_rows
+
+
+def env_columns() -> int | None:
+    """Return the width COLUMNS gives, if it is a usable one: a positive number."""
+    text = os.environ.get("COLUMNS", "")
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def stdout_console() -> Console:
+    """Return a console for standard output. A COLUMNS of 0 counts as unset: rich took it for
+    a width of 0 and printed nothing (it ignores COLUMNS that is not a number itself)."""
+    if "COLUMNS" not in os.environ or env_columns() is not None:
+        return Console()
+    try:
+        width = os.get_terminal_size(sys.stdout.fileno()).columns or 80
+    except (OSError, ValueError):  # not a terminal: print_leaderboard takes its full width
+        width = 80
+    return Console(width=width)
 
 
 def leaderboard_rows(site: Site, category: str | None = None) -> list[dict[str, Any]]:
@@ -71,14 +90,12 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
     pricing = [site.entries[row["slug"]].pricing for row in rows]
     columns.append(("pricing", "Pricing", pricing))
     widths = [max(map(cell_len, [header, *cells])) for _, header, cells in columns]
-    if not console.is_terminal and "COLUMNS" not in os.environ:
+    if not console.is_terminal and env_columns() is None:
         console = Console(file=console.file, width=sum(widths) + GAP * (len(widths) - 1))
     dropped, name_width = _fit(columns, widths, console.width)
     stacked = name_width < 0  # too narrow even so: each slug goes under its entry's name
     if stacked:
         dropped = (*LEFT_OUT[-1], "slug")
-        kept_widths = [w for (g, _, _), w in zip(columns, widths, strict=True) if g not in dropped]
-        name_width = max(console.width - sum(kept_widths[:1] + kept_widths[2:]) - 2 * GAP, 8)
     shown = [group for group in dropped if group != "slug"]
     caption = []
     if (
@@ -94,10 +111,12 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
             f"Not shown at this width: {', '.join(shown)} (rivals rank --json has them)."
             + (" Each slug is under its entry's name." if stacked else "")
         )
+    title = f"{site.catalog.site.title}: {counted(len(rows), 'entry', 'entries')} by rank"
+    if stacked:
+        _print_stacked(console, title, rows, caption)
+        return
     table = Table(
-        title=escape(
-            f"{site.catalog.site.title}: {counted(len(rows), 'entry', 'entries')} by rank"
-        ),
+        title=escape(title),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -106,26 +125,52 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
         caption_justify="left",
     )
     kept = [(c, w) for c, w in zip(columns, widths, strict=True) if c[0] not in dropped]
-    slugs = columns[2][2]
     for (group, header, _), width in kept:
         numeric = group not in ("name", "slug", "pricing")
         table.add_column(
-            "Entry / slug" if stacked and group == "name" else header,
+            header,
             justify="right" if numeric else "left",
             style="dim" if group == "slug" else None,
-            no_wrap=not (stacked and group == "name"),
-            overflow="fold" if stacked and group == "name" else "ellipsis",
+            no_wrap=True,
+            overflow="ellipsis",
             width=name_width if group == "name" else width,
         )
     for index in range(len(rows)):
-        cells = [escape(cells[index]) for (_, _, cells), _ in kept]
-        if stacked:  # the name cut to one line, the slug whole below it (folded if need be)
-            name = kept[1][0][2][index]
-            if cell_len(name) > name_width:
-                name = name[: max(name_width - 1, 1)] + "…"
-            cells[1] = f"{escape(name)}\n[dim]{escape(slugs[index])}[/dim]"
-        table.add_row(*cells)
+        table.add_row(*(escape(cells[index]) for (_, _, cells), _ in kept))
     console.print(table, highlight=False)
+
+
+def _print_stacked(
+    console: Console, title: str, rows: list[dict[str, Any]], caption: list[str]
+) -> None:
+    """Print the leaderboard for a terminal too narrow for a slug beside its name: position,
+    name (cut to fit) and rank on one line, the slug whole on a line of its own below, under
+    the name where it fits, else from the first column (and if it is wider than the terminal,
+    the terminal wraps it as it wraps any line: a slug cut or folded by rivals could not be
+    copied into `rivals compare`)."""
+    positions = [str(row["position"]) for row in rows]
+    ranks = [str(row["rank"]) for row in rows]
+    at = max(map(len, ["#", *positions]))
+    rank = max(map(len, ["Rank", *ranks]))
+    name = max(console.width - at - rank - 4, 1)  # two spaces between columns
+    indent = " " * (at + 2)
+
+    def line(position: str, text: str, number: str) -> str:
+        if cell_len(text) > name:
+            text = set_cell_size(text, name - 1) + "…"
+        return f"{position:>{at}}  {set_cell_size(text, name)}  {number:>{rank}}"
+
+    out = [title, line("#", "Entry / slug", "Rank"), "─" * min(at + name + rank + 4, console.width)]
+    for row, position, number in zip(rows, positions, ranks, strict=True):
+        slug = row["slug"]
+        out += [
+            line(position, row["name"], number),
+            f"{indent}{slug}" if len(indent) + len(slug) <= console.width else slug,
+        ]
+    for text in out:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+    if caption:
+        console.print(escape("\n".join(caption)), highlight=False)
 
 
 def _interval(interval: list[int]) -> str:
