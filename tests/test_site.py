@@ -176,6 +176,22 @@ def test_the_sitemap_splits_past_fifty_thousand_urls(
     assert sum((out / p).read_text().count("<url>") for p in parts) == 15
 
 
+def test_the_sitemap_and_robots_txt_give_a_base_url_in_ascii(catalog: Path, tmp_path: Path) -> None:
+    """A base URL with other letters is percent-encoded (the host in IDNA), and ' escaped."""
+    out = tmp_path / "site"
+    base = "https://exämple.org/dökü/it's/"
+    build_site(BuildOptions(data=catalog, out=out, base_url=base, search=False))
+    sitemap = (out / "sitemap.xml").read_text()
+    ascii_base = "https://xn--exmple-cua.org/d%C3%B6k%C3%BC/it&apos;s/"
+    assert f"<loc>{ascii_base}</loc>" in sitemap and sitemap.isascii()
+    assert f"<loc>{ascii_base}compare/alpha-vision-vs-beta-paint/</loc>" in sitemap
+    robots = (out / "robots.txt").read_text()
+    assert "Sitemap: https://xn--exmple-cua.org/d%C3%B6k%C3%BC/it's/sitemap.xml" in robots
+    home = (out / "index.html").read_text()
+    written = base.replace("'", "&#39;")
+    assert f'<link rel="canonical" href="{written}">' in home  # as written: browsers encode it
+
+
 def test_methodology_shows_the_weights_in_force(default_site: Path) -> None:
     html = (default_site / "methodology/index.html").read_text()
     for label in ("Adoption", "Quality", "Ecosystem", "Match Graph"):

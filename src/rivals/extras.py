@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from rivals.pages import fixed_pages, pair_url
 from rivals.render import THEME_DIR, is_hidden
@@ -17,6 +18,25 @@ SITEMAP_LIMIT = 50_000
 def escape(text: str) -> str:
     """Escape text for XML (xml.sax.saxutils pulls in urllib at import, which costs 20 ms)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def ascii_url(url: str) -> str:
+    """Return `url` in ASCII, as a sitemap and robots.txt must give it: a host with other
+    letters in its IDNA form ("xn--..."), any other character percent-encoded as UTF-8 (a
+    page links to the URL as written: a browser does the same)."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    host = parts.hostname or ""
+    if not host.isascii():
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+        except UnicodeError:  # not a name IDNA takes: percent-encoded like the rest
+            ascii_host = quote(host, safe="")
+        netloc = ascii_host + (f":{parts.port}" if parts.port is not None else "")
+    path = quote(parts.path, safe="/%:@!$&'()*+,;=~")
+    return urlunsplit((parts.scheme, netloc, path, "", ""))
 
 
 def asset_files(templates: Path | None) -> Iterator[tuple[str, bytes]]:
@@ -79,7 +99,9 @@ def sitemaps(site: Site) -> Iterator[tuple[str, bytes]]:
     It lists the HTML pages of plan_pages, in its order, each dated by the newest date of
     the entries it shows (the whole catalog's newest for pages about every entry).
     """
-    base = escape((site.catalog.site.base_url or "/").rstrip("/") + "/")
+    # (' is escaped too, as the sitemap protocol asks)
+    base = escape(ascii_url((site.catalog.site.base_url or "/").rstrip("/") + "/"))
+    base = base.replace("'", "&apos;")
     newest_of = {s: max(_entry_dates(site, s), default=None) for s in site.entries}
     # ISO dates sort as the dates do, so a pair page takes the larger of two strings.
     dates = {s: d.isoformat() if d else "" for s, d in newest_of.items()}
@@ -128,5 +150,5 @@ def _xml(root: str, body: str) -> bytes:
 
 def _robots(site: Site) -> str:
     base = site.catalog.site.base_url
-    line = f"Sitemap: {base.rstrip('/')}/sitemap.xml\n" if base else ""
+    line = f"Sitemap: {ascii_url(base.rstrip('/'))}/sitemap.xml\n" if base else ""
     return f"User-agent: *\nAllow: /\n{line}"
