@@ -392,3 +392,24 @@ def test_an_interrupt_after_the_move_drops_an_old_search_index(
     assert result.exit_code == 1
     assert "the site is complete" in result.stderr
     assert not (out / "pagefind").exists()
+
+
+def test_a_ctrl_c_while_the_command_imports_is_not_a_traceback() -> None:
+    """The console script's first tenth of a second is spent importing click, Jinja and the
+    rest: a Ctrl-C then printed a KeyboardInterrupt traceback."""
+    script = """if True:
+        import os, signal, sys
+        class Interrupt:  # a Ctrl-C just as the command's module is imported
+            def find_spec(self, name, path=None, target=None):
+                if name == "rivals.cli":
+                    os.kill(os.getpid(), signal.SIGINT)
+                return None
+        sys.meta_path.insert(0, Interrupt())
+        from rivals.__main__ import run
+        sys.argv = ["rivals", "--version"]
+        run()
+    """
+    ran = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert (ran.returncode, ran.stderr.strip(), ran.stdout) == (1, "Aborted!", ""), ran.stderr
