@@ -260,6 +260,14 @@ def stress_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(REPO / "tests" / "fixtures" / "valid", data)
     for slug, text in STRESS.items():
         (data / "models" / f"{slug}.yaml").write_text(text)
+    with (data / "benchmarks.yaml").open("a") as benchmarks:  # words a table cannot wrap
+        benchmarks.write(f"long-unit:\n  name: {'Benchmark' * 8}\n  higher_is_better: true\n")
+        benchmarks.write(f"  unit: {'unit' * 50}\n")
+    with (data / "capabilities.yaml").open("a") as capabilities:
+        capabilities.write(f"long-text:\n  name: {'Capability' * 8}\n  group: {'g' * 60}\n")
+        capabilities.write(f"  description: See https://example.org/{'segment' * 30}.\n")
+    long_word = data / "models" / "long-word.yaml"
+    long_word.write_text(long_word.read_text() + "signals:\n  benchmarks: {long-unit: 5}\n")
     out = root / "site"
     build_site(BuildOptions(data=data, templates=REPO / "templates", out=out, search=False))
     with serving(out) as address:
@@ -295,6 +303,26 @@ def test_long_words_and_right_to_left_names_fit_the_page(
     finally:
         context.close()
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_tables_of_catalog_texts_fit_their_box(
+    browser: Browser, stress_site: str, width: int
+) -> None:
+    """A 200-letter benchmark unit, a URL in a capability's description or a benchmark's name
+    in a model page's breakdown made their table thousands of pixels wide, even on a desktop."""
+    page = browser.new_page(viewport={"width": width, "height": HEIGHT})
+    try:
+        for path in ("methodology/", "models/long-word/"):
+            page.goto(stress_site + path, wait_until="load")
+            widths = page.evaluate(
+                """() => [...document.querySelectorAll('table.texts, table.breakdown')]
+                .map(t => [t.className, t.scrollWidth, t.parentElement.clientWidth])"""
+            )
+            assert len(widths) == (2 if path == "methodology/" else 1), widths
+            assert all(table <= box + 1 for _, table, box in widths), (path, widths)
+    finally:
+        page.close()
 
 
 def test_right_to_left_texts_are_laid_out_right_to_left(browser: Browser, stress_site: str) -> None:
@@ -435,5 +463,25 @@ def test_printing_a_pair_page_prints_every_capability(browser: Browser, server: 
         assert paper == "rgb(255, 255, 255)" and panel == "rgb(255, 255, 255)", colours
         assert text == "rgb(0, 0, 0)" and verdict == "rgb(241, 241, 241)", colours
         assert note == "rgb(68, 68, 68)", colours  # not the dark scheme's light grey
+        # Browsers leave out backgrounds on paper: the bars are kept, the verdict gets a border.
+        kept = "els => els.map(e => getComputedStyle(e).printColorAdjust)"
+        assert set(page.eval_on_selector_all(".bar, .bar > span", kept)) == {"exact"}
+        assert (
+            page.eval_on_selector(".verdict", "e => getComputedStyle(e).borderTopStyle") == "solid"
+        )
+    finally:
+        page.close()
+
+
+def test_printing_the_home_page_leaves_out_the_search_box_and_fits_the_leaderboard(
+    browser: Browser, server: str
+) -> None:
+    page = browser.new_page(viewport={"width": 718, "height": HEIGHT})  # an A4 page's text
+    try:
+        page.goto(server, wait_until="load")
+        page.emulate_media(media="print")
+        assert not page.locator(".search").is_visible()
+        width = page.eval_on_selector("table.board", "t => [t.scrollWidth, 718]")
+        assert width[0] <= width[1], width  # its cells wrap on paper (946 px did not fit)
     finally:
         page.close()
