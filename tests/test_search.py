@@ -129,11 +129,16 @@ def test_a_file_of_the_index_deleted_or_changed_by_hand_is_made_again(tmp_path: 
         assert path.read_bytes() == content
 
 
-def test_model_pages_keep_their_lists_of_rivals_out_of_the_index() -> None:
+def test_model_and_category_pages_keep_their_lists_of_entries_out_of_the_index() -> None:
+    """A search for a name found every page that lists it (28 results in a 6-entry site)."""
     env = make_environment(REPO / "templates")
-    source = env.loader.get_source(env, "model.html")[0]  # type: ignore[union-attr]
-    for section in ("alternatives", "rivals"):
-        assert f'<section aria-labelledby="{section}" data-pagefind-ignore>' in source
+    for template, sections in (
+        ("model.html", ("alternatives", "rivals")),
+        ("category.html", ("leaderboard-here", "comparisons")),
+    ):
+        source = env.loader.get_source(env, template)[0]  # type: ignore[union-attr]
+        for section in sections:
+            assert f'<section aria-labelledby="{section}" data-pagefind-ignore>' in source
 
 
 def test_a_damaged_search_scope_means_indexing_again(tmp_path: Path) -> None:
@@ -204,3 +209,15 @@ def test_ctrl_c_while_indexing_says_the_pages_were_built(
         " index again)"
     ]
     assert (out / "index.html").is_file()
+
+
+def test_without_javascript_the_search_box_points_to_the_list_of_every_entry(
+    tmp_path: Path,
+) -> None:
+    """On the search page itself, down to its list: a link to the page it is on did nothing."""
+    out = tmp_path / "site"
+    build(REPO / "tests/fixtures/valid", out, REPO / "templates")
+    here = (out / "search" / "index.html").read_text()
+    assert '<noscript><p>Search needs JavaScript: <a href="#all">' in here and 'id="all"' in here
+    home = (out / "index.html").read_text()
+    assert '<noscript><p><a href="search/">Browse every entry A–Z</a>' in home
