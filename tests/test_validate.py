@@ -126,6 +126,17 @@ def test_an_optional_key_left_empty_is_as_if_not_given(catalog: Path) -> None:
     assert problems_of(catalog) == ["models/gamma-studio.yaml:1: name: expected text, got nothing"]
 
 
+def test_a_site_title_may_be_as_long_as_a_tagline(catalog: Path) -> None:
+    """The format bounds no site title: 500 characters were refused as if it were a name."""
+    site = catalog / "site.yaml"
+    site.write_text(f"title: {'Long title ' * 50}\n")
+    assert problems_of(catalog) == []
+    site.write_text(f"title: {'t' * 2001}\n")
+    assert problems_of(catalog) == [
+        f"site.yaml:1: title: String should have at most 2000 characters, got '{'t' * 59}…'"
+    ]
+
+
 def test_weights_not_given_count_zero_and_the_rest_must_sum_to_one(catalog: Path) -> None:
     site = catalog / "site.yaml"
     site.write_text("ranking:\n  weights: {adoption: 0.5, quality: 0.5}\n")

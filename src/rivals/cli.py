@@ -233,7 +233,7 @@ def _title(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from rivals.starter import read_name
 
     try:
-        return read_name(value)
+        return read_name(value, site=True)
     except ValueError as err:
         raise click.BadParameter(str(err)) from None
 

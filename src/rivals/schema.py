@@ -112,6 +112,12 @@ Name = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
     AfterValidator(_one_line),
 ]
+# The site's name: one line too, and as long as a tagline may be (the format gives no bound).
+SiteName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(_one_line),
+]
 Count = Annotated[int, Field(ge=0, le=MAX_FIGURE)]
 # true or false as YAML writes them (the loader keeps both as text); not yes, on or 1.
 Flag = Annotated[bool, BeforeValidator(records.true_or_false)]
@@ -257,7 +263,7 @@ class Ranking(Defaults):
 class SiteSettings(Defaults):
     """`site.yaml`: every key optional."""
 
-    title: Name = "Rivals"
+    title: SiteName = "Rivals"
     tagline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
     base_url: BaseUrl | None = None
     ranking: Ranking = Ranking()

@@ -112,15 +112,15 @@ def create_entry(data: Path, slug: str, name: str | None) -> Path:
     return path
 
 
-def read_name(name: str) -> str:
-    """Return `name` as the catalog reads a name (trimmed, on one line); raise ValueError
-    saying why it cannot be one (as the schema says)."""
+def read_name(name: str, site: bool = False) -> str:
+    """Return `name` as the catalog reads an entry's name (or with `site`, the site's title):
+    trimmed, on one line; raise ValueError saying why it cannot be one (as the schema says)."""
     from pydantic import TypeAdapter, ValidationError
 
-    from rivals.schema import Name
+    from rivals.schema import Name, SiteName
 
     try:
-        return str(TypeAdapter(Name).validate_python(name))
+        return str(TypeAdapter(SiteName if site else Name).validate_python(name))
     except ValidationError as err:
         error = err.errors()[0]
         if error["type"] == "value_error":
