@@ -368,6 +368,8 @@ def test_two_entries_of_one_name_are_told_apart_by_slug(catalog: Path, tmp_path:
         ("\u0410lpha", "ALPHA"),  # a Cyrillic capital A, in another case too
         ("G\u0420T-4\u03bf", "GPT-4o"),  # a Cyrillic P, a Greek small omicron
         ("Ilama 3", "llama 3"),  # a capital I for a small L: alike in most sans-serif fonts
+        ("DALL\u2027E 3", "DALL·E 3"),  # a hyphenation point for the middle dot
+        ("A\u2215B", "A/B"),  # a division slash
     ],
 )
 def test_names_a_reader_cannot_tell_apart_are_told_apart_by_slug(

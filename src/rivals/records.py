@@ -127,8 +127,9 @@ def reads_as(text: str) -> str:
 
 
 # Characters a page shows as a space, or as nothing, that are neither (Hangul and braille
-# fillers), the minus sign that reads as a hyphen, and Cyrillic and Greek letters drawn as
-# Latin ones (a Cyrillic A, U+0410, at the start of "Alpha").
+# fillers), the minus sign that reads as a hyphen, dots drawn as a middle dot ("DALL·E" with a
+# hyphenation point, U+2027) and slashes drawn as a slash (a division slash, U+2215), and
+# Cyrillic and Greek letters drawn as Latin ones (a Cyrillic A, U+0410, at the start of "Alpha").
 _LOOKALIKES = (
     "АВЕКМНОРСТУХаеорсухіјѕԁһԛԝІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοϲ",
     "ABEKMHOPCTYXaeopcyxijsdhqwIJSABEZHIKMNOPTYXoc",
@@ -136,6 +137,8 @@ _LOOKALIKES = (
 _SEEN_AS = (
     dict.fromkeys("\u115f\u1160\u3164\uffa0\u2800", " ")
     | {"\u2212": "-"}
+    | dict.fromkeys("\u2027\u2219\u22c5\u30fb\u2e31\u16eb", "\u00b7")
+    | dict.fromkeys("\u2215\u2044\u29f8\u2571", "/")
     | dict(zip(*_LOOKALIKES, strict=True))
 )
 
