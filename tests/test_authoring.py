@@ -353,14 +353,16 @@ def test_terminal_output_prints_brackets_in_names_as_they_are(
 ) -> None:
     entry = catalog / "models/alpha-vision.yaml"
     entry.write_text(
-        entry.read_text().replace("name: Alpha Vision", "name: Alpha [/b] [red]Vision")
+        entry.read_text().replace("name: Alpha Vision", "name: 'Alpha [/b] [red]Vision :smile:'")
     )
-    ranked = runner.invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": "200"})
-    assert ranked.exit_code == 0, ranked.output
-    assert "Alpha [/b] [red]Vision" in ranked.stdout
+    # As a table, and as the narrow lines (there cut: "Alpha [/b] [red]…")
+    for columns, shown in (("200", "Alpha [/b] [red]Vision :smile:"), ("30", "Alpha [/b] [red]")):
+        ranked = runner.invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": columns})
+        assert ranked.exit_code == 0, ranked.output
+        assert shown in ranked.stdout and "😄" not in ranked.stdout, ranked.stdout
     compared = compare(runner, catalog, "alpha-vision", "beta-paint")
     assert compared.exit_code == 0, compared.output
-    assert "Alpha [/b] [red]Vision vs" in compared.stdout
+    assert "Alpha [/b] [red]Vision :smile: vs" in compared.stdout  # no emoji either
 
 
 def compare(runner: CliRunner, catalog: Path, a: str, b: str) -> Result:

@@ -27,15 +27,16 @@ def env_columns() -> int | None:
 
 
 def stdout_console() -> Console:
-    """Return a console for standard output. A COLUMNS of 0 counts as unset: rich took it for
-    a width of 0 and printed nothing (it ignores COLUMNS that is not a number itself)."""
+    """Return a console for standard output, which prints ":smile:" in a name as it is (rich
+    would make it an emoji). A COLUMNS of 0 counts as unset: rich took it for a width of 0
+    and printed nothing (it ignores COLUMNS that is not a number itself)."""
     if "COLUMNS" not in os.environ or env_columns() is not None:
-        return Console()
+        return Console(emoji=False)
     try:
         width = os.get_terminal_size(sys.stdout.fileno()).columns or 80
     except (OSError, ValueError):  # not a terminal: print_leaderboard takes its full width
         width = 80
-    return Console(width=width)
+    return Console(width=width, emoji=False)
 
 
 def leaderboard_rows(site: Site, category: str | None = None) -> list[dict[str, Any]]:
@@ -91,7 +92,8 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
     columns.append(("pricing", "Pricing", pricing))
     widths = [max(map(cell_len, [header, *cells])) for _, header, cells in columns]
     if not console.is_terminal and env_columns() is None:
-        console = Console(file=console.file, width=sum(widths) + GAP * (len(widths) - 1))
+        width = sum(widths) + GAP * (len(widths) - 1)
+        console = Console(file=console.file, width=width, emoji=False)
     dropped, name_width = _fit(columns, widths, console.width)
     stacked = name_width < 0  # too narrow even so: each slug goes under its entry's name
     if stacked:
