@@ -271,7 +271,10 @@ def test_rank_says_what_its_dashes_and_missing_columns_mean(
     said = " ".join(table.split())
     assert "adoption, so it is left out of the rank." in said
     assert re.search(r"— no comparable evidence: counted at the catalog median \(Quality \d+", said)
-    assert "Range: how far missing evidence could move a rank (blank: not at all)." in said
+    assert (
+        "Range: how far an entry's own missing evidence could move its rank (blank: not at all)."
+        in said
+    )
     site = catalog / "site.yaml"
     weights = "ecosystem: 0.2, match_graph: 0.1"
     site.write_text(site.read_text().replace(weights, "ecosystem: 0.3, match_graph: 0"))

@@ -413,3 +413,24 @@ def test_a_ctrl_c_while_the_command_imports_is_not_a_traceback() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )
     assert (ran.returncode, ran.stderr.strip(), ran.stdout) == (1, "Aborted!", ""), ran.stderr
+
+
+def test_a_cut_name_keeps_its_width_where_stdout_is_ascii(catalog: Path) -> None:
+    """ "…" printed as "..." made a cut row two columns wider than the others (and the width)."""
+    path = catalog / "models" / "alpha-vision.yaml"
+    long_name = "An extremely long entry name that a narrow table has to cut"
+    path.write_text(path.read_text().replace("name: Alpha Vision", f"name: {long_name}"))
+    for columns in ("70", "36"):  # a table, and the narrow lines
+        env = {**os.environ, "PYTHONIOENCODING": "ascii", "COLUMNS": columns}
+        command = [sys.executable, "-m", "rivals", "rank", "--data", str(catalog)]
+        shown = subprocess.run(command, capture_output=True, env=env, text=True, check=False)
+        assert shown.returncode == 0, shown.stderr
+        lines = shown.stdout.splitlines()
+        assert any("An extrem" in line and "~" in line for line in lines), shown.stdout
+        assert max(map(len, lines)) <= int(columns), shown.stdout
+
+
+def test_columns_that_is_not_a_plain_number_is_ignored(runner: CliRunner, catalog: Path) -> None:
+    for columns in ("²", "-5", "abc"):  # "²".isdigit() is true: int() then failed
+        ranked = runner.invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": columns})
+        assert ranked.exit_code == 0 and "alpha-vision" in ranked.stdout, ranked.output

@@ -279,6 +279,22 @@ def test_a_base_url_with_characters_a_url_cannot_hold_raw_is_refused(
     assert len(found) == 1 and f"a base URL must not contain {bad}" in found[0], found
 
 
+@pytest.mark.parametrize(
+    ("host", "refused"),
+    [("exämple.org", False), ("例え.jp", False), ("straße.de", True), ("ex\u200dample.org", True)],
+)
+def test_a_base_url_host_with_two_ascii_forms_is_refused(
+    host: str, refused: bool, catalog: Path
+) -> None:
+    """IDNA 2003 (the sitemap's encoding) makes 'straße.de' 'strasse.de'; browsers do not."""
+    site = catalog / "site.yaml"
+    old = "base_url: https://test.example.org/"
+    site.write_text(site.read_text().replace(old, f"base_url: 'https://{host}/'"))
+    found = problems_of(catalog)
+    said = "write the host of a base URL in its ASCII form (xn--...)"
+    assert (len(found) == 1 and said in found[0]) if refused else found == [], found
+
+
 def test_a_date_of_reading_after_today_is_noted(catalog: Path, runner: CliRunner) -> None:
     import datetime as dt
 

@@ -158,21 +158,27 @@ def isolated(text: str, *names: str) -> Markup:
     return Markup(re.sub(pattern, lambda m: f"<bdi>{m.group()}</bdi>", escaped))
 
 
-# A run of right-to-left text: from a right-to-left letter to the last one before a comma,
-# semicolon, bracket or markup (the scripts' blocks: Hebrew to Arabic Extended-A, their
-# presentation forms, and the historic scripts of the supplementary planes).
-_RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff"
-_RTL_RUN = re.compile(f"[{_RTL}](?:[^,;()<>&]*[{_RTL}])?")
+# What ends a run of right-to-left text: the separators of a list and brackets.
+_RUN_ENDS = re.compile(r"([,;()])")
 
 
 def isolated_runs(text: str) -> Markup:
     """Return `text` as HTML, each run of right-to-left text in it isolated in <bdi>: a cell
     that lists names ("from MMLU, <Hebrew>, <Arabic>") would otherwise show two of them in
-    swapped order, or a figure beside one on its other side."""
-    escaped = escape(text)
-    if not _RTL_RUN.search(escaped):
-        return escaped
-    return Markup(_RTL_RUN.sub(lambda m: f"<bdi>{m.group()}</bdi>", escaped))
+    swapped order, or a figure beside one on its other side. A run goes from the first
+    right-to-left letter between two separators to the last ('ארה"ב' is one run)."""
+    if isinstance(text, Markup) or not right_to_left(text):
+        return escape(text)
+    out: list[str] = []
+    for piece in _RUN_ENDS.split(text):
+        marks = [i for i, c in enumerate(piece) if unicodedata.bidirectional(c) in ("R", "AL")]
+        if not marks:
+            out.append(escape(piece))
+            continue
+        start, end = marks[0], marks[-1] + 1
+        out.append(f"{escape(piece[:start])}<bdi>{escape(piece[start:end])}</bdi>")
+        out.append(escape(piece[end:]))
+    return Markup("".join(out))
 
 
 class ScriptJson(str):

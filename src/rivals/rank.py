@@ -297,7 +297,11 @@ def _interval(
     the entry lacks a figure that another entry reports is brought in by that figure: reported,
     it compares with the other's, and puts the entry anywhere from 0 to 100 there, under the
     weights the rank would then use (see rank()). Every choice of such sub-scores is tried:
-    there are at most three.
+    there are at most two (adoption and ecosystem: quality has no missing figure, and every
+    entry has a times matched once the match graph has a count).
+
+    Another entry's new evidence can move the rank too (every scale is relative to the
+    catalog): the interval covers the entry's own missing inputs only.
     """
     extra = [n for n in SUB_SCORES if n not in weights and mine[n].missing]
     lows, highs = [], []

@@ -62,7 +62,24 @@ def check_base_url(value: str) -> str:
     unsafe = sorted(set(value) & set('"<>`{}|^'))
     if unsafe:  # written raw into robots.txt and every page's links: percent-encode them
         raise ValueError(f"a base URL must not contain {' '.join(unsafe)}: '{value}'")
+    host = parts.hostname or ""
+    if not host.isascii() and not _idna_keeps(host):
+        raise ValueError(
+            f"write the host of a base URL in its ASCII form (xn--...): '{host}' has two, one"
+            " for browsers and one for the sitemap's older encoding"
+        )
     return value
+
+
+def _idna_keeps(host: str) -> bool:
+    """True when IDNA 2003 (Python's codec) gives `host` an ASCII form that reads back as the
+    same name, as browsers' UTS #46 does; not for 'straße.de' ('strasse.de', where browsers
+    keep the ß) or a host with a zero-width joiner (dropped)."""
+    try:
+        back = host.encode("idna").decode("idna")
+    except UnicodeError:
+        return False
+    return back == unicodedata.normalize("NFC", host).lower()
 
 
 def true_or_false(value: object) -> bool:

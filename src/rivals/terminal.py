@@ -23,20 +23,22 @@ from rivals.views import Site, board_legend, feature_rows
 def env_columns() -> int | None:
     """Return the width COLUMNS gives, if it is a usable one: a positive number."""
     text = os.environ.get("COLUMNS", "")
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    return int(text) if text.isdecimal() and int(text) > 0 else None
 
 
 def stdout_console() -> Console:
     """Return a console for standard output, which prints ":smile:" in a name as it is (rich
-    would make it an emoji). A COLUMNS of 0 counts as unset: rich took it for a width of 0
-    and printed nothing (it ignores COLUMNS that is not a number itself)."""
-    if "COLUMNS" not in os.environ or env_columns() is not None:
-        return Console(emoji=False)
-    try:
-        width = os.get_terminal_size(sys.stdout.fileno()).columns or 80
-    except (OSError, ValueError):  # not a terminal: print_leaderboard takes its full width
-        width = 80
-    return Console(width=width, emoji=False)
+    would make it an emoji), as wide as COLUMNS says or else the terminal is. Its size is
+    given, so rich does not read COLUMNS and LINES itself: it took COLUMNS=0 for a width of
+    0 and printed nothing, and stopped with a traceback at COLUMNS=² ("²".isdigit())."""
+    width, height = 80, 25
+    for stream in (sys.stdout, sys.stderr, sys.stdin):  # as rich looks: a pipe's is the tty's
+        try:
+            width, height = os.get_terminal_size(stream.fileno())
+        except (AttributeError, OSError, ValueError):
+            continue
+        break
+    return Console(width=env_columns() or width or 80, height=height or 25, emoji=False)
 
 
 def leaderboard_rows(site: Site, category: str | None = None) -> list[dict[str, Any]]:
@@ -93,7 +95,7 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
     widths = [max(map(cell_len, [header, *cells])) for _, header, cells in columns]
     if not console.is_terminal and env_columns() is None:
         width = sum(widths) + GAP * (len(widths) - 1)
-        console = Console(file=console.file, width=width, emoji=False)
+        console = Console(file=console.file, width=width, height=console.height, emoji=False)
     dropped, name_width = _fit(columns, widths, console.width)
     stacked = name_width < 0  # too narrow even so: each slug goes under its entry's name
     if stacked:
@@ -105,7 +107,10 @@ def print_leaderboard(console: Console, site: Site, rows: list[dict[str, Any]]) 
         and site.board.effective
         and any(_interval(r["interval"]) for r in rows)
     ):
-        caption.append("Range: how far missing evidence could move a rank (blank: not at all).")
+        caption.append(
+            "Range: how far an entry's own missing evidence could move its rank (blank: not at"
+            " all)."
+        )
     if "sub-scores" not in dropped:
         caption += board_legend(site, [row["slug"] for row in rows])
     if dropped:
