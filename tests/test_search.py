@@ -221,3 +221,38 @@ def test_without_javascript_the_search_box_points_to_the_list_of_every_entry(
     assert '<noscript><p>Search needs JavaScript: <a href="#all">' in here and 'id="all"' in here
     home = (out / "index.html").read_text()
     assert '<noscript><p><a href="search/">Browse every entry A–Z</a>' in home
+
+
+def test_ctrl_c_between_the_move_and_the_index_leaves_the_index_to_the_next_build(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM just after the pages moved in (the caches being saved) printed "Aborted!", and
+    the next build, finding the old index's scope, kept an index of the old pages."""
+    import rivals.build
+
+    out = tmp_path / "site"
+    build(catalog, out, REPO / "templates")
+    before = index_stamp(out)
+    entry = catalog / "models" / "beta-paint.yaml"
+    entry.write_text(entry.read_text().replace('name: "1.10"', "name: Beta Renamed"))
+    with monkeypatch.context() as patched:
+
+        def interrupted(*args: object) -> None:
+            raise KeyboardInterrupt
+
+        patched.setattr(rivals.build, "computed_closeness", interrupted)
+        result = CliRunner().invoke(cli, ["build", "--data", str(catalog), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: the build was interrupted once its pages were in --out {out}: the site is"
+        " complete but for its search index, which the next build makes"
+    ]
+    assert "Beta Renamed" in (out / "models" / "beta-paint" / "index.html").read_text()
+    assert index_stamp(out) == before  # not made yet
+    build(catalog, out, REPO / "templates")
+    assert index_stamp(out) != before  # made again, as a clean build makes it
+    fresh = tmp_path / "fresh"
+    build(catalog, fresh, REPO / "templates")
+    for path in sorted((fresh / "pagefind").rglob("*")):
+        mine = out / "pagefind" / path.relative_to(fresh / "pagefind")
+        assert path.is_dir() or mine.read_bytes() == path.read_bytes(), path

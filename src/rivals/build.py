@@ -74,6 +74,7 @@ from rivals.write import (
     Staged,
     Taken,
     UnsafePath,
+    WriteReport,
     build_lock,
     cache_dir,
     check_cache,
@@ -345,6 +346,9 @@ def _render_and_commit(
         # would stay online until someone builds again.
         with interrupts_held() as interrupts:
             result = commit(staging, out, staged, previous, window)
+            # Decided before a Ctrl-C or SIGTERM held back can act: an index to make again is
+            # marked so (its scope removed) while the pages it lags behind are in --out.
+            searching = _search_plan(out, renderer, result.touched) if options.search else None
     except UnsafePath as err:  # found before anything moved
         discard(staging)
         raise BuildError(str(err)) from None
@@ -365,6 +369,43 @@ def _render_and_commit(
             f"{message} complete but for its search index, which the next build makes",
             untouched=False,
         )
+    try:
+        _after_commit(out, options, site, memo, new_order_key, renderer, result, report)
+        clock.lap("commit")
+        if searching is not None:
+            _search(out, searching)
+            clock.lap("search index")
+        else:
+            _drop_search(out)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM after the held block, before Pagefind runs
+        message = f"the build was interrupted once its pages were in --out {out}: the site is"
+        unindexed = searching is not None and searching[2]
+        tail = " but for its search index, which the next build makes" if unindexed else ""
+        raise BuildInterrupted(f"{message} complete{tail}", untouched=False) from None
+    report.seconds = sum(report.stages.values())
+    report.drafts = draft_notes(site.catalog.drafts)
+    report.notes += future_dates(site.catalog, datetime.date.today())
+    base_url = site.catalog.site.base_url
+    report.base_path = urllib.parse.urlsplit(base_url).path.rstrip("/") if base_url else ""
+    if base_url is None:
+        report.notes.append(
+            "no base_url (site.yaml or --base-url): sitemap.xml lists paths, not the absolute"
+            " URLs search engines need, and pages have no canonical link"
+        )
+    return report
+
+
+def _after_commit(
+    out: Path,
+    options: BuildOptions,
+    site: Site,
+    memo: dict[str, Parsed] | None,
+    new_order_key: str | None,
+    renderer: Renderer,
+    result: WriteReport,
+    report: BuildReport,
+) -> None:
+    """Save the caches for the next build, note the files written over, prune the pieces."""
     # Caches for the next build: one that cannot be written (a full disk, say) is made again.
     order = computed_closeness(site.catalog)
     with contextlib.suppress(OSError):
@@ -383,28 +424,11 @@ def _render_and_commit(
         )
     if result.written or result.deleted:
         renderer.store.prune()  # (suppresses its own OSError)
-    clock.lap("commit")
     report.written, report.unchanged, report.deleted = (
         result.written,
         result.unchanged,
         result.deleted,
     )
-    if options.search:
-        _search(out, renderer, result.touched)
-        clock.lap("search index")
-    else:
-        _drop_search(out)
-    report.seconds = sum(report.stages.values())
-    report.drafts = draft_notes(site.catalog.drafts)
-    report.notes += future_dates(site.catalog, datetime.date.today())
-    base_url = site.catalog.site.base_url
-    report.base_path = urllib.parse.urlsplit(base_url).path.rstrip("/") if base_url else ""
-    if base_url is None:
-        report.notes.append(
-            "no base_url (site.yaml or --base-url): sitemap.xml lists paths, not the absolute"
-            " URLs search engines need, and pages have no canonical link"
-        )
-    return report
 
 
 # Top-level folders of pages that Pagefind need not read: the pair pages, unless their templates
@@ -412,8 +436,14 @@ def _render_and_commit(
 UNSEARCHED = ("compare", "api")
 
 
-def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
-    """Index the site for search, unless no file that the index is made from changed.
+SearchPlan = tuple[Path, str | None, bool]  # the scope file, the glob, whether to index
+
+
+def _search_plan(out: Path, renderer: Renderer, touched: list[str]) -> SearchPlan:
+    """Return the scope file of the search index, the glob of the pages it reads, and whether
+    it must be made again: not when no file that the index is made from changed. One that
+    must is marked so at once (its scope removed), so that a failed or interrupted index is
+    made again by the next build.
 
     Only pages marked `data-pagefind-body` are indexed (model and category pages in the
     built-in theme), but Pagefind reads every HTML file to find them: 20,000 pair pages at
@@ -421,16 +451,26 @@ def _search(out: Path, renderer: Renderer, touched: list[str]) -> None:
     template of a pair page has the marker (see page_glob and marks_search_body).
     """
     skip = () if renderer.pairs_searched() else UNSEARCHED
-    glob = page_glob(out, skip)
     scope = _search_scope(out)
-    found = read_own(scope, code=False)
-    # The scope, and the index's files as Pagefind left them: one deleted or changed by hand
-    # since (or a copy of the site without them) is made again.
-    same_scope = found is not None and found[0] == repr(glob).encode() + index_listing(out)
+    try:
+        glob = page_glob(out, skip)
+        found = read_own(scope, code=False)
+        # The scope, and the index's files as Pagefind left them: one deleted or changed by
+        # hand since (or a copy of the site without them) is made again.
+        listing = index_listing(out)
+    except OSError:  # what --out holds cannot be read: index it all, as the next step says
+        glob, found, listing = None, None, b""
+    same_scope = found is not None and found[0] == repr(glob).encode() + listing
     changed = not same_scope or any(path.partition("/")[0] not in skip for path in touched)
-    if changed:  # the scope is saved again once the index is made: until then, none is kept,
-        with contextlib.suppress(OSError):  # so a failed or interrupted index is made again
+    if changed:  # the scope is saved again once the index is made: until then, none is kept
+        with contextlib.suppress(OSError):
             scope.unlink(missing_ok=True)
+    return scope, glob, changed
+
+
+def _search(out: Path, plan: SearchPlan) -> None:
+    """Index the site for search as _search_plan decided."""
+    scope, glob, changed = plan
     try:
         index_site(out, changed, glob)
     except SearchError as err:
