@@ -385,6 +385,23 @@ def test_names_a_reader_cannot_tell_apart_are_told_apart_by_slug(
     assert "(one) ranks higher" in said and "(two) at" in said, said
 
 
+def test_a_figure_that_every_reporter_gives_as_0_cannot_put_an_entry_below_the_tie(
+    catalog: Path,
+) -> None:
+    """Aa alone reports stars, 0: Bb, reporting stars, ties at 50 at least (no figure is less
+    than 0) or leads at 100, so with adoption weighted 0.5 Bb could be 75 to 100, not 50."""
+    out = entries_only(
+        catalog,
+        "{adoption: 0.5, quality: 0, ecosystem: 0.5, match_graph: 0}",
+        {"aa": {"github_stars": 0, "integrations": ["x"]}, "bb": {"integrations": ["x", "y"]}},
+    )
+    page = (out / "models" / "bb" / "index.html").read_text()
+    assert "could be 75–100" in page, page
+    listed = json.loads((out / "api" / "models.json").read_text())["entries"]
+    records = {r["slug"]: r for r in listed}
+    assert records["bb"]["interval"] == [75, 100] and records["aa"]["interval"] == [0, 0]
+
+
 def entries_only(
     catalog: Path,
     weights: str,

@@ -22,7 +22,9 @@ The formula, which the methodology page prints from `METHOD` below:
   evidence for a sub-score is counted at the catalog median of that sub-score (rounded half
   up), which its pages show.
 * Coverage interval: the lowest and highest rank the entry could have if each missing
-  component were at the catalog's minimum (0) or maximum (100). A component other than a
+  component were at the catalog's minimum (0) or maximum (100); where every entry that
+  reports a figure reports 0, no report can be lower, and the lowest is the tie (50). A
+  component other than a
   benchmark is missing for an entry that does not report it when any other entry does, even
   one entry alone. Such a figure in a sub-score left out of the rank would bring that
   sub-score in, with the entry anywhere from 0 to 100 in it: the interval covers that too.
@@ -145,6 +147,13 @@ class _Component:
     lower_is_better: bool = False
     scaled: dict[str, float] = field(default_factory=dict)
 
+    def floor(self) -> float:
+        """Return the lowest score an entry that does not report this figure could get by
+        reporting it: 0, but 50 where every entry that reports it reports 0 (no stars, no
+        integrations), since a figure cannot be less: the best it can do is tie at 50."""
+        values = set(self.raw.values())
+        return 50.0 if values == {0.0} else 0.0
+
     def scale(self) -> None:
         values = {s: (math.log1p(v) if self.log else v) for s, v in self.raw.items()}
         if not values:
@@ -241,6 +250,7 @@ def figure(value: float) -> str:
 
 def _sub_score(name: str, slug: str, comps: list[_Component]) -> SubScore:
     inputs, missing, scores = [], [], []
+    floors = []  # the lowest score each missing figure can get
     for comp in comps:
         if slug not in comp.raw:
             # Unreported benchmarks are not "missing" (see the README). Another figure is, as
@@ -248,18 +258,28 @@ def _sub_score(name: str, slug: str, comps: list[_Component]) -> SubScore:
             # with nothing, see below) would count once this entry reported it too.
             if name != "quality" and comp.raw:
                 missing.append(comp.label)
+                floors.append(comp.floor())
             continue
         comparable = len(comp.raw) > 1  # a figure nobody else reports compares with nothing
         score = comp.scaled[slug] if comparable else None
         inputs.append(Evidence(comp.label, comp.fmt(comp.raw[slug]), score))
         if score is not None:
             scores.append(score)
-    if not scores:
-        return SubScore(name, None, 0.0, 0.0, 100.0, tuple(inputs), tuple(missing))
+    # The lowest it can get: some of the missing figures reported, each at its floor (any of
+    # them, as reporting one at 50 can raise a mean below 50).
+    lows = [
+        (sum(scores) + sum(chosen)) / (len(scores) + size)
+        for size in range(len(floors) + 1)
+        for chosen in itertools.combinations(floors, size)
+        if scores or chosen
+    ]
+    if not scores:  # counted at the median if in force (see _score)
+        low = min(lows, default=0.0)
+        return SubScore(name, None, 0.0, low, 100.0, tuple(inputs), tuple(missing))
     # Whole points throughout (rounding is monotone, so low <= value <= high still holds).
     n = len(scores) + len(missing)
     value = round_half_up(sum(scores) / len(scores))
-    low = round_half_up(sum(scores) / n)
+    low = round_half_up(min(lows))
     high = round_half_up((sum(scores) + 100.0 * len(missing)) / n)
     return SubScore(name, value, value, low, high, tuple(inputs), tuple(missing))
 
@@ -274,10 +294,11 @@ def _score(
     mine: dict[str, SubScore] = {}
     for name in SUB_SCORES:
         sub = subs[name][slug]
-        if sub.value is None:
+        if sub.value is None:  # counted at the median, and anywhere from its low (0 or more)
             known = [v.used for v in subs[name].values() if v.value is not None]
             median = round_half_up(_median(known))
-            sub = SubScore(name, None, median, 0.0, 100.0, sub.inputs, sub.missing)
+            low = min(median, sub.low) if known else sub.low
+            sub = SubScore(name, None, median, low, 100.0, sub.inputs, sub.missing)
         mine[name] = sub
         exact += weights.get(name, 0.0) * sub.used
     total = sum(weights.values())
@@ -295,7 +316,8 @@ def _interval(
 
     A sub-score in force counts from its low to its high. One left out of the rank in which
     the entry lacks a figure that another entry reports is brought in by that figure: reported,
-    it compares with the other's, and puts the entry anywhere from 0 to 100 there, under the
+    it compares with the other's, and puts the entry anywhere from its low (0, or more: see
+    _Component.floor) to 100 there, under the
     weights the rank would then use (see rank()). Every choice of such sub-scores is tried:
     there are at most two (adoption and ecosystem: quality has no missing figure, and every
     entry has a times matched once the match graph has a count).
@@ -311,7 +333,7 @@ def _interval(
             total = sum(given[n] for n in names)
             w = {n: given[n] if total > 0 else 1.0 for n in names}
             whole = sum(w.values())
-            lows.append(sum(w[n] * (0.0 if n in brought else mine[n].low) for n in names) / whole)
+            lows.append(sum(w[n] * mine[n].low for n in names) / whole)
             highs.append(
                 sum(w[n] * (100.0 if n in brought else mine[n].high) for n in names) / whole
             )
