@@ -497,32 +497,51 @@ def test_right_to_left_catalog_texts_beside_figures_or_in_lists_are_isolated(
 ) -> None:
     """A bare Hebrew benchmark name before ": 92.53% → 100" turned the line around ("100 → 92.53%
     :..."); a category name took the count after it to its other side; two names in a list
-    swapped places."""
+    swapped places. Each name is isolated whole, with its digits, quotes and brackets."""
     benchmarks = catalog / "benchmarks.yaml"
-    benchmarks.write_text(benchmarks.read_text().replace("ScienceQA", "מבחן מדע"))
+    benchmarks.write_text(benchmarks.read_text().replace("ScienceQA", 'מבחן ארה"ב (גרסה 2)'))
     benchmarks.write_text(
         benchmarks.read_text() + "arabic:\n  name: اختبار\n  higher_is_better: true\n"
     )
     categories = catalog / "categories.yaml"
-    categories.write_text(categories.read_text().replace("Vision models", "מודלים של ראייה"))
+    categories.write_text(categories.read_text().replace("Vision models", "צ'אט, ראייה 2"))
     for slug, score in (("alpha-vision", 70), ("beta-paint", 20)):
         path = catalog / "models" / f"{slug}.yaml"
         text = re.sub(
             r"^(    scienceqa: .*)$", rf"\1\n    arabic: {score}", path.read_text(), flags=re.M
         )
         path.write_text(text.replace("[ollama, transformers", "[אולמה, ترانسفورمر, ollama"))
+    alpha = catalog / "models" / "alpha-vision.yaml"
+    alpha.write_text(alpha.read_text().replace("name: Alpha Vision", "name: ג'מיני 2"))
     out = tmp_path / "site"
     build_site(BuildOptions(data=catalog, out=out, search=False))
     model = (out / "models" / "alpha-vision" / "index.html").read_text()
-    assert "<li><bdi>מבחן מדע</bdi>: 92.53% → 100</li>" in model
+    assert "<li><bdi>מבחן ארה&#34;ב (גרסה 2)</bdi>: 92.53% → 100</li>" in model
     assert "<li><bdi>اختبار</bdi>: 70 → 100</li>" in model
     assert "Integrations: <bdi>אולמה</bdi>, <bdi>ترانسفورمر</bdi>, ollama," in model
     home = (out / "index.html").read_text()
-    assert '/"><bdi>מודלים של ראייה</bdi></a> <span class="note">' in home
+    assert '/"><bdi>צ&#39;אט, ראייה 2</bdi></a> <span class="note">' in home
     # (An entry's cells are kept as ASCII, with character references: see render.py.)
     pair = html.unescape((out / "compare/alpha-vision-vs-beta-paint/index.html").read_text())
-    assert '<span class="note">from <bdi>اختبار</bdi>, <bdi>מבחן מדע</bdi></span>' in pair
-    assert "<td><bdi>מודלים של ראייה</bdi></td>" in pair
+    assert (
+        '<span class="note">from <bdi>اختبار</bdi>, <bdi>מבחן ארה"ב (גרסה 2)</bdi></span>' in pair
+    )
+    assert "<td><bdi>צ'אט, ראייה 2</bdi></td>" in pair
+    assert "1 on the <bdi>ג'מיני 2</bdi> page</a>" in pair
+
+
+def test_a_right_to_left_site_title_and_tagline_keep_their_order(
+    catalog: Path, tmp_path: Path
+) -> None:
+    """The footer's "title — tagline." read as one right-to-left run: tagline first."""
+    (catalog / "site.yaml").write_text("title: השוואות 2025\ntagline: צ'אט מול צ'אט!\n")
+    out = tmp_path / "site"
+    build_site(BuildOptions(data=catalog, out=out, search=False))
+    home = (out / "index.html").read_text()
+    assert "<p><bdi>השוואות 2025</bdi> &mdash; <bdi>צ&#39;אט מול צ&#39;אט!</bdi>." in home
+    assert '<h1 dir="auto">השוואות 2025</h1>' in home
+    assert '<p class="lead" dir="auto">צ&#39;אט מול צ&#39;אט!</p>' in home
+    assert '<a class="brand" href=""><bdi>השוואות 2025</bdi></a>' in home
 
 
 def test_a_right_to_left_label_is_isolated_on_its_model_page(catalog: Path, tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from rivals.markup import (
     bdi,
     inline_markdown,
     isolated,
-    isolated_runs,
     plain_text,
 )
 
@@ -78,18 +77,6 @@ def test_names_with_right_to_left_letters_are_isolated() -> None:
     assert isolated("A & B", "A", "B") == "A &amp; B"  # no right-to-left name: escaped only
     # One name inside another is isolated once, as the longer one.
     assert isolated("מודל 2 vs מודל", "מודל", "מודל 2") == "<bdi>מודל 2</bdi> vs <bdi>מודל</bdi>"
-
-
-def test_right_to_left_runs_of_a_text_are_isolated() -> None:
-    assert isolated_runs("from MMLU, מבחן, اختبار 2; missing: X") == (
-        "from MMLU, <bdi>מבחן</bdi>, <bdi>اختبار</bdi> 2; missing: X"
-    )
-    # A quote or an ampersand inside a run is part of it (it was escaped first, and the
-    # entity cut the run in two: 'ארה"ב' came out in the wrong order).
-    assert isolated_runs("מודלים של ארה\"ב & צ'אט (7B)") == (
-        "<bdi>מודלים של ארה&#34;ב &amp; צ&#39;אט</bdi> (7B)"
-    )
-    assert isolated_runs("A & <B>") == "A &amp; &lt;B&gt;"  # none: escaped only
 
 
 def test_a_text_with_very_many_brackets_is_shown_as_written() -> None:

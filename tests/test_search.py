@@ -139,6 +139,10 @@ def test_model_and_category_pages_keep_their_lists_of_entries_out_of_the_index()
         source = env.loader.get_source(env, template)[0]  # type: ignore[union-attr]
         for section in sections:
             assert f'<section aria-labelledby="{section}" data-pagefind-ignore>' in source
+    # Nor its tables: their cells ran together in results ("Rank 37/100could be 37-54").
+    model = env.loader.get_source(env, "model.html")[0]  # type: ignore[union-attr]
+    for table in ("Feature table", "Score breakdown table"):
+        assert f'aria-label="{table}" data-pagefind-ignore>' in model
 
 
 def test_a_damaged_search_scope_means_indexing_again(tmp_path: Path) -> None:

@@ -158,29 +158,6 @@ def isolated(text: str, *names: str) -> Markup:
     return Markup(re.sub(pattern, lambda m: f"<bdi>{m.group()}</bdi>", escaped))
 
 
-# What ends a run of right-to-left text: the separators of a list and brackets.
-_RUN_ENDS = re.compile(r"([,;()])")
-
-
-def isolated_runs(text: str) -> Markup:
-    """Return `text` as HTML, each run of right-to-left text in it isolated in <bdi>: a cell
-    that lists names ("from MMLU, <Hebrew>, <Arabic>") would otherwise show two of them in
-    swapped order, or a figure beside one on its other side. A run goes from the first
-    right-to-left letter between two separators to the last ('ארה"ב' is one run)."""
-    if isinstance(text, Markup) or not right_to_left(text):
-        return escape(text)
-    out: list[str] = []
-    for piece in _RUN_ENDS.split(text):
-        marks = [i for i, c in enumerate(piece) if unicodedata.bidirectional(c) in ("R", "AL")]
-        if not marks:
-            out.append(escape(piece))
-            continue
-        start, end = marks[0], marks[-1] + 1
-        out.append(f"{escape(piece[:start])}<bdi>{escape(piece[start:end])}</bdi>")
-        out.append(escape(piece[end:]))
-    return Markup("".join(out))
-
-
 class ScriptJson(str):
     """JSON text with <, >, & and ' escaped: it can go into a <script> as it is."""
 

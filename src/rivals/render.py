@@ -19,7 +19,7 @@ from jinja2.idtracking import VAR_LOAD_RESOLVE
 from markupsafe import Markup, escape
 
 from rivals.bytecode import bytecode_cache
-from rivals.markup import ScriptJson, bdi, inline_markdown, isolated, isolated_runs, script_json
+from rivals.markup import ScriptJson, bdi, inline_markdown, isolated, script_json
 from rivals.owned import real_path
 from rivals.problems import did_you_mean
 from rivals.rank import figure
@@ -211,7 +211,6 @@ def make_environment(templates: Path | None, cache: Path | None = None) -> Envir
     # names of `names` in a generated sentence ({{ cmp.lead|isolate(a.name, b.name) }}).
     env.filters["bdi"] = bdi
     env.filters["isolate"] = isolated
-    env.filters["isolate_runs"] = isolated_runs
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.filters["figure"] = figure  # a number as the catalog wrote it (0.004, not 0.00)
     env.filters["jsonld"] = jsonld

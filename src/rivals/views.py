@@ -128,6 +128,9 @@ class Cell:
     # A link from the cell's text, relative to a page two folders deep (a pair page or a model
     # page, the pages with a feature table): cells are rendered once for both.
     href: str | None = None
+    # The catalog's names in the text and note: one with right-to-left letters is isolated
+    # (fragments.html), so that a figure or another name beside it keeps its side.
+    names: tuple[str, ...] = ()
 
 
 # What Site.shared returns: closeness order by entry, and fingerprints by entry.
@@ -543,21 +546,28 @@ NUMERIC = range(1, 2 + len(SUB_SCORES))  # rows whose higher value "leads"
 
 def entry_cells(e: EntryView) -> tuple[tuple[Cell, ...], tuple[Cell, ...]]:
     """Return one entry's feature-table cells, plain and marked as leading, in FEATURES order."""
-    numbers: list[tuple[int | None, str | None]] = [(e.rank, _interval(e))]
-    numbers += [(s.value, sub_score_note(s)) for s in e.subs]
+    numbers: list[tuple[int | None, str | None, tuple[str, ...]]] = [(e.rank, _interval(e), ())]
+    numbers += [(s.value, sub_score_note(s), tuple(i[0] for i in s.inputs)) for s in e.subs]
     plain = [Cell(e.kind_label)]
-    plain += [Cell("—" if v is None else f"{v}/100", v, note) for v, note in numbers]
+    plain += [
+        Cell("—" if v is None else f"{v}/100", v, note, names=names) for v, note, names in numbers
+    ]
+    categories = tuple(n for _, n in e.categories)
     plain += [
         Cell(e.pricing),
-        Cell(", ".join(n for _, n in e.categories)),
+        Cell(", ".join(categories), names=categories),
         Cell(f"{len(e.capabilities)} decomposed"),
         Cell(f"{e.times_matched:,}"),
         Cell(e.as_of.isoformat() if e.as_of else "undated"),
-        Cell(f"{len(e.sources)} on the {e.label} page", href=f"../../{e.url}#sources")
+        Cell(
+            f"{len(e.sources)} on the {e.label} page",
+            href=f"../../{e.url}#sources",
+            names=(e.label,),
+        )
         if e.sources
         else Cell("none listed"),
     ]
-    lead = [Cell(c.text, c.bar, c.note, True) if i in NUMERIC else c for i, c in enumerate(plain)]
+    lead = [replace(c, leads=True) if i in NUMERIC else c for i, c in enumerate(plain)]
     return tuple(plain), tuple(lead)
 
 
