@@ -770,7 +770,12 @@ def test_serve_lists_the_drafts_todos_when_another_file_has_a_problem(
     assert said[3].endswith(": placeholder still to fill in")
 
 
-def test_serve_answers_under_the_path_of_the_base_url_too(catalog: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("folder", "asked"), [("docs", "/docs"), ("dökü", "/d%C3%B6k%C3%BC")])
+def test_serve_answers_under_the_path_of_the_base_url_too(
+    folder: str, asked: str, catalog: Path, tmp_path: Path
+) -> None:
+    """Also where the path has other letters, as a browser asks for it (percent-encoded):
+    every page under /dökü/ was a 404."""
     from functools import partial
     from http.server import ThreadingHTTPServer
 
@@ -778,10 +783,10 @@ def test_serve_answers_under_the_path_of_the_base_url_too(catalog: Path, tmp_pat
     from rivals.serve import LiveState, _Handler, _rebuild
 
     site = catalog / "site.yaml"
-    site.write_text(site.read_text().replace("test.example.org/", "test.example.org/docs/"))
+    site.write_text(site.read_text().replace("test.example.org/", f"test.example.org/{folder}/"))
     out, state, said = tmp_path / "site", LiveState(), []
     _rebuild(BuildOptions(data=catalog, out=out, search=False), state, said.append)
-    assert state.base_path == "/docs"
+    assert state.base_path == f"/{folder}"
     handler = type("Handler", (_Handler,), {"state": state})
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(out)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -792,13 +797,13 @@ def test_serve_answers_under_the_path_of_the_base_url_too(catalog: Path, tmp_pat
             urllib.request.urlopen(missing, timeout=10)
         html = page.value.read().decode()
         page.value.close()
-        assert 'href="/docs/assets/style.css"' in html  # as it must be where the site is hosted
-        for path in ("/docs/assets/style.css", "/assets/style.css", "/docs/", "/docs"):
+        assert f'href="/{folder}/assets/style.css"' in html  # as it must be where it is hosted
+        for path in (f"{asked}/assets/style.css", "/assets/style.css", f"{asked}/", asked):
             with urllib.request.urlopen(base + path, timeout=10) as response:
                 assert response.status == 200, path
-        with urllib.request.urlopen(base + "/docs/models/alpha-vision", timeout=10) as moved:
-            assert moved.geturl() == base + "/docs/models/alpha-vision/"  # still under /docs
-        assert "Alpha Vision" in fetch(base + "/docs/models/alpha-vision/")
+        with urllib.request.urlopen(base + f"{asked}/models/alpha-vision", timeout=10) as moved:
+            assert moved.geturl() == base + f"{asked}/models/alpha-vision/"  # still under it
+        assert "Alpha Vision" in fetch(base + f"{asked}/models/alpha-vision/")
     finally:
         server.shutdown()
         server.server_close()

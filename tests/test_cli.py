@@ -434,3 +434,27 @@ def test_columns_that_is_not_a_plain_number_is_ignored(runner: CliRunner, catalo
     for columns in ("²", "-5", "abc"):  # "²".isdigit() is true: int() then failed
         ranked = runner.invoke(cli, ["rank", "--data", str(catalog)], env={"COLUMNS": columns})
         assert ranked.exit_code == 0 and "alpha-vision" in ranked.stdout, ranked.output
+
+
+def test_init_and_new_refuse_a_noncharacter_the_catalog_would_refuse(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """They wrote it, and `rivals check` then refused their own files."""
+    made = runner.invoke(cli, ["init", "--data", str(tmp_path / "a"), "--title", "Site \ufdd0"])
+    assert made.exit_code == 2 and "noncharacter U+FDD0 is not allowed" in made.stderr
+    assert not (tmp_path / "a").exists()
+    assert runner.invoke(cli, ["init", "--data", str(tmp_path / "b")]).exit_code == 0
+    new = runner.invoke(cli, ["new", "x", "--name", "X \uffff", "--data", str(tmp_path / "b")])
+    assert new.exit_code == 1 and "noncharacter U+FFFF is not allowed" in new.stderr
+    assert not (tmp_path / "b" / "models" / "x.yaml").exists()
+
+
+def test_compare_with_one_slug_twice_is_wrong_usage_and_odd_slugs_are_shown_escaped(
+    runner: CliRunner, catalog: Path
+) -> None:
+    twice = runner.invoke(cli, ["compare", "nope", "nope", "--data", str(catalog)])
+    assert twice.exit_code == 2 and "give two different slugs" in twice.stderr  # not "unknown"
+    odd = runner.invoke(
+        cli, ["compare", "\x1b]0;pwned\x07", "alpha-vision", "--data", str(catalog)]
+    )
+    assert odd.exit_code == 1 and "\x1b" not in odd.stderr and "\\x1b]0;pwned\\x07" in odd.stderr

@@ -309,6 +309,8 @@ def rank_command(data: Path, as_json: bool, category: str | None) -> None:
 @DATA
 def compare_command(a: str, b: str, data: Path) -> None:
     """Print the comparison and verdict of two slugs."""
+    if a == b:  # wrong usage whatever the slug (not "unknown slug" twice)
+        raise click.UsageError("give two different slugs")
     site = _run(lambda: _site(data))
     for slug in (a, b):
         draft = site.catalog.drafts.get(slug)
@@ -316,8 +318,6 @@ def compare_command(a: str, b: str, data: Path) -> None:
             _fail(f"'{slug}' is a draft ({draft.path} has `draft: true`), not published")
         if slug not in site.entries:
             _fail(f"unknown slug '{slug}'{did_you_mean(slug, site.entries)}")
-    if a == b:
-        raise click.UsageError("give two different slugs")
 
     from rivals.terminal import print_comparison, stdout_console
 
@@ -397,7 +397,10 @@ _LEFT: list[object] | None = None
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    """Say what is wrong and exit 1; a character that is not printable (a slug typed with an
+    escape sequence that would set the terminal's title) is shown as its escape."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    click.echo(f"error: {shown}", err=True)
     sys.exit(1)
 
 

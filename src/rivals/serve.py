@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from rivals.build import BuildError, BuildInterrupted, BuildOptions, build_site
+from rivals.extras import ascii_url
 from rivals.forked import interrupts_ignored, sigterm_as_interrupt
 from rivals.problems import CatalogError, counted
 from rivals.starter import SCHEMA_FILE
@@ -112,7 +113,8 @@ class _Handler(SimpleHTTPRequestHandler):
         where the site is hosted. (The address itself is kept: a redirect to a folder's
         address with a slash stays under /docs/.)"""
         found = super().translate_path(path)
-        prefix = self.state.base_path
+        # As a browser asks for it: "/dökü" as "/d%C3%B6k%C3%BC" (what ascii_url gives).
+        prefix = ascii_url(self.state.base_path)
         bare = path.split("?", 1)[0].split("#", 1)[0]
         under = prefix and (bare == prefix or bare.startswith(prefix + "/"))
         if under and not os.path.exists(found):

@@ -118,7 +118,11 @@ def read_name(name: str, site: bool = False) -> str:
     from pydantic import TypeAdapter, ValidationError
 
     from rivals.schema import Name, SiteName
+    from rivals.yamldoc import NONCHARACTER
 
+    found = NONCHARACTER.search(name)
+    if found:  # (the catalog's files refuse them as they are read: see yamldoc)
+        raise ValueError(f"noncharacter U+{ord(found.group()):04X} is not allowed")
     try:
         return str(TypeAdapter(SiteName if site else Name).validate_python(name))
     except ValidationError as err:

@@ -125,7 +125,7 @@ def parse_document(shown: str, data: bytes) -> tuple[Document, list[Problem]]:
         return Document(shown, None, {(): 1}, placeholders=False), []
     doc = Document(shown, None, {(): line_of(node.start_mark)})
     doc.placeholders = PLACEHOLDER in text or "\\" in text
-    escapes = "\\" in text or (not text.isascii() and _NONCHARACTER.search(text) is not None)
+    escapes = "\\" in text or (not text.isascii() and NONCHARACTER.search(text) is not None)
     builder = _Builder(doc.lines, line_of, escapes=escapes)
     doc.data = builder.build(node, (), 0)
     doc.refused = frozenset(builder.refused)
@@ -162,7 +162,7 @@ _NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
 )
 _CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_NONCHARACTERS}]")
 # A noncharacter written as it is (YAML takes most of them): its scalars are searched too.
-_NONCHARACTER = re.compile(f"[{_NONCHARACTERS}]")
+NONCHARACTER = re.compile(f"[{_NONCHARACTERS}]")
 
 
 def _line_at(text: str, index: int) -> int:
@@ -219,7 +219,7 @@ class _Builder:
             if control is not None:  # YAML refuses them as they are, not written as escapes
                 code = ord(control.group())
                 what = (
-                    "noncharacter" if _NONCHARACTER.match(control.group()) else "control character"
+                    "noncharacter" if NONCHARACTER.match(control.group()) else "control character"
                 )
                 message = f"{what} U+{code:04X} is not allowed"
                 self.problems.append((self.line_of(node.start_mark), loc, message))
