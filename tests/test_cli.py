@@ -420,6 +420,8 @@ def test_a_cut_name_keeps_its_width_where_stdout_is_ascii(catalog: Path) -> None
     path = catalog / "models" / "alpha-vision.yaml"
     long_name = "An extremely long entry name that a narrow table has to cut"
     path.write_text(path.read_text().replace("name: Alpha Vision", f"name: {long_name}"))
+    path = catalog / "models" / "beta-paint.yaml"  # wide characters, and a combining mark
+    path.write_text(path.read_text().replace('name: "1.10"', 'name: "画像モデル Be\u0301ta"'))
     for columns in ("70", "36"):  # a table, and the narrow lines
         env = {**os.environ, "PYTHONIOENCODING": "ascii", "COLUMNS": columns}
         command = [sys.executable, "-m", "rivals", "rank", "--data", str(catalog)]
@@ -428,6 +430,8 @@ def test_a_cut_name_keeps_its_width_where_stdout_is_ascii(catalog: Path) -> None
         lines = shown.stdout.splitlines()
         assert any("An extrem" in line and "~" in line for line in lines), shown.stdout
         assert max(map(len, lines)) <= int(columns), shown.stdout
+        rows = [line for line in lines if " | " in line]  # every row in line, "????" too
+        assert any("????" in row for row in rows) and len(set(map(len, rows))) == 1, rows
 
 
 def test_columns_that_is_not_a_plain_number_is_ignored(runner: CliRunner, catalog: Path) -> None:

@@ -443,7 +443,7 @@ def main() -> None:
 
 
 # ASCII for the characters rivals' own output uses: a range must not read "51?88".
-# One character for one, as the tables measured them: "..." for "…" pushed a row out of line.
+# One column for one, as the tables measured them: "..." for "…" pushed a row out of line.
 _STAND_INS = {"–": "-", "—": "-", "─": "-", "…": "~", "▲": "^", "✓": "v", "·": "-", "→": ">"}
 
 
@@ -451,8 +451,12 @@ def _stand_in(err: UnicodeError) -> tuple[str, int]:
     """Return what stands in for the characters an encoding cannot hold (a codec error handler)."""
     if not isinstance(err, UnicodeEncodeError):
         raise err
+    from rich.cells import cell_len  # (only where stdout cannot hold a character)
+
+    # As many "?" as the columns the tables measured: none for a combining mark, two for a
+    # wide CJK character.
     text = err.object[err.start : err.end]
-    return "".join(_STAND_INS.get(char, "?") for char in text), err.end
+    return "".join(_STAND_INS.get(char) or "?" * cell_len(char) for char in text), err.end
 
 
 def _utf8(stream: object) -> bool:
