@@ -359,16 +359,12 @@ def _render_and_commit(
         failed = BuildInterrupted if interrupts else BuildError  # serve stops on an interrupt
         raise failed(message, untouched=False) from None
     if interrupts:
-        message = f"the build was interrupted once its pages were in --out {out}: the site is"
         if not options.search:
             _drop_search(out)  # as the build would have (see below)
-            raise BuildInterrupted(f"{message} complete", untouched=False)
+            raise _stopped_after_move(out, unindexed=False)
         with contextlib.suppress(OSError):  # so that the next build makes the index
             _search_scope(out).unlink(missing_ok=True)
-        raise BuildInterrupted(
-            f"{message} complete but for its search index, which the next build makes",
-            untouched=False,
-        )
+        raise _stopped_after_move(out, unindexed=True)
     try:
         _after_commit(out, options, site, memo, new_order_key, renderer, result, report)
         clock.lap("commit")
@@ -378,10 +374,8 @@ def _render_and_commit(
         else:
             _drop_search(out)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM after the held block, before Pagefind runs
-        message = f"the build was interrupted once its pages were in --out {out}: the site is"
         unindexed = searching is not None and searching[2]
-        tail = " but for its search index, which the next build makes" if unindexed else ""
-        raise BuildInterrupted(f"{message} complete{tail}", untouched=False) from None
+        raise _stopped_after_move(out, unindexed) from None
     report.seconds = sum(report.stages.values())
     report.drafts = draft_notes(site.catalog.drafts)
     report.notes += future_dates(site.catalog, datetime.date.today())
@@ -393,6 +387,16 @@ def _render_and_commit(
             " URLs search engines need, and pages have no canonical link"
         )
     return report
+
+
+def _stopped_after_move(out: Path, unindexed: bool) -> BuildInterrupted:
+    """Return the error of a build stopped once its pages were in --out (`unindexed`: before
+    the search index it needed was made)."""
+    tail = " but for its search index, which the next build makes" if unindexed else ""
+    return BuildInterrupted(
+        f"the build was interrupted once its pages were in --out {out}: the site is complete{tail}",
+        untouched=False,
+    )
 
 
 def _after_commit(
@@ -458,7 +462,7 @@ def _search_plan(out: Path, renderer: Renderer, touched: list[str]) -> SearchPla
         # The scope, and the index's files as Pagefind left them: one deleted or changed by
         # hand since (or a copy of the site without them) is made again.
         listing = index_listing(out)
-    except OSError:  # what --out holds cannot be read: index it all, as the next step says
+    except OSError:  # what --out holds cannot be read: index every page, and again
         glob, found, listing = None, None, b""
     same_scope = found is not None and found[0] == repr(glob).encode() + listing
     changed = not same_scope or any(path.partition("/")[0] not in skip for path in touched)

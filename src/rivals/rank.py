@@ -24,11 +24,10 @@ The formula, which the methodology page prints from `METHOD` below:
 * Coverage interval: the lowest and highest rank the entry could have if each missing
   component were at the catalog's minimum (0) or maximum (100); where every entry that
   reports a figure reports 0, no report can be lower, and the lowest is the tie (50). A
-  component other than a
-  benchmark is missing for an entry that does not report it when any other entry does, even
-  one entry alone. Such a figure in a sub-score left out of the rank would bring that
-  sub-score in, with the entry anywhere from 0 to 100 in it: the interval covers that too.
-  Complete evidence gives an interval of one point: the rank.
+  component other than a benchmark is missing for an entry that does not report it when any
+  other entry does, even one entry alone. Such a figure in a sub-score left out of the rank
+  would bring that sub-score in, with the entry anywhere from that low to 100 in it: the
+  interval covers that too. Complete evidence gives an interval of one point: the rank.
 
 Scores are rounded here, once; every page shows these numbers.
 """
@@ -221,7 +220,7 @@ def _components(catalog: Catalog) -> dict[str, list[_Component]]:
         ],
         "match_graph": [],
     }
-    if any(match.count for match in catalog.matches):  # counts of 0 only: no evidence
+    if catalog.has_match_graph:  # counts of 0 only: no evidence
         times = {s: float(catalog.times_matched(s)) for s in catalog.entries}
         groups["match_graph"].append(_Component("Times matched", times, _int, log=True))
     for bench_id, bench in catalog.benchmarks.items():
@@ -317,10 +316,10 @@ def _interval(
     A sub-score in force counts from its low to its high. One left out of the rank in which
     the entry lacks a figure that another entry reports is brought in by that figure: reported,
     it compares with the other's, and puts the entry anywhere from its low (0, or more: see
-    _Component.floor) to 100 there, under the
-    weights the rank would then use (see rank()). Every choice of such sub-scores is tried:
-    there are at most two (adoption and ecosystem: quality has no missing figure, and every
-    entry has a times matched once the match graph has a count).
+    _Component.floor) to 100 there, under the weights the rank would then use (see rank()).
+    Every choice of such sub-scores is tried: there are at most two (adoption and ecosystem:
+    quality has no missing figure, and every entry has a times matched once the match graph
+    has a count).
 
     Another entry's new evidence can move the rank too (every scale is relative to the
     catalog): the interval covers the entry's own missing inputs only.
